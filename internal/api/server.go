@@ -1,0 +1,198 @@
+// Package api serves the hub over HTTP: the HubSpot-compatible CRM API and
+// the health endpoints. It translates requests to the domain packages and
+// their answers and errors back to HubSpot's wire shapes; it holds no rules.
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/oauth"
+)
+
+// maxBody bounds request bodies: a full batch of large records fits.
+const maxBody = 8 << 20
+
+// Authenticator resolves a bearer token to the principal it acts as.
+type Authenticator interface {
+	Authenticate(ctx context.Context, token string) (oauth.Principal, error)
+}
+
+// Server is the hub's HTTP surface.
+type Server struct {
+	crm   *crm.Service
+	auth  Authenticator
+	ready func(context.Context) error
+	log   *slog.Logger
+	mux   *http.ServeMux
+}
+
+// New returns the hub's HTTP handler. ready answers /readyz.
+func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger) *Server {
+	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+
+	objects := "/crm/v3/objects/{type}"
+	s.handle("GET "+objects, objectScope(false), s.list)
+	s.handle("POST "+objects, objectScope(true), s.create)
+	s.handle("GET "+objects+"/{id}", objectScope(false), s.get)
+	s.handle("PATCH "+objects+"/{id}", objectScope(true), s.update)
+	s.handle("DELETE "+objects+"/{id}", objectScope(true), s.archive)
+	s.handle("POST "+objects+"/batch/read", objectScope(false), s.batchRead)
+	s.handle("POST "+objects+"/batch/create", objectScope(true), s.batchCreate)
+	s.handle("POST "+objects+"/batch/update", objectScope(true), s.batchUpdate)
+	s.handle("POST "+objects+"/batch/upsert", objectScope(true), s.batchUpsert)
+	s.handle("POST "+objects+"/batch/archive", objectScope(true), s.batchArchive)
+	s.handle("POST "+objects+"/search", objectScope(false), s.search)
+
+	props := "/crm/v3/properties/{type}"
+	s.handle("GET "+props, schemaScope(false), s.properties)
+	s.handle("POST "+props, schemaScope(true), s.createProperty)
+	s.handle("GET "+props+"/{name}", schemaScope(false), s.property)
+}
+
+// ServeHTTP gives every request a correlation id and a log line, and turns
+// panics and unknown routes into HubSpot-shaped errors.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	id := uuid.NewString()
+	ctx := context.WithValue(r.Context(), correlationKey{}, id)
+	r = r.WithContext(ctx)
+	w.Header().Set("X-HubSpot-Correlation-Id", id)
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	_, pattern := s.mux.Handler(r)
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(ctx, "panic", "panic", p, "correlationId", id)
+			writeError(ctx, rec, s.log, errors.New("panic"))
+		}
+		// The pattern, never the path: paths can carry tokens.
+		s.log.InfoContext(ctx, "request", "method", r.Method, "route", pattern, "status", rec.status,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlationId", id)
+	}()
+	if pattern == "" {
+		writeError(ctx, rec, s.log, &apiError{status: http.StatusNotFound, category: catObjectNotFound,
+			subCategory: "NO_ROUTE", message: "No route for " + r.Method + " " + r.URL.Path})
+		return
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		s.log.WarnContext(ctx, "not ready", "error", err.Error())
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// call is what a CRM handler receives: the request, its object type and
+// who is calling.
+type call struct {
+	r     *http.Request
+	ot    *crm.ObjectType
+	actor oauth.Principal
+}
+
+// scopeFunc names the scope a call on an object type needs.
+type scopeFunc func(objectType string) string
+
+func objectScope(write bool) scopeFunc {
+	return func(t string) string { return oauth.ObjectScope(t, write) }
+}
+
+func schemaScope(write bool) scopeFunc {
+	return func(t string) string { return oauth.SchemaScope(t, write) }
+}
+
+// handle registers a CRM route: authenticate, resolve the object type, check
+// the scope, then run h. h returns the status and body, or an error.
+func (s *Server) handle(pattern string, scope scopeFunc, h func(c call) (int, any, error)) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		status, body, err := s.serveCall(r, scope, h)
+		switch {
+		case err != nil:
+			writeError(r.Context(), w, s.log, err)
+		case body == nil:
+			w.WriteHeader(status)
+		default:
+			writeJSON(w, status, body)
+		}
+	})
+}
+
+func (s *Server) serveCall(r *http.Request, scope scopeFunc, h func(c call) (int, any, error)) (int, any, error) {
+	p, err := s.authenticate(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	ot, err := crm.LookupType(r.PathValue("type"))
+	if err != nil {
+		return 0, nil, err
+	}
+	if need := scope(ot.Name); !p.HasScope(need) {
+		return 0, nil, &apiError{status: http.StatusForbidden, category: catMissingScopes, subCategory: "MISSING_SCOPES",
+			message: "This app hasn't been granted all required scopes to make this call. It needs the scope " + need + ".",
+			context: map[string][]string{"requiredGranularScopes": {need}}}
+	}
+	return h(call{r: r, ot: ot, actor: p})
+}
+
+func (s *Server) authenticate(r *http.Request) (oauth.Principal, error) {
+	h := r.Header.Get("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok {
+		token, ok = strings.CutPrefix(h, "bearer ")
+	}
+	token = strings.TrimSpace(token)
+	if !ok || token == "" {
+		return oauth.Principal{}, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "MISSING_TOKEN",
+			message: "Authentication credentials not found. Send a private app or OAuth access token as Authorization: Bearer <token>."}
+	}
+	p, err := s.auth.Authenticate(r.Context(), token)
+	switch {
+	case errors.Is(err, oauth.ErrTokenExpired):
+		return p, &apiError{status: http.StatusUnauthorized, category: catExpiredAuth, subCategory: "TOKEN_EXPIRED",
+			message: "The access token has expired: " + strings.TrimPrefix(err.Error(), oauth.ErrTokenExpired.Error()+": ") + ". Use the current token."}
+	case errors.Is(err, oauth.ErrInvalidToken):
+		return p, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "INVALID_TOKEN",
+			message: "The access token is not valid: it does not exist, or its app was deleted."}
+	}
+	return p, err
+}
+
+type correlationKey struct{}
+
+func correlationID(ctx context.Context) string {
+	id, _ := ctx.Value(correlationKey{}).(string)
+	return id
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}

@@ -1,0 +1,158 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// recordJSON is a record on the wire.
+type recordJSON struct {
+	ID         string             `json:"id"`
+	Properties map[string]*string `json:"properties"`
+	CreatedAt  string             `json:"createdAt"`
+	UpdatedAt  string             `json:"updatedAt"`
+	Archived   bool               `json:"archived"`
+	ArchivedAt string             `json:"archivedAt,omitempty"`
+	New        *bool              `json:"new,omitempty"`
+}
+
+func toJSON(ot *crm.ObjectType, r store.Record, props []string) recordJSON {
+	out := recordJSON{
+		ID:         strconv.FormatInt(r.ID, 10),
+		Properties: crm.Select(ot, r, props),
+		CreatedAt:  crm.FormatTime(r.CreatedAt),
+		UpdatedAt:  crm.FormatTime(r.UpdatedAt),
+		Archived:   r.Archived,
+	}
+	if r.Archived {
+		out.ArchivedAt = crm.FormatTime(r.ArchivedAt)
+	}
+	return out
+}
+
+func toJSONs(ot *crm.ObjectType, recs []store.Record, props []string) []recordJSON {
+	out := make([]recordJSON, len(recs))
+	for i, r := range recs {
+		out[i] = toJSON(ot, r, props)
+	}
+	return out
+}
+
+// decode reads a JSON body into v, answering bad JSON and oversized bodies
+// with errors that say what was wrong.
+func decode(r *http.Request, v any) error {
+	err := json.NewDecoder(r.Body).Decode(v)
+	var tooBig *http.MaxBytesError
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var ae *apiError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ae):
+		return ae
+	case errors.As(err, &tooBig):
+		return &apiError{status: http.StatusRequestEntityTooLarge, category: catValidation, subCategory: "REQUEST_TOO_LARGE",
+			message: fmt.Sprintf("The request body is larger than the %d bytes the hub accepts", tooBig.Limit)}
+	case errors.Is(err, io.EOF):
+		return badRequest("MALFORMED_JSON", "The request needs a JSON body")
+	case errors.As(err, &syntax):
+		return badRequest("MALFORMED_JSON", fmt.Sprintf("Invalid input JSON at byte %d: %v", syntax.Offset, err))
+	case errors.As(err, &typ):
+		return badRequest("MALFORMED_JSON", fmt.Sprintf("Invalid input JSON: %s must be %s, not %s", typ.Field, typ.Type, typ.Value))
+	}
+	return badRequest("MALFORMED_JSON", "Invalid input JSON: "+err.Error())
+}
+
+// values are property values as clients send them: strings, but numbers,
+// booleans and null are accepted and turned into HubSpot's string form.
+type values map[string]string
+
+func (v *values) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	out := make(values, len(raw))
+	var bad []string
+	for k, m := range raw {
+		s, ok := scalar(m)
+		if !ok {
+			bad = append(bad, k)
+			continue
+		}
+		out[k] = s
+	}
+	if len(bad) > 0 {
+		e := badRequest(crm.CodeInvalidValue, "Property values must be strings, numbers or booleans; not so for "+strings.Join(bad, ", "))
+		e.context = map[string][]string{"propertyName": bad}
+		return e
+	}
+	*v = out
+	return nil
+}
+
+// scalar turns a JSON string, number, boolean or null into a property value.
+func scalar(m json.RawMessage) (string, bool) {
+	s := strings.TrimSpace(string(m))
+	switch {
+	case s == "null":
+		return "", true
+	case s == "true" || s == "false":
+		return s, true
+	case strings.HasPrefix(s, `"`):
+		var out string
+		err := json.Unmarshal(m, &out)
+		return out, err == nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(m, &n); err != nil {
+		return "", false
+	}
+	return n.String(), true
+}
+
+// propertyList reads properties=a,b (or repeated) from the query string.
+func propertyList(r *http.Request, name string) []string {
+	var out []string
+	for _, v := range r.URL.Query()[name] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func boolParam(r *http.Request, name string) (bool, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, badRequest("INVALID_PARAMETER", fmt.Sprintf("%s must be true or false, not %q", name, v))
+	}
+	return b, nil
+}
+
+func intParam(r *http.Request, name string) (int, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, badRequest(crm.CodeInvalidLimit, fmt.Sprintf("%s must be a number, not %q", name, v))
+	}
+	return n, nil
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+func (a *app) privateAppsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "private-apps", Short: "Manage private app tokens (account-owned, not tied to a user)"}
+	cmd.AddCommand(a.privateAppsCreateCmd(), a.privateAppsListCmd(), a.privateAppsRotateCmd(),
+		a.privateAppsUpdateCmd(), a.privateAppsDeleteCmd())
+	return cmd
+}
+
+func (a *app) privateAppsCreateCmd() *cobra.Command {
+	var name string
+	var scopes []string
+	cmd := &cobra.Command{
+		Use:   "create --name N --scopes a,b",
+		Short: "Create a private app and print its token (only the token, shown once)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				_, token, err := h.PrivateApps.Create(cmd.Context(), name, scopes, 0)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(a.stdout, token)
+				return err
+			})
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "", "name of the app")
+	cmd.Flags().StringSliceVar(&scopes, "scopes", nil, "scopes, e.g. crm.objects.contacts.read,crm.objects.contacts.write")
+	cmd.MarkFlagRequired("name")
+	cmd.MarkFlagRequired("scopes")
+	return cmd
+}
+
+// privateAppJSON is a private app as commands print it: never a token or hash.
+type privateAppJSON struct {
+	ID              int64      `json:"id"`
+	Name            string     `json:"name"`
+	Scopes          []string   `json:"scopes"`
+	CreatedAt       time.Time  `json:"createdAt"`
+	RotatedAt       *time.Time `json:"rotatedAt,omitempty"`
+	PreviousValidTo *time.Time `json:"previousTokenValidUntil,omitempty"`
+	LastUsedAt      *time.Time `json:"lastUsedAt,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toPrivateAppJSON(p store.PrivateApp) privateAppJSON {
+	return privateAppJSON{ID: p.ID, Name: p.Name, Scopes: p.Scopes, CreatedAt: p.CreatedAt,
+		RotatedAt: optTime(p.RotatedAt), PreviousValidTo: optTime(p.PreviousExpiresAt), LastUsedAt: optTime(p.LastUsedAt)}
+}
+
+func (a *app) privateAppsListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List private apps",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				apps, err := h.PrivateApps.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := make([]privateAppJSON, len(apps))
+				for i, p := range apps {
+					out[i] = toPrivateAppJSON(p)
+				}
+				if asJSON {
+					return a.printJSON(out)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED")
+				for _, p := range out {
+					used := "never"
+					if p.LastUsedAt != nil {
+						used = p.LastUsedAt.Format(time.RFC3339)
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.ID, p.Name, strings.Join(p.Scopes, ","), p.CreatedAt.Format(time.RFC3339), used)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func appID(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("private app id %q must be a number (see hubsync private-apps list)", arg)
+	}
+	return id, nil
+}
+
+func (a *app) privateAppsRotateCmd() *cobra.Command {
+	var grace time.Duration
+	cmd := &cobra.Command{
+		Use:   "rotate <id> [--grace 24h]",
+		Short: "Issue a new token and print it; the old one works for the grace period, then never",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := appID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				_, token, err := h.PrivateApps.Rotate(cmd.Context(), id, grace)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintln(a.stdout, token)
+				return err
+			})
+		},
+	}
+	cmd.Flags().DurationVar(&grace, "grace", 0, "how long the old token keeps working (0: not at all)")
+	return cmd
+}
+
+func (a *app) privateAppsUpdateCmd() *cobra.Command {
+	var scopes []string
+	cmd := &cobra.Command{
+		Use:   "update <id> --scopes a,b",
+		Short: "Replace a private app's scopes",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := appID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				p, err := h.PrivateApps.SetScopes(cmd.Context(), id, scopes)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(toPrivateAppJSON(p))
+			})
+		},
+	}
+	cmd.Flags().StringSliceVar(&scopes, "scopes", nil, "the new scopes")
+	cmd.MarkFlagRequired("scopes")
+	return cmd
+}
+
+func (a *app) privateAppsDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete <id>",
+		Short: "Delete a private app; its token stops working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := appID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.PrivateApps.Delete(cmd.Context(), id); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "private app %d deleted\n", id)
+				return nil
+			})
+		},
+	}
+}

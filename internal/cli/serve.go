@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/identity"
+)
+
+// firstAdminEmail is the super admin serve creates on an empty data dir.
+const firstAdminEmail = "admin@hubsync.local"
+
+func (a *app) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the hub (initialising an empty data directory first)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return a.serve(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&a.cfg.Listen, "listen", envOr("HUBSYNC_LISTEN", config.DefaultListen), "address to listen on (env HUBSYNC_LISTEN)")
+	return cmd
+}
+
+func (a *app) serve(ctx context.Context) error {
+	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	h, err := hub.Open(ctx, a.cfg)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := a.initIfEmpty(ctx, h); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", a.cfg.Listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: h.Handler(log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	log.Info("hubsync listening", "addr", ln.Addr().String(), "database", databaseKind(a.cfg))
+	fmt.Fprintf(a.stdout, "hubsync listening on http://%s\n", ln.Addr())
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// initIfEmpty sets up a hub on first start so one command is enough on a
+// fresh machine. The generated password is printed once and never stored.
+func (a *app) initIfEmpty(ctx context.Context, h *hub.Hub) error {
+	_, err := h.Identity.Account(ctx)
+	if !errors.Is(err, identity.ErrNotInitialized) {
+		return err
+	}
+	password := rand.Text()
+	_, admin, err := h.Identity.Init(ctx, identity.InitParams{AdminEmail: firstAdminEmail, AdminPassword: password})
+	if errors.Is(err, identity.ErrAlreadyInitialized) {
+		return nil // another replica won the race
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "Initialised a new hub. Super admin: %s  password: %s  (shown once; change it with hubsync users update)\n",
+		admin.Email, password)
+	return nil
+}
+
+func databaseKind(cfg config.Config) string {
+	if cfg.UsesPostgres() {
+		return "postgresql"
+	}
+	return "sqlite:" + cfg.SQLitePath()
+}

@@ -1,0 +1,180 @@
+package crm
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"slices"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Property is a property definition as clients see it.
+type Property struct {
+	store.Property
+	HubSpotDefined bool
+	// ReadOnlyValue properties are kept by the hub.
+	ReadOnlyValue bool
+}
+
+var (
+	propertyName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+	types        = []string{"string", "number", "bool", "date", "datetime", "enumeration", "phone_number"}
+	fieldTypes   = map[string][]string{
+		"string":       {"text", "textarea", "html", "phonenumber", "file"},
+		"phone_number": {"phonenumber", "text"},
+		"number":       {"number", "calculation_equation"},
+		"bool":         {"booleancheckbox"},
+		"date":         {"date"},
+		"datetime":     {"date"},
+		"enumeration":  {"select", "radio", "checkbox", "booleancheckbox"},
+	}
+)
+
+// propertySet is every property of one object type by name.
+type propertySet map[string]Property
+
+func (s *Service) propertySet(ctx context.Context, tx store.Tx, ot *ObjectType) (propertySet, error) {
+	custom, err := tx.Properties(ctx, ot.Name)
+	if err != nil {
+		return nil, err
+	}
+	set := make(propertySet, len(ot.Builtin)+len(custom)+1)
+	for _, p := range ot.Builtin {
+		p.ObjectType = ot.Name
+		p.HasUniqueValue = slices.Contains(ot.Unique, p.Name)
+		set[p.Name] = Property{Property: p, HubSpotDefined: true, ReadOnlyValue: isDerived(p.Name)}
+	}
+	for _, p := range custom {
+		set[p.Name] = Property{Property: p}
+	}
+	// Both spellings of last-modified work on every type, as clients use both.
+	for _, alias := range []string{PropLastModified, PropHSLastModified} {
+		if _, ok := set[alias]; !ok {
+			p := set[ot.ModifiedProp]
+			p.Name = alias
+			set[alias] = p
+		}
+	}
+	return set, nil
+}
+
+// Properties lists an object type's properties, HubSpot's first.
+func (s *Service) Properties(ctx context.Context, objectType string) ([]Property, error) {
+	ot, err := LookupType(objectType)
+	if err != nil {
+		return nil, err
+	}
+	var out []Property
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		custom, err := tx.Properties(ctx, ot.Name)
+		if err != nil {
+			return err
+		}
+		set, err := s.propertySet(ctx, tx, ot)
+		if err != nil {
+			return err
+		}
+		for _, p := range ot.Builtin {
+			out = append(out, set[p.Name])
+		}
+		for _, p := range custom {
+			out = append(out, Property{Property: p})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Property returns one property definition.
+func (s *Service) Property(ctx context.Context, objectType, name string) (Property, error) {
+	ot, err := LookupType(objectType)
+	if err != nil {
+		return Property{}, err
+	}
+	var p Property
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		set, err := s.propertySet(ctx, tx, ot)
+		if err != nil {
+			return err
+		}
+		var ok bool
+		if p, ok = set[name]; !ok {
+			return &Error{Kind: KindNotFound, Code: CodePropertyDoesntExist,
+				Message: "Property " + name + " does not exist on " + ot.Name}
+		}
+		return nil
+	})
+	return p, err
+}
+
+// CreateProperty adds a custom property. A property with a unique value gets
+// an index that enforces it; creating one over duplicate values fails.
+func (s *Service) CreateProperty(ctx context.Context, objectType string, p store.Property) (Property, error) {
+	ot, err := LookupType(objectType)
+	if err != nil {
+		return Property{}, err
+	}
+	if err := checkDefinition(p); err != nil {
+		return Property{}, err
+	}
+	now := s.now().UTC()
+	p.ObjectType, p.CreatedAt, p.UpdatedAt = ot.Name, now, now
+	err = s.store.Update(ctx, func(tx store.Tx) error {
+		set, err := s.propertySet(ctx, tx, ot)
+		if err != nil {
+			return err
+		}
+		if _, ok := set[p.Name]; ok {
+			return propertyExists(ot, p.Name)
+		}
+		if err := tx.CreateProperty(ctx, p); errors.Is(err, store.ErrAlreadyExists) {
+			return propertyExists(ot, p.Name)
+		} else if err != nil {
+			return err
+		}
+		if !p.HasUniqueValue {
+			return nil
+		}
+		err = tx.EnsureIndex(ctx, ot.Name, p.Name, true)
+		if errors.Is(err, store.ErrAlreadyExists) {
+			return &Error{Kind: KindConflict, Code: CodeObjectExists,
+				Message: "Existing records share values of " + p.Name + ", so it cannot require unique values"}
+		}
+		return err
+	})
+	return Property{Property: p}, err
+}
+
+func propertyExists(ot *ObjectType, name string) *Error {
+	return (&Error{Kind: KindConflict, Code: CodePropertyExists,
+		Message: "A property named '" + name + "' already exists on " + ot.Name}).with("name", name)
+}
+
+func checkDefinition(p store.Property) *Error {
+	bad := func(format string, args ...any) *Error {
+		return invalid(CodeInvalidProperty, format, args...).with("name", p.Name)
+	}
+	switch {
+	case !propertyName.MatchString(p.Name):
+		return bad("Property name %q must start with a lowercase letter and hold only lowercase letters, digits and underscores (at most 100)", p.Name)
+	case p.Label == "":
+		return bad("Property %s needs a label", p.Name)
+	case p.GroupName == "":
+		return bad("Property %s needs a groupName", p.Name)
+	case !slices.Contains(types, p.Type):
+		return bad("Property type %q is not one of %v", p.Type, types)
+	case !slices.Contains(fieldTypes[p.Type], p.FieldType):
+		return bad("fieldType %q does not go with type %s; use one of %v", p.FieldType, p.Type, fieldTypes[p.Type])
+	case p.Type == "enumeration" && len(p.Options) == 0:
+		return bad("Enumeration property %s needs options", p.Name)
+	}
+	seen := map[string]bool{}
+	for _, o := range p.Options {
+		if o.Value == "" || seen[o.Value] {
+			return bad("Option values of %s must be non-empty and distinct; %q is not", p.Name, o.Value)
+		}
+		seen[o.Value] = true
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// Package crm owns CRM records (contacts, companies, deals), their property
+// definitions, search and the change feed. It holds HubSpot's rules for
+// values and batches; the api package only translates HTTP to and from it.
+package crm
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// MaxBatch is the most inputs one batch call takes, as on HubSpot.
+const MaxBatch = 100
+
+// Service applies the record rules to the store.
+type Service struct {
+	store store.Store
+	now   func() time.Time
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithClock sets the time source.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// NewService returns a Service over st.
+func NewService(st store.Store, opts ...Option) *Service {
+	s := &Service{store: st, now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Prepare creates the lookup indexes the built-in properties need. It is
+// idempotent and runs when the hub opens its store.
+func (s *Service) Prepare(ctx context.Context) error {
+	return s.store.Update(ctx, func(tx store.Tx) error {
+		for _, ot := range objectTypes {
+			for _, p := range ot.Indexed {
+				if err := tx.EnsureIndex(ctx, ot.Name, p, false); err != nil {
+					return err
+				}
+			}
+			for _, p := range ot.Unique {
+				if err := tx.EnsureIndex(ctx, ot.Name, p, true); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// Select returns the named properties of a record as the API shows them:
+// stored values, the derived id and dates, and nil for names without a
+// value. No names means the type's defaults.
+func Select(ot *ObjectType, r store.Record, names []string) map[string]*string {
+	if len(names) == 0 {
+		names = ot.DefaultProps
+	}
+	out := make(map[string]*string, len(names))
+	for _, n := range names {
+		if v, ok := value(r, n); ok {
+			out[n] = &v
+		} else {
+			out[n] = nil
+		}
+	}
+	return out
+}
+
+// value returns one property of a record, derived ones included.
+func value(r store.Record, name string) (string, bool) {
+	switch name {
+	case PropID:
+		return strconv.FormatInt(r.ID, 10), true
+	case PropCreateDate:
+		return FormatTime(r.CreatedAt), true
+	case PropLastModified, PropHSLastModified:
+		return FormatTime(r.UpdatedAt), true
+	}
+	v, ok := r.Props[name]
+	return v, ok
+}
+
+// Changes returns change-feed entries after a sequence number, in order.
+func (s *Service) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Change, error) {
+	var cs []store.Change
+	err := s.store.View(ctx, func(tx store.Tx) (err error) {
+		cs, err = tx.Changes(ctx, afterSeq, limit)
+		return err
+	})
+	return cs, err
+}

@@ -1,0 +1,110 @@
+// Package hub assembles a running hub from its configuration: it opens the
+// store, loads the token key and builds the domain services on top. Both the
+// server and the admin commands use it, so they always see the same data.
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/store/postgres"
+	"github.com/hubsync/hubsync/internal/store/sqlite"
+)
+
+const keyFingerprintMeta = "token_key_fingerprint"
+
+// Hub is an open hub: its store and the services over it.
+type Hub struct {
+	Store       store.Store
+	Identity    *identity.Service
+	CRM         *crm.Service
+	PrivateApps *oauth.PrivateApps
+}
+
+// Open opens the hub cfg describes, creating its data directory, database
+// and token key on first use.
+func Open(ctx context.Context, cfg config.Config, opts ...identity.Option) (*Hub, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h, err := build(ctx, cfg, st, opts)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return h, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.UsesPostgres() {
+		return postgres.Open(ctx, cfg.DatabaseURL)
+	}
+	return sqlite.Open(ctx, cfg.SQLitePath())
+}
+
+func build(ctx context.Context, cfg config.Config, st store.Store, opts []identity.Option) (*Hub, error) {
+	key, err := oauth.LoadOrCreateKey(cfg.KeyFile())
+	if err != nil {
+		return nil, err
+	}
+	hasher, err := oauth.NewHasher(key)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkKey(ctx, st, hasher, cfg.KeyFile()); err != nil {
+		return nil, err
+	}
+	records := crm.NewService(st)
+	if err := records.Prepare(ctx); err != nil {
+		return nil, fmt.Errorf("prepare indexes: %w", err)
+	}
+	return &Hub{
+		Store:       st,
+		Identity:    identity.NewService(st, opts...),
+		CRM:         records,
+		PrivateApps: oauth.NewPrivateApps(st, hasher, nil),
+	}, nil
+}
+
+// checkKey makes sure the token key is the one the database's hashes were
+// made with: with another key every token would silently stop working.
+func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile string) error {
+	return st.Update(ctx, func(tx store.Tx) error {
+		stored, err := tx.Meta(ctx, keyFingerprintMeta)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return tx.SetMeta(ctx, keyFingerprintMeta, h.Fingerprint())
+		case err != nil:
+			return err
+		case stored != h.Fingerprint():
+			return fmt.Errorf("%w: %s is not the key this database was set up with; copy the original key file there (every replica needs the same one) or point --token-key-file at it",
+				store.ErrKeyMismatch, keyFile)
+		}
+		return nil
+	})
+}
+
+// Handler returns the hub's HTTP handler.
+func (h *Hub) Handler(log *slog.Logger) http.Handler {
+	return api.New(h.CRM, h.PrivateApps, h.Store.Ping, log)
+}
+
+// Close releases the store.
+func (h *Hub) Close() error { return h.Store.Close() }

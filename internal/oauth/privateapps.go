@@ -1,0 +1,180 @@
+// Package oauth owns how apps authenticate to the hub: token hashing, scopes,
+// private app tokens and (later) the OAuth authorization server's grants.
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Errors.
+var (
+	ErrInvalidScope = errors.New("invalid scope")
+	ErrInvalidToken = errors.New("the access token is not valid")
+	// ErrTokenExpired is a rotated private app token past its grace period.
+	ErrTokenExpired = errors.New("the access token has expired")
+	ErrInvalid      = errors.New("invalid")
+)
+
+// PrivateAppPrefix starts every private app token.
+const PrivateAppPrefix = "pat-hs1-"
+
+// lastUsedPrecision bounds how often a token's last use is written.
+const lastUsedPrecision = time.Minute
+
+// Principal is who an API request acts as and what it may do.
+type Principal struct {
+	Kind   string // "private_app"
+	AppID  int64
+	UserID int64 // the authorizing user; 0 for account-owned tokens
+	Scopes []string
+}
+
+// HasScope reports whether the principal holds scope.
+func (p Principal) HasScope(scope string) bool { return slices.Contains(p.Scopes, scope) }
+
+// Source names the principal in the change feed.
+func (p Principal) Source() string {
+	return strings.ReplaceAll(p.Kind, "_", "-") + ":" + strconv.FormatInt(p.AppID, 10)
+}
+
+// PrivateApps manages account-owned tokens. Removing a user never affects
+// them; rotating one or changing its scopes does.
+type PrivateApps struct {
+	store  store.Store
+	hasher Hasher
+	now    func() time.Time
+}
+
+// NewPrivateApps returns the private app manager.
+func NewPrivateApps(st store.Store, h Hasher, now func() time.Time) *PrivateApps {
+	if now == nil {
+		now = time.Now
+	}
+	return &PrivateApps{store: st, hasher: h, now: now}
+}
+
+// Create makes a private app and returns it with its token, which is not
+// stored and cannot be shown again.
+func (s *PrivateApps) Create(ctx context.Context, name string, scopes []string, createdBy int64) (store.PrivateApp, string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return store.PrivateApp{}, "", fmt.Errorf("%w: a private app needs a name", ErrInvalid)
+	}
+	scopes, err := ParseScopes(strings.Join(scopes, ","))
+	if err != nil {
+		return store.PrivateApp{}, "", err
+	}
+	token := NewToken(PrivateAppPrefix)
+	now := s.now().UTC()
+	app := store.PrivateApp{Name: name, Scopes: scopes, TokenHash: s.hasher.Hash(token),
+		CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
+	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
+		app, err = tx.CreatePrivateApp(ctx, app)
+		return err
+	})
+	return app, token, err
+}
+
+// List returns every private app.
+func (s *PrivateApps) List(ctx context.Context) ([]store.PrivateApp, error) {
+	var apps []store.PrivateApp
+	err := s.store.View(ctx, func(tx store.Tx) (err error) {
+		apps, err = tx.PrivateApps(ctx)
+		return err
+	})
+	return apps, err
+}
+
+// Rotate issues a new token. The old one keeps working for grace (zero ends
+// it at once) and is refused after.
+func (s *PrivateApps) Rotate(ctx context.Context, id int64, grace time.Duration) (store.PrivateApp, string, error) {
+	if grace < 0 {
+		return store.PrivateApp{}, "", fmt.Errorf("%w: grace period cannot be negative", ErrInvalid)
+	}
+	token := NewToken(PrivateAppPrefix)
+	var app store.PrivateApp
+	err := s.store.Update(ctx, func(tx store.Tx) (err error) {
+		if app, err = tx.PrivateApp(ctx, id); err != nil {
+			return err
+		}
+		now := s.now().UTC()
+		app.PreviousTokenHash, app.PreviousExpiresAt = nil, time.Time{}
+		if grace > 0 {
+			app.PreviousTokenHash, app.PreviousExpiresAt = app.TokenHash, now.Add(grace)
+		}
+		app.TokenHash, app.RotatedAt, app.UpdatedAt = s.hasher.Hash(token), now, now
+		return tx.UpdatePrivateApp(ctx, app)
+	})
+	return app, token, err
+}
+
+// SetScopes replaces a private app's scopes; calls see the change at once.
+func (s *PrivateApps) SetScopes(ctx context.Context, id int64, scopes []string) (store.PrivateApp, error) {
+	scopes, err := ParseScopes(strings.Join(scopes, ","))
+	if err != nil {
+		return store.PrivateApp{}, err
+	}
+	var app store.PrivateApp
+	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
+		if app, err = tx.PrivateApp(ctx, id); err != nil {
+			return err
+		}
+		app.Scopes, app.UpdatedAt = scopes, s.now().UTC()
+		return tx.UpdatePrivateApp(ctx, app)
+	})
+	return app, err
+}
+
+// Delete removes a private app; its tokens stop working at once.
+func (s *PrivateApps) Delete(ctx context.Context, id int64) error {
+	return s.store.Update(ctx, func(tx store.Tx) error { return tx.DeletePrivateApp(ctx, id) })
+}
+
+// Authenticate returns the principal a private app token acts as.
+func (s *PrivateApps) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if !strings.HasPrefix(token, PrivateAppPrefix) {
+		return Principal{}, ErrInvalidToken
+	}
+	hash := s.hasher.Hash(token)
+	var app store.PrivateApp
+	err := s.store.View(ctx, func(tx store.Tx) (err error) {
+		app, err = tx.PrivateAppByTokenHash(ctx, hash)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return Principal{}, ErrInvalidToken
+	}
+	if err != nil {
+		return Principal{}, err
+	}
+	now := s.now()
+	if !slices.Equal(app.TokenHash, hash) && !now.Before(app.PreviousExpiresAt) {
+		return Principal{}, fmt.Errorf("%w: it was replaced by a rotation and its grace period ended at %s",
+			ErrTokenExpired, app.PreviousExpiresAt.Format(time.RFC3339))
+	}
+	if now.Sub(app.LastUsedAt) > lastUsedPrecision {
+		s.touch(ctx, app.ID, now)
+	}
+	return Principal{Kind: "private_app", AppID: app.ID, Scopes: app.Scopes}, nil
+}
+
+// touch records a use. It is best effort: a failure to note the time must
+// not fail the call that used the token.
+func (s *PrivateApps) touch(ctx context.Context, id int64, at time.Time) {
+	_ = s.store.Update(ctx, func(tx store.Tx) error {
+		app, err := tx.PrivateApp(ctx, id)
+		if err != nil {
+			return err
+		}
+		app.LastUsedAt = at.UTC()
+		return tx.UpdatePrivateApp(ctx, app)
+	})
+}

@@ -1,0 +1,84 @@
+// Package postgres opens hubsync's scale-out store on PostgreSQL, shared by
+// every replica that points at the same database.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	"github.com/hubsync/hubsync/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// feedLockKey names the advisory lock that orders change-feed appends.
+const feedLockKey = 727001
+
+// Dialect is PostgreSQL's SQL.
+var Dialect = sqlstore.Dialect{
+	Name:     "postgres",
+	Numbered: true,
+	Prop:     func(name string) string { return "(props->>'" + name + "')" },
+	Number:   func(expr string) string { return "CAST(" + expr + " AS numeric)" },
+	// Identity values are handed out before commit, so without this a reader
+	// could see change 11 committed while change 10 is still in flight, move
+	// its cursor past 10 and never see it.
+	LockFeed:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", feedLockKey),
+	ForUpdate:       " FOR UPDATE",
+	UniqueViolation: uniqueViolation,
+}
+
+func uniqueViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+// Open connects to the database at url (postgres://…) and migrates it.
+func Open(ctx context.Context, url string) (*sqlstore.Store, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to postgresql: %w", err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return sqlstore.New(db, db, Dialect), nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	// Replicas starting together take turns migrating.
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys,
+		goose.WithDisableGlobalRegistry(true), goose.WithSessionLocker(locker))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate postgresql: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+// Package sqlite opens hubsync's embedded default store: one SQLite file in
+// WAL mode, written through a single connection and read through a pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"net/url"
+	"runtime"
+	"slices"
+
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/hubsync/hubsync/internal/store/sqlstore"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Dialect is SQLite's SQL.
+var Dialect = sqlstore.Dialect{
+	Name:   "sqlite",
+	Prop:   func(name string) string { return "json_extract(props, '$." + name + "')" },
+	Number: func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	// One write connection makes writers serial already.
+	LockFeed:        "",
+	ForUpdate:       "",
+	UniqueViolation: uniqueViolation,
+}
+
+func uniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Open opens (creating if needed) the database file at path and migrates it.
+func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
+	pragmas := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+		pragmas.Add("_pragma", p)
+	}
+	// A View must not write, as on PostgreSQL, where its transaction is READ
+	// ONLY; the driver ignores that option, so readers refuse writes instead.
+	readPragmas := maps.Clone(pragmas)
+	readPragmas["_pragma"] = append(slices.Clone(pragmas["_pragma"]), "query_only(1)")
+	readDSN := "file:" + path + "?" + readPragmas.Encode()
+	// Write transactions take the lock at BEGIN, so they queue on busy_timeout
+	// instead of failing mid-transaction when another process writes.
+	pragmas.Set("_txlock", "immediate")
+	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		return nil, err
+	}
+	write.SetMaxOpenConns(1)
+	read, err := sql.Open("sqlite", readDSN)
+	if err != nil {
+		write.Close()
+		return nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	s := sqlstore.New(write, read, Dialect)
+	if err := migrate(ctx, write); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate sqlite: %w", err)
+	}
+	return nil
+}

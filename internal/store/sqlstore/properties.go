@@ -1,0 +1,50 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+func (t *tx) CreateProperty(ctx context.Context, p store.Property) error {
+	opts, err := json.Marshal(p.Options)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(ctx, `INSERT INTO properties (object_type, name, label, type, field_type,
+		group_name, description, options, has_unique_value, display_order, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ObjectType, p.Name, p.Label, p.Type, p.FieldType, p.GroupName, p.Description, string(opts),
+		b2i(p.HasUniqueValue), p.DisplayOrder, ms(p.CreatedAt), ms(p.UpdatedAt))
+	return t.uniqueErr(err, fmt.Sprintf("property %s of %s", p.Name, p.ObjectType))
+}
+
+func (t *tx) Properties(ctx context.Context, objectType string) ([]store.Property, error) {
+	rows, err := t.query(ctx, `SELECT object_type, name, label, type, field_type, group_name,
+		description, options, has_unique_value, display_order, created_at, updated_at
+		FROM properties WHERE object_type = ? ORDER BY name`, objectType)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var props []store.Property
+	for rows.Next() {
+		var p store.Property
+		var opts []byte
+		var unique int
+		var created, updated int64
+		if err := rows.Scan(&p.ObjectType, &p.Name, &p.Label, &p.Type, &p.FieldType, &p.GroupName,
+			&p.Description, &opts, &unique, &p.DisplayOrder, &created, &updated); err != nil {
+			return nil, err
+		}
+		p.HasUniqueValue = unique != 0
+		p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+		if err := json.Unmarshal(opts, &p.Options); err != nil {
+			return nil, fmt.Errorf("property %s options: %w", p.Name, err)
+		}
+		props = append(props, p)
+	}
+	return props, rows.Err()
+}

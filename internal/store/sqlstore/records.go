@@ -1,0 +1,237 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+const recordColumns = `id, object_type, props, created_at, updated_at, archived, archived_at`
+
+// identifier guards names that are spliced into SQL text: object types and
+// property names in index definitions and partial-index predicates.
+var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]{0,99}$`)
+
+func checkIdent(names ...string) error {
+	for _, n := range names {
+		if !identifier.MatchString(n) {
+			return fmt.Errorf("invalid identifier %q", n)
+		}
+	}
+	return nil
+}
+
+func scanRecord(row interface{ Scan(...any) error }) (store.Record, error) {
+	var r store.Record
+	var props []byte
+	var created, updated, archivedAt int64
+	var archived int
+	if err := row.Scan(&r.ID, &r.Type, &props, &created, &updated, &archived, &archivedAt); err != nil {
+		return r, err
+	}
+	r.CreatedAt, r.UpdatedAt, r.ArchivedAt = fromMS(created), fromMS(updated), fromMS(archivedAt)
+	r.Archived = archived != 0
+	if err := json.Unmarshal(props, &r.Props); err != nil {
+		return r, fmt.Errorf("record %d properties: %w", r.ID, err)
+	}
+	if r.Props == nil {
+		r.Props = map[string]string{}
+	}
+	return r, nil
+}
+
+func (t *tx) scanRecords(ctx context.Context, query string, args ...any) ([]store.Record, error) {
+	rows, err := t.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recs []store.Record
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
+
+func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Record, error) {
+	stmt, err := t.tx.PrepareContext(ctx, t.q(`INSERT INTO records
+		(object_type, props, created_at, updated_at, archived, archived_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`))
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	out := make([]store.Record, len(recs))
+	for i, r := range recs {
+		props, err := json.Marshal(r.Props)
+		if err != nil {
+			return nil, err
+		}
+		err = stmt.QueryRowContext(ctx, r.Type, string(props), ms(r.CreatedAt), ms(r.UpdatedAt),
+			b2i(r.Archived), ms(r.ArchivedAt)).Scan(&r.ID)
+		if err != nil {
+			return nil, t.uniqueErr(err, r.Type+" record")
+		}
+		r.CreatedAt, r.UpdatedAt, r.ArchivedAt = stored(r.CreatedAt), stored(r.UpdatedAt), stored(r.ArchivedAt)
+		out[i] = r
+	}
+	return out, nil
+}
+
+func (t *tx) UpdateRecords(ctx context.Context, recs []store.Record) error {
+	stmt, err := t.tx.PrepareContext(ctx, t.q(`UPDATE records SET props = ?, updated_at = ?,
+		archived = ?, archived_at = ? WHERE id = ? AND object_type = ?`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, r := range recs {
+		props, err := json.Marshal(r.Props)
+		if err != nil {
+			return err
+		}
+		res, err := stmt.ExecContext(ctx, string(props), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt), r.ID, r.Type)
+		if err != nil {
+			return t.uniqueErr(err, fmt.Sprintf("%s record %d", r.Type, r.ID))
+		}
+		if err := affectedOne(res, fmt.Sprintf("%s record %d", r.Type, r.ID)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Records(ctx context.Context, objectType string, ids []int64) ([]store.Record, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, objectType)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records WHERE object_type = ? AND id IN (`+
+		placeholders(len(ids))+`)`+t.forUpdate(), args...)
+}
+
+func (t *tx) RecordsByValue(ctx context.Context, objectType, property string, values []string) ([]store.Record, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	if err := checkIdent(objectType, property); err != nil {
+		return nil, err
+	}
+	args := make([]any, len(values))
+	marks := make([]string, len(values))
+	for i, v := range values {
+		args[i], marks[i] = v, "lower(?)"
+	}
+	// The type and archived flag are literals so the partial indexes apply.
+	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records
+		WHERE object_type = '`+objectType+`' AND archived = 0
+		AND lower(`+t.d.Prop(property)+`) IN (`+strings.Join(marks, ", ")+`)`+t.forUpdate(), args...)
+}
+
+func (t *tx) ListRecords(ctx context.Context, objectType string, archived bool, afterID int64, limit int) ([]store.Record, error) {
+	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records
+		WHERE object_type = ? AND archived = ? AND id > ? ORDER BY id LIMIT ?`,
+		objectType, b2i(archived), afterID, limit)
+}
+
+func (t *tx) EnsureIndex(ctx context.Context, objectType, property string, unique bool) error {
+	if err := checkIdent(objectType, property); err != nil {
+		return err
+	}
+	kind := "INDEX"
+	if unique {
+		kind = "UNIQUE INDEX"
+	}
+	_, err := t.exec(ctx, fmt.Sprintf(`CREATE %s IF NOT EXISTS %s ON records (lower(%s))
+		WHERE object_type = '%s' AND archived = 0`, kind, indexName(objectType, property, unique), t.d.Prop(property), objectType))
+	return t.uniqueErr(err, fmt.Sprintf("%s values of %s", objectType, property))
+}
+
+func (t *tx) AppendChanges(ctx context.Context, cs []store.Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	if t.d.LockFeed != "" && !t.feedLocked {
+		if _, err := t.exec(ctx, t.d.LockFeed); err != nil {
+			return fmt.Errorf("lock change feed: %w", err)
+		}
+		t.feedLocked = true
+	}
+	stmt, err := t.tx.PrepareContext(ctx, t.q(`INSERT INTO changes
+		(object_type, record_id, kind, props, source, at) VALUES (?, ?, ?, ?, ?, ?)`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, c := range cs {
+		props, err := json.Marshal(c.Props)
+		if err != nil {
+			return err
+		}
+		if _, err := stmt.ExecContext(ctx, c.ObjectType, c.RecordID, c.Kind, string(props), c.Source, ms(c.At)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Change, error) {
+	rows, err := t.query(ctx, `SELECT seq, object_type, record_id, kind, props, source, at
+		FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cs []store.Change
+	for rows.Next() {
+		var c store.Change
+		var props []byte
+		var at int64
+		if err := rows.Scan(&c.Seq, &c.ObjectType, &c.RecordID, &c.Kind, &props, &c.Source, &at); err != nil {
+			return nil, err
+		}
+		c.At = fromMS(at)
+		if err := json.Unmarshal(props, &c.Props); err != nil {
+			return nil, fmt.Errorf("change %d: %w", c.Seq, err)
+		}
+		cs = append(cs, c)
+	}
+	return cs, rows.Err()
+}
+
+// maxIdent is the longest identifier PostgreSQL keeps; it cuts longer ones.
+const maxIdent = 63
+
+// indexName names the index EnsureIndex makes. IF NOT EXISTS goes by name
+// alone, so two indexes must never share one: the name ends in a hash of
+// what it indexes, because a readable name is ambiguous ("line_items" + "sku"
+// and "line" + "items_sku") and PostgreSQL would cut a long one, making the
+// index on a second long property a silent no-op.
+func indexName(objectType, property string, unique bool) string {
+	kind := "idx"
+	if unique {
+		kind = "key"
+	}
+	sum := sha256.Sum256([]byte(objectType + "." + property + "." + kind))
+	tag := "_" + kind + "_" + hex.EncodeToString(sum[:6])
+	name := "records_" + objectType + "_" + property
+	return name[:min(len(name), maxIdent-len(tag))] + tag
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,258 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, int, error) {
+	if err := checkIdent(q.ObjectType); err != nil {
+		return nil, 0, err
+	}
+	var w where
+	w.sql.WriteString(fmt.Sprintf("object_type = '%s' AND archived = %d", q.ObjectType, b2i(q.Archived)))
+	if err := w.groups(t.d, q.Groups); err != nil {
+		return nil, 0, err
+	}
+	if err := w.text(t.d, q.Text, q.TextFields); err != nil {
+		return nil, 0, err
+	}
+
+	order, err := orderBy(t.d, q.Sorts)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := t.queryRow(ctx, `SELECT count(*) FROM records WHERE `+w.sql.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	if total <= q.Offset || q.Limit <= 0 {
+		return nil, total, nil
+	}
+	args := append(w.args, q.Limit, q.Offset)
+	recs, err := t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records WHERE `+w.sql.String()+
+		` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+	return recs, total, err
+}
+
+// where builds a WHERE clause and its arguments.
+type where struct {
+	sql  strings.Builder
+	args []any
+}
+
+func (w *where) groups(d Dialect, groups [][]store.Cond) error {
+	if len(groups) == 0 {
+		return nil
+	}
+	w.sql.WriteString(" AND (")
+	for i, g := range groups {
+		if i > 0 {
+			w.sql.WriteString(" OR ")
+		}
+		w.sql.WriteString("(")
+		for j, c := range g {
+			if j > 0 {
+				w.sql.WriteString(" AND ")
+			}
+			if err := w.cond(d, c); err != nil {
+				return err
+			}
+		}
+		if len(g) == 0 {
+			w.sql.WriteString("1 = 1")
+		}
+		w.sql.WriteString(")")
+	}
+	w.sql.WriteString(")")
+	return nil
+}
+
+// text matches text as a substring of any of fields. Both sides are lowered
+// by the database: lowering the pattern in Go would disagree with a database
+// whose lower() folds less (SQLite folds ASCII only), so not even the exact
+// spelling of "Émile" would match.
+func (w *where) text(d Dialect, text string, fields []store.Field) error {
+	if text == "" || len(fields) == 0 {
+		return nil
+	}
+	w.sql.WriteString(" AND (")
+	for i, f := range fields {
+		o, err := fieldOperand(d, f)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			w.sql.WriteString(" OR ")
+		}
+		w.sql.WriteString("lower(" + o.text + `) LIKE lower(?) ESCAPE '\'`)
+		w.args = append(w.args, "%"+likeEscape(text)+"%")
+	}
+	w.sql.WriteString(")")
+	return nil
+}
+
+// operand is how one field appears in SQL: the expression compared, the
+// placeholder for a value, the raw value and the value as text (both NULL
+// when absent), and whether the field can be absent.
+type operand struct {
+	expr, raw, text, value string
+	optional               bool
+	integer                bool
+}
+
+func fieldOperand(d Dialect, f store.Field) (operand, error) {
+	column := func(c string) operand {
+		return operand{expr: c, raw: c, text: "CAST(" + c + " AS TEXT)", value: "?", integer: true}
+	}
+	switch f.Kind {
+	case store.KindID:
+		return column("id"), nil
+	case store.KindCreated:
+		return column("created_at"), nil
+	case store.KindUpdated:
+		return column("updated_at"), nil
+	}
+	// The name is spliced into SQL text.
+	if err := checkIdent(f.Name); err != nil {
+		return operand{}, fmt.Errorf("field: %w", err)
+	}
+	p := d.Prop(f.Name)
+	switch f.Kind {
+	case store.KindText:
+		return operand{expr: "lower(" + p + ")", raw: p, text: p, value: "lower(?)", optional: true}, nil
+	case store.KindNumber:
+		return operand{expr: d.Number(p), raw: p, text: p, value: d.Number("?"), optional: true}, nil
+	case store.KindOrdered:
+		return operand{expr: p, raw: p, text: p, value: "?", optional: true}, nil
+	}
+	return operand{}, fmt.Errorf("field %s: unknown kind %d", f.Name, f.Kind)
+}
+
+func (w *where) cond(d Dialect, c store.Cond) error {
+	o, err := fieldOperand(d, c.Field)
+	if err != nil {
+		return err
+	}
+	if err := w.addValues(o, c); err != nil {
+		return err
+	}
+	orAbsent := func(s string) string {
+		if o.optional {
+			return "(" + o.raw + " IS NULL OR " + s + ")"
+		}
+		return s
+	}
+	switch c.Op {
+	case store.OpEQ:
+		w.sql.WriteString(o.expr + " = " + o.value)
+	case store.OpNEQ:
+		w.sql.WriteString(orAbsent(o.expr + " <> " + o.value))
+	case store.OpLT, store.OpLTE, store.OpGT, store.OpGTE:
+		w.sql.WriteString(o.expr + " " + comparators[c.Op] + " " + o.value)
+	case store.OpBetween:
+		w.sql.WriteString(o.expr + " BETWEEN " + o.value + " AND " + o.value)
+	case store.OpIn:
+		w.sql.WriteString(o.expr + " IN (" + repeatJoin(o.value, len(c.Values)) + ")")
+	case store.OpNotIn:
+		w.sql.WriteString(orAbsent(o.expr + " NOT IN (" + repeatJoin(o.value, len(c.Values)) + ")"))
+	case store.OpHasProperty:
+		w.sql.WriteString(o.raw + " IS NOT NULL")
+	case store.OpNotHasProperty:
+		w.sql.WriteString(o.raw + " IS NULL")
+	case store.OpContainsToken:
+		w.sql.WriteString(tokens(o.text) + ` LIKE lower(?) ESCAPE '\'`)
+	case store.OpNotContainsToken:
+		w.sql.WriteString(orAbsent(`NOT (` + tokens(o.text) + ` LIKE lower(?) ESCAPE '\')`))
+	default:
+		return fmt.Errorf("unknown operator %q", c.Op)
+	}
+	return nil
+}
+
+var comparators = map[store.Op]string{store.OpLT: "<", store.OpLTE: "<=", store.OpGT: ">", store.OpGTE: ">="}
+
+// addValues appends a condition's arguments, converting integer columns and
+// turning token searches into LIKE patterns.
+func (w *where) addValues(o operand, c store.Cond) error {
+	if c.Op == store.OpContainsToken || c.Op == store.OpNotContainsToken {
+		if len(c.Values) != 1 {
+			return fmt.Errorf("%s takes one value", c.Op)
+		}
+		w.args = append(w.args, tokenPattern(c.Values[0]))
+		return nil
+	}
+	for _, v := range c.Values {
+		if !o.integer {
+			w.args = append(w.args, v)
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not an integer", c.Field.Name, v)
+		}
+		w.args = append(w.args, n)
+	}
+	return nil
+}
+
+// tokenSeparators split a value into the words CONTAINS_TOKEN matches.
+var tokenSeparators = []string{"@", ".", ",", "-", "_", ";", ":", "/", "(", ")", "+"}
+
+// tokens is an SQL expression giving the value lowercased, with separators as
+// spaces and a space at each end, so a token is " word ". It is NULL when the
+// value is absent, so that not even "*" matches a record without one.
+func tokens(text string) string {
+	e := "lower(" + text + ")"
+	for _, s := range tokenSeparators {
+		e = "replace(" + e + ", '" + s + "', ' ')"
+	}
+	return "(' ' || " + e + " || ' ')"
+}
+
+// tokenPattern turns a token, where "*" stands for any characters, into the
+// LIKE pattern that finds it as a whole word. The database lowers it, as it
+// lowers the value.
+func tokenPattern(token string) string {
+	t := token
+	for _, s := range tokenSeparators {
+		t = strings.ReplaceAll(t, s, " ")
+	}
+	t = strings.ReplaceAll(likeEscape(strings.TrimSpace(t)), "*", "%")
+	return "% " + t + " %"
+}
+
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+func repeatJoin(s string, n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = s
+	}
+	return strings.Join(parts, ", ")
+}
+
+func orderBy(d Dialect, sorts []store.Sort) (string, error) {
+	var parts []string
+	for _, s := range sorts {
+		o, err := fieldOperand(d, s.Field)
+		if err != nil {
+			return "", fmt.Errorf("sort: %w", err)
+		}
+		dir := " ASC"
+		if s.Desc {
+			dir = " DESC"
+		}
+		if o.optional {
+			parts = append(parts, "("+o.raw+" IS NULL)")
+		}
+		parts = append(parts, o.expr+dir)
+	}
+	return strings.Join(append(parts, "id ASC"), ", "), nil
+}

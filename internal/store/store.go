@@ -1,0 +1,83 @@
+// Package store declares hubsync's storage: the data types every backend keeps,
+// the transaction-scoped interface they implement and the errors they return.
+// It knows nothing of the rules that govern the data; those live in the domain
+// packages (identity, crm, oauth) that run inside its transactions.
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Sentinel errors, checked with errors.Is.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrAlreadyExists = errors.New("already exists")
+	// ErrKeyMismatch means the secret key given to the store is not the one its
+	// stored hashes were made with.
+	ErrKeyMismatch = errors.New("secret key does not match the database")
+)
+
+// Store opens transactions. Every read and write happens inside one.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits when fn returns nil.
+	// Single-row reads inside it lock the row until commit, so read-modify-write
+	// closures are safe against concurrent writers.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Ping reports whether the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Tx is everything a transaction can do. Methods that assign ids return the
+// stored value.
+type Tx interface {
+	Meta(ctx context.Context, key string) (string, error)
+	SetMeta(ctx context.Context, key, value string) error
+
+	Account(ctx context.Context) (Account, error)
+	CreateAccount(ctx context.Context, a Account) error
+
+	CreateUser(ctx context.Context, u User) (User, error)
+	User(ctx context.Context, id int64) (User, error)
+	// UserByEmail finds the user with this email who is not removed.
+	UserByEmail(ctx context.Context, email string) (User, error)
+	Users(ctx context.Context) ([]User, error)
+	UpdateUser(ctx context.Context, u User) error
+	AppendIdentityEvent(ctx context.Context, e IdentityEvent) (IdentityEvent, error)
+	IdentityEvents(ctx context.Context, afterSeq int64, limit int) ([]IdentityEvent, error)
+
+	CreatePrivateApp(ctx context.Context, p PrivateApp) (PrivateApp, error)
+	PrivateApp(ctx context.Context, id int64) (PrivateApp, error)
+	// PrivateAppByTokenHash finds the app whose current or previous token has
+	// this hash; the caller decides whether a previous token is still in grace.
+	PrivateAppByTokenHash(ctx context.Context, hash []byte) (PrivateApp, error)
+	PrivateApps(ctx context.Context) ([]PrivateApp, error)
+	UpdatePrivateApp(ctx context.Context, p PrivateApp) error
+	DeletePrivateApp(ctx context.Context, id int64) error
+
+	CreateProperty(ctx context.Context, p Property) error
+	// Properties returns the custom properties of an object type by name.
+	Properties(ctx context.Context, objectType string) ([]Property, error)
+
+	// InsertRecords stores new records, assigning ids in input order.
+	InsertRecords(ctx context.Context, recs []Record) ([]Record, error)
+	UpdateRecords(ctx context.Context, recs []Record) error
+	// Records returns the records with these ids, in any order, skipping
+	// ids that do not exist or are of another type.
+	Records(ctx context.Context, objectType string, ids []int64) ([]Record, error)
+	// RecordsByValue returns the live records whose property equals one of
+	// values, compared without case.
+	RecordsByValue(ctx context.Context, objectType, property string, values []string) ([]Record, error)
+	ListRecords(ctx context.Context, objectType string, archived bool, afterID int64, limit int) ([]Record, error)
+	SearchRecords(ctx context.Context, q Query) (recs []Record, total int, err error)
+	// EnsureIndex makes lookups of a property fast; unique also enforces
+	// one live record per value, failing with ErrAlreadyExists otherwise.
+	EnsureIndex(ctx context.Context, objectType, property string, unique bool) error
+
+	AppendChanges(ctx context.Context, cs []Change) error
+	// Changes returns changes with a sequence above afterSeq, in order.
+	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+}
