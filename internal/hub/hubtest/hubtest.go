@@ -1,0 +1,169 @@
+// Package hubtest starts real hubs for tests: a store on SQLite or on the
+// local PostgreSQL, the full HTTP handler on a loopback port, and helpers to
+// make tokens and calls.
+package hubtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store/postgres/pgtest"
+)
+
+// Backend picks the store a test hub runs on.
+type Backend string
+
+const (
+	SQLite   Backend = "sqlite"
+	Postgres Backend = "postgres"
+)
+
+// Backends are every backend, for tests that run on each.
+var Backends = []Backend{SQLite, Postgres}
+
+// CheapArgon2 keeps password hashing fast in tests.
+var CheapArgon2 = identity.Argon2Params{Time: 1, MemoryKiB: 1024, Threads: 1}
+
+// Env is a running test hub.
+type Env struct {
+	Hub    *hub.Hub
+	Config config.Config
+	Server *httptest.Server
+	URL    string
+	// Logs holds everything the server logged.
+	Logs *SyncBuffer
+}
+
+// Config returns a configuration for a fresh hub on backend.
+func Config(t testing.TB, backend Backend) config.Config {
+	cfg := config.Config{DataDir: t.TempDir()}
+	if backend == Postgres {
+		cfg.DatabaseURL = pgtest.URL(t)
+	}
+	return cfg
+}
+
+// New opens and initialises a hub on backend and serves it on loopback.
+// Everything stops when the test ends.
+func New(t testing.TB, backend Backend) *Env {
+	t.Helper()
+	cfg := Config(t, backend)
+	ctx := context.Background()
+	h, err := hub.Open(ctx, cfg, identity.WithArgon2(CheapArgon2))
+	if err != nil {
+		t.Fatalf("open hub: %v", err)
+	}
+	if _, _, err := h.Identity.Init(ctx, identity.InitParams{AdminEmail: "admin@example.com", AdminPassword: "correct horse"}); err != nil {
+		t.Fatalf("init hub: %v", err)
+	}
+	logs := &SyncBuffer{}
+	srv := httptest.NewServer(h.Handler(slog.New(slog.NewJSONHandler(logs, nil))))
+	t.Cleanup(func() {
+		srv.Close()
+		h.Close()
+	})
+	return &Env{Hub: h, Config: cfg, Server: srv, URL: srv.URL, Logs: logs}
+}
+
+// Token creates a private app with scopes and returns its token.
+func (e *Env) Token(t testing.TB, scopes ...string) string {
+	t.Helper()
+	_, token, err := e.Hub.PrivateApps.Create(context.Background(), "test app", scopes, 0)
+	if err != nil {
+		t.Fatalf("create private app: %v", err)
+	}
+	return token
+}
+
+// AllScopes are every CRM scope.
+var AllScopes = []string{
+	"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read", "crm.schemas.contacts.write",
+	"crm.objects.companies.read", "crm.objects.companies.write", "crm.schemas.companies.read", "crm.schemas.companies.write",
+	"crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read", "crm.schemas.deals.write",
+}
+
+// Response is an answer read whole.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body into a generic map, failing the test if it is not JSON.
+func (r Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.Body)
+	}
+	return m
+}
+
+// Do sends a request with a bearer token. body may be nil, a string or []byte
+// (sent as is) or any value (sent as JSON).
+func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
+	t.Helper()
+	var r io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		r = strings.NewReader(b)
+	case []byte:
+		r = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, e.URL+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := e.Server.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
