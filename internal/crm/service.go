@@ -57,10 +57,14 @@ func (s *Service) Prepare(ctx context.Context) error {
 
 // Select returns the named properties of a record as the API shows them:
 // stored values, the derived id and dates, and nil for names without a
-// value. No names means the type's defaults.
+// value. No names means the type's defaults; the id and the create and
+// modify dates always come along, as on HubSpot, so readers can track
+// changes whatever they ask for.
 func Select(ot *ObjectType, r store.Record, names []string) map[string]*string {
 	if len(names) == 0 {
 		names = ot.DefaultProps
+	} else {
+		names = append(names[:len(names):len(names)], PropID, PropCreateDate, ot.ModifiedProp)
 	}
 	out := make(map[string]*string, len(names))
 	for _, n := range names {

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,6 +31,8 @@ var Dialect = sqlstore.Dialect{
 	Numbered: true,
 	Prop:     func(name string) string { return "(props->>'" + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS numeric)" },
+	// The database's collation may be linguistic; SQLite's is bytes.
+	ByteOrder: ` COLLATE "C"`,
 	// Identity values are handed out before commit, so without this a reader
 	// could see change 11 committed while change 10 is still in flight, move
 	// its cursor past 10 and never see it.
@@ -67,8 +70,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if err != nil {
 		return err
 	}
-	// Replicas starting together take turns migrating.
-	locker, err := lock.NewPostgresSessionLocker()
+	// Replicas starting together take turns migrating. The lock is the
+	// schema's: stores in other schemas of the database have nothing to wait
+	// for, and goose polls a busy lock only every five seconds.
+	var schema string
+	if err := db.QueryRowContext(ctx, "SELECT coalesce(current_schema(), '')").Scan(&schema); err != nil {
+		return fmt.Errorf("current schema: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("hubsync migrations " + schema))
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(int64(h.Sum64())))
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,8 @@ var Dialect = sqlstore.Dialect{
 	Name:   "sqlite",
 	Prop:   func(name string) string { return "json_extract(props, '$." + name + "')" },
 	Number: func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	// The default collation, BINARY, already orders text by its bytes.
+	ByteOrder: "",
 	// One write connection makes writers serial already.
 	LockFeed:        "",
 	ForUpdate:       "",

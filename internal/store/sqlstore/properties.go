@@ -24,7 +24,7 @@ func (t *tx) CreateProperty(ctx context.Context, p store.Property) error {
 func (t *tx) Properties(ctx context.Context, objectType string) ([]store.Property, error) {
 	rows, err := t.query(ctx, `SELECT object_type, name, label, type, field_type, group_name,
 		description, options, has_unique_value, display_order, created_at, updated_at
-		FROM properties WHERE object_type = ? ORDER BY name`, objectType)
+		FROM properties WHERE object_type = ? ORDER BY name`+t.d.ByteOrder, objectType)
 	if err != nil {
 		return nil, err
 	}

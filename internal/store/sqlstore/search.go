@@ -124,11 +124,11 @@ func fieldOperand(d Dialect, f store.Field) (operand, error) {
 	p := d.Prop(f.Name)
 	switch f.Kind {
 	case store.KindText:
-		return operand{expr: "lower(" + p + ")", raw: p, text: p, value: "lower(?)", optional: true}, nil
+		return operand{expr: "lower(" + p + ")" + d.ByteOrder, raw: p, text: p, value: "lower(?)", optional: true}, nil
 	case store.KindNumber:
 		return operand{expr: d.Number(p), raw: p, text: p, value: d.Number("?"), optional: true}, nil
 	case store.KindOrdered:
-		return operand{expr: p, raw: p, text: p, value: "?", optional: true}, nil
+		return operand{expr: p + d.ByteOrder, raw: p, text: p, value: "?", optional: true}, nil
 	}
 	return operand{}, fmt.Errorf("field %s: unknown kind %d", f.Name, f.Kind)
 }

@@ -23,6 +23,10 @@ type Dialect struct {
 	Prop func(name string) string
 	// Number casts a text expression to a number.
 	Number func(expr string) string
+	// ByteOrder follows a text expression that is compared or sorted, so
+	// that text orders by its bytes whatever the database's collation, as it
+	// does on every backend. Equality ignores it, so indexes need none.
+	ByteOrder string
 	// LockFeed runs before a transaction appends to the change feed, so that
 	// feed sequence numbers become visible in order. Empty when writers are
 	// already serial.

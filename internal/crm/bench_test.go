@@ -1,0 +1,77 @@
+package crm_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/crm"
+)
+
+// benchContacts is how many contacts the search benchmark holds:
+// HUBSYNC_BENCH_CONTACTS, by default a million.
+func benchContacts() int {
+	if n, err := strconv.Atoi(os.Getenv("HUBSYNC_BENCH_CONTACTS")); err == nil && n > 0 {
+		return n
+	}
+	return 1_000_000
+}
+
+func seedContacts(b *testing.B, svc *crm.Service, n int) int {
+	b.Helper()
+	ctx := context.Background()
+	start := time.Now()
+	batch := make([]map[string]string, 0, crm.MaxBatch)
+	for i := range n {
+		batch = append(batch, map[string]string{"email": fmt.Sprintf("c%d@example.com", i),
+			"firstname": "First" + strconv.Itoa(i%1000), "lastname": "Last" + strconv.Itoa(i%5000),
+			"lifecyclestage": "lead", "company": "Company " + strconv.Itoa(i%20000)})
+		if len(batch) == crm.MaxBatch || i == n-1 {
+			if _, err := svc.BatchCreate(ctx, "bench", "contacts", batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	b.Logf("seeded %d contacts in %s", n, time.Since(start).Round(time.Millisecond))
+	return n
+}
+
+// reportPercentiles adds p50 and p99 latency metrics in milliseconds.
+func reportPercentiles(b *testing.B, d []time.Duration) {
+	if len(d) == 0 {
+		return
+	}
+	slices.Sort(d)
+	ms := func(q float64) float64 { return float64(d[int(q*float64(len(d)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(ms(0.50), "p50-ms")
+	b.ReportMetric(ms(0.99), "p99-ms")
+}
+
+// BenchmarkSearchByEmail measures an EQ search on email over many contacts.
+func BenchmarkSearchByEmail(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			svc := setup(b, backend)
+			n := seedContacts(b, svc, benchContacts())
+			ctx := context.Background()
+			var lat []time.Duration
+			i := 0
+			for b.Loop() {
+				email := fmt.Sprintf("c%d@example.com", (i*7919)%n)
+				i++
+				t0 := time.Now()
+				res, err := svc.Search(ctx, "contacts", crm.SearchRequest{FilterGroups: [][]crm.Filter{{{PropertyName: "email", Operator: "EQ", Value: email}}}})
+				lat = append(lat, time.Since(t0))
+				if err != nil || res.Total != 1 {
+					b.Fatalf("search %s: total %d, %v", email, res.Total, err)
+				}
+			}
+			reportPercentiles(b, lat)
+		})
+	}
+}

@@ -1,0 +1,135 @@
+// Package storetest is the conformance suite every store.Store backend runs.
+// A backend is correct when Run passes against it; the suite knows nothing of
+// SQL, only of what the store.Tx contract promises.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Run runs the suite. open must return a new, empty, migrated store on each
+// call and close it when t ends; subtests run in parallel.
+func Run(t *testing.T, open func(t *testing.T) store.Store) {
+	tests := []struct {
+		name string
+		run  func(t *testing.T, s store.Store)
+	}{
+		{"Meta", testMeta},
+		{"Account", testAccount},
+		{"Users", testUsers},
+		{"UserEmailUnique", testUserEmailUnique},
+		{"UserReadModifyWrite", testUserReadModifyWrite},
+		{"IdentityEvents", testIdentityEvents},
+		{"PrivateApps", testPrivateApps},
+		{"Properties", testProperties},
+		{"InsertRecords", testInsertRecords},
+		{"UpdateRecords", testUpdateRecords},
+		{"ListRecords", testListRecords},
+		{"RecordsByValue", testRecordsByValue},
+		{"EnsureIndex", testEnsureIndex},
+		{"EnsureIndexOverDuplicates", testEnsureIndexOverDuplicates},
+		{"Search", testSearch},
+		{"SearchSortAndPage", testSearchSortAndPage},
+		{"SearchText", testSearchText},
+		{"Changes", testChanges},
+		{"ChangeFeedConcurrentWriters", testChangeFeedConcurrentWriters},
+		{"Rollback", testRollback},
+		{"ViewIsReadOnly", testViewIsReadOnly},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.run(t, open(t))
+		})
+	}
+}
+
+// opts compares stored values: times must be equal and in UTC (cmp would
+// otherwise accept any location through Time.Equal), and nil and empty
+// collections are the same.
+var opts = cmp.Options{
+	cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) && a.Location() == b.Location() }),
+	cmpopts.EquateEmpty(),
+}
+
+// stored is how a time reads back: whole milliseconds in UTC, zero kept zero.
+func stored(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+// when is a time with sub-millisecond digits in a zone other than UTC, so a
+// backend that keeps either shows up.
+func when(offset time.Duration) time.Time {
+	base := time.Date(2025, 3, 14, 15, 9, 26, 535_897_932, time.FixedZone("UTC+2", 2*60*60))
+	return base.Add(offset)
+}
+
+func update(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	ctx := t.Context()
+	if err := s.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatalf("update: %v", err)
+	}
+}
+
+func view(t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	ctx := t.Context()
+	if err := s.View(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
+		t.Fatalf("view: %v", err)
+	}
+}
+
+// get returns what fn reads in a read-only transaction.
+func get[T any](t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) (T, error)) T {
+	t.Helper()
+	var v T
+	view(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		v, err = fn(ctx, tx)
+		return err
+	})
+	return v
+}
+
+// put returns what fn writes in a committed transaction.
+func put[T any](t *testing.T, s store.Store, fn func(ctx context.Context, tx store.Tx) (T, error)) T {
+	t.Helper()
+	var v T
+	update(t, s, func(ctx context.Context, tx store.Tx) (err error) {
+		v, err = fn(ctx, tx)
+		return err
+	})
+	return v
+}
+
+// wantErr runs fn in its own write transaction, which a failing statement may
+// abort, and checks that it fails with target.
+func wantErr(t *testing.T, s store.Store, target error, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	ctx := t.Context()
+	err := s.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) })
+	if !errors.Is(err, target) {
+		t.Errorf("got error %v, want %v", err, target)
+	}
+}
+
+// wantViewErr is wantErr for reads.
+func wantViewErr(t *testing.T, s store.Store, target error, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	ctx := t.Context()
+	err := s.View(ctx, func(tx store.Tx) error { return fn(ctx, tx) })
+	if !errors.Is(err, target) {
+		t.Errorf("got error %v, want %v", err, target)
+	}
+}
