@@ -74,13 +74,16 @@ func (s *Server) batchRead(c call) (int, any, error) {
 }
 
 type batchCreateJSON struct {
-	Inputs []createJSON `json:"inputs"`
+	Inputs []*createJSON `json:"inputs"`
 }
 
 func (s *Server) batchCreate(c call) (int, any, error) {
 	started := time.Now()
 	var in batchCreateJSON
 	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := noNulls(in.Inputs); err != nil {
 		return 0, nil, err
 	}
 	props := make([]map[string]string, len(in.Inputs))
@@ -105,7 +108,7 @@ type updateInputJSON struct {
 }
 
 type batchUpdateJSON struct {
-	Inputs []updateInputJSON `json:"inputs"`
+	Inputs []*updateInputJSON `json:"inputs"`
 }
 
 func (in batchUpdateJSON) inputs() ([]crm.Input, values) {
@@ -126,6 +129,9 @@ func (s *Server) batchUpdate(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
+	if err := noNulls(in.Inputs); err != nil {
+		return 0, nil, err
+	}
 	inputs, names := in.inputs()
 	recs, missing, err := s.crm.BatchUpdate(c.r.Context(), c.actor.Source(), c.ot.Name, inputs)
 	if err != nil {
@@ -138,6 +144,9 @@ func (s *Server) batchUpsert(c call) (int, any, error) {
 	started := time.Now()
 	var in batchUpdateJSON
 	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := noNulls(in.Inputs); err != nil {
 		return 0, nil, err
 	}
 	inputs, names := in.inputs()

@@ -86,11 +86,30 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlationId", id)
 	}()
 	if pattern == "" {
-		writeError(ctx, rec, s.log, &apiError{status: http.StatusNotFound, category: catObjectNotFound,
-			subCategory: "NO_ROUTE", message: "No route for " + r.Method + " " + r.URL.Path})
+		writeError(ctx, rec, s.log, s.noRoute(r, rec.Header()))
 		return
 	}
 	s.mux.ServeHTTP(rec, r)
+}
+
+// noRoute explains a request no route takes: 405 naming the methods the
+// path does take, or 404.
+func (s *Server) noRoute(r *http.Request, h http.Header) *apiError {
+	var allowed []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allowed = append(allowed, m)
+		}
+	}
+	if len(allowed) > 0 {
+		h.Set("Allow", strings.Join(allowed, ", "))
+		return &apiError{status: http.StatusMethodNotAllowed, category: catValidation, subCategory: "METHOD_NOT_ALLOWED",
+			message: r.Method + " is not allowed on " + r.URL.Path + "; use " + strings.Join(allowed, ", ")}
+	}
+	return &apiError{status: http.StatusNotFound, category: catObjectNotFound, subCategory: "NO_ROUTE",
+		message: "No route for " + r.Method + " " + r.URL.Path}
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -46,11 +47,26 @@ func toJSONs(ot *crm.ObjectType, recs []store.Record, props []string) []recordJS
 	return out
 }
 
-// decode reads a JSON body into v, answering bad JSON and oversized bodies
-// with errors that say what was wrong.
+// decode reads a JSON object body into v, answering bad JSON and oversized
+// bodies with errors that say what was wrong.
 func decode(r *http.Request, v any) error {
-	err := json.NewDecoder(r.Body).Decode(v)
+	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return &apiError{status: http.StatusRequestEntityTooLarge, category: catValidation, subCategory: "REQUEST_TOO_LARGE",
+			message: fmt.Sprintf("The request body is larger than the %d bytes the hub accepts", tooBig.Limit)}
+	}
+	if err != nil {
+		return err
+	}
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return badRequest("MALFORMED_JSON", "The request needs a JSON body")
+	}
+	if body[0] != '{' {
+		return badRequest("MALFORMED_JSON", "The request body must be a JSON object")
+	}
+	err = json.Unmarshal(body, v)
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	var ae *apiError
@@ -59,11 +75,6 @@ func decode(r *http.Request, v any) error {
 		return nil
 	case errors.As(err, &ae):
 		return ae
-	case errors.As(err, &tooBig):
-		return &apiError{status: http.StatusRequestEntityTooLarge, category: catValidation, subCategory: "REQUEST_TOO_LARGE",
-			message: fmt.Sprintf("The request body is larger than the %d bytes the hub accepts", tooBig.Limit)}
-	case errors.Is(err, io.EOF):
-		return badRequest("MALFORMED_JSON", "The request needs a JSON body")
 	case errors.As(err, &syntax):
 		return badRequest("MALFORMED_JSON", fmt.Sprintf("Invalid input JSON at byte %d: %v", syntax.Offset, err))
 	case errors.As(err, &typ):
@@ -72,11 +83,27 @@ func decode(r *http.Request, v any) error {
 	return badRequest("MALFORMED_JSON", "Invalid input JSON: "+err.Error())
 }
 
+// noNulls refuses null entries in a list of batch inputs.
+func noNulls[T any](inputs []*T) error {
+	for i, in := range inputs {
+		if in == nil {
+			return badRequest("MALFORMED_JSON", fmt.Sprintf("inputs[%d] is null; every input must be an object", i))
+		}
+	}
+	return nil
+}
+
 // values are property values as clients send them: strings, but numbers,
 // booleans and null are accepted and turned into HubSpot's string form.
 type values map[string]string
 
 func (v *values) UnmarshalJSON(data []byte) error {
+	// Nearly every client sends strings only: decode those in one pass.
+	var strs map[string]string
+	if json.Unmarshal(data, &strs) == nil {
+		*v = strs
+		return nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err

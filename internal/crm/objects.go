@@ -77,7 +77,6 @@ var contacts = &ObjectType{
 	Name: "contacts", TypeID: "0-1", Singular: "contact", ModifiedProp: PropLastModified,
 	DefaultProps: []string{PropCreateDate, "email", "firstname", PropID, PropLastModified, "lastname"},
 	TextProps:    []string{"firstname", "lastname", "email", "phone", "company", "website"},
-	Indexed:      []string{"lastname"},
 	Unique:       []string{"email"},
 	Builtin: append([]store.Property{
 		text("email", "Email", "contactinformation"),

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -61,7 +62,7 @@ func (s *Service) BatchCreate(ctx context.Context, source, objectType string, in
 		out, err = s.insert(ctx, tx, source, ot, set, news)
 		return err
 	})
-	return out, err
+	return out, s.explain(ctx, err)
 }
 
 // insert stores new records with their checked properties and feeds them.
@@ -71,13 +72,11 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, source string, ot *Ob
 	for i, p := range props {
 		recs[i] = store.Record{Type: ot.Name, Props: nonEmpty(p), CreatedAt: now, UpdatedAt: now}
 	}
-	if err := checkUnique(ctx, tx, ot, set, recs); err != nil {
-		return nil, err
-	}
-	recs, err := tx.InsertRecords(ctx, recs)
+	out, err := tx.InsertRecords(ctx, recs)
 	if err != nil {
-		return nil, err
+		return nil, taken(ot, set, recs, err)
 	}
+	recs = out
 	changes := make([]store.Change, len(recs))
 	for i, r := range recs {
 		changes[i] = store.Change{ObjectType: ot.Name, RecordID: r.ID, Kind: ChangeCreated,
@@ -178,7 +177,7 @@ func (s *Service) BatchUpdate(ctx context.Context, source, objectType string, in
 		out, err = s.apply(ctx, tx, source, ot, set, targets, prepared)
 		return err
 	})
-	return out, missing, err
+	return out, missing, s.explain(ctx, err)
 }
 
 // apply merges prepared changes into records, writing and feeding only what
@@ -201,11 +200,8 @@ func (s *Service) apply(ctx context.Context, tx store.Tx, source string, ot *Obj
 	if len(dirty) == 0 {
 		return recs, nil
 	}
-	if err := checkUnique(ctx, tx, ot, set, dirty); err != nil {
-		return nil, err
-	}
 	if err := tx.UpdateRecords(ctx, dirty); err != nil {
-		return nil, err
+		return nil, taken(ot, set, dirty, err)
 	}
 	return recs, tx.AppendChanges(ctx, feed)
 }
@@ -270,7 +266,7 @@ func (s *Service) BatchUpsert(ctx context.Context, source, objectType string, in
 		}
 		return s.upsert(ctx, tx, source, ot, set, found, prepared, out)
 	})
-	return out, err
+	return out, s.explain(ctx, err)
 }
 
 func (s *Service) upsert(ctx context.Context, tx store.Tx, source string, ot *ObjectType, set propertySet,
@@ -446,6 +442,46 @@ func nonEmpty(props map[string]string) map[string]string {
 		}
 	}
 	return out
+}
+
+// uniqueTaken is a write the store refused because a unique value was
+// taken. The store's unique indexes are the check, so the common case costs
+// no lookup; explain names the culprit after the transaction.
+type uniqueTaken struct {
+	ot   *ObjectType
+	set  propertySet
+	recs []store.Record
+}
+
+func (e *uniqueTaken) Error() string { return "a unique value is taken" }
+
+func taken(ot *ObjectType, set propertySet, recs []store.Record, err error) error {
+	if errors.Is(err, store.ErrAlreadyExists) {
+		return &uniqueTaken{ot: ot, set: set, recs: recs}
+	}
+	return err
+}
+
+// explain turns a refused unique value into an error naming the record that
+// holds it, or the two inputs that share it.
+func (s *Service) explain(ctx context.Context, err error) error {
+	var t *uniqueTaken
+	if !errors.As(err, &t) {
+		return err
+	}
+	var why error
+	if err := s.store.View(ctx, func(tx store.Tx) error {
+		why = checkUnique(ctx, tx, t.ot, t.set, t.recs)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if why != nil {
+		return why
+	}
+	// The holder let go of the value since: a concurrent write raced us.
+	return &Error{Kind: KindConflict, Code: CodeObjectExists, Message: fmt.Sprintf(
+		"Another write took a unique value of this %s at the same moment; nothing was written. Retry.", t.ot.Singular)}
 }
 
 // checkUnique fails when a unique property of recs would take a value that

@@ -2,7 +2,6 @@ package crm
 
 import (
 	"context"
-	"math"
 	"strconv"
 	"strings"
 
@@ -209,8 +208,7 @@ func filterValue(p Property, kind store.Kind, v string) (string, bool) {
 		t, ok := parseTime(v)
 		return strconv.FormatInt(t.UnixMilli(), 10), ok
 	case store.KindNumber:
-		f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		return strings.TrimSpace(v), err == nil && !math.IsInf(f, 0) && !math.IsNaN(f)
+		return decimal(v)
 	case store.KindOrdered:
 		out, err := normalize(p.Property, v)
 		return out, err == nil

@@ -3,6 +3,7 @@ package crm
 import (
 	"math"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,9 +36,8 @@ func normalize(p store.Property, value string) (string, *Error) {
 	}
 	switch p.Type {
 	case "number":
-		v := strings.TrimSpace(value)
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+		v, ok := decimal(value)
+		if !ok {
 			return bad(CodeInvalidValue, "%q was not a valid number for %s", value, p.Name)
 		}
 		return v, nil
@@ -76,6 +76,20 @@ func normalizeEmail(p store.Property, value string) (string, *Error) {
 		return "", invalid(CodeInvalidEmail, "Email address %s is invalid", value).with("propertyName", p.Name)
 	}
 	return v, nil
+}
+
+// decimalNumber is the number syntax every backend can compare: plain
+// decimals with an optional exponent, not Go's hex floats or underscores.
+var decimalNumber = regexp.MustCompile(`^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$`)
+
+// decimal checks a number and returns it trimmed, without a leading plus.
+func decimal(value string) (string, bool) {
+	v := strings.TrimPrefix(strings.TrimSpace(value), "+")
+	if !decimalNumber.MatchString(v) {
+		return "", false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	return v, err == nil && !math.IsInf(f, 0)
 }
 
 // checkOptions accepts one option value, or several separated by ";" for

@@ -32,7 +32,8 @@ type Store interface {
 }
 
 // Tx is everything a transaction can do. Methods that assign ids return the
-// stored value.
+// stored value. Once a method fails the transaction is spent: PostgreSQL
+// refuses every later statement, so the closure must return an error.
 type Tx interface {
 	Meta(ctx context.Context, key string) (string, error)
 	SetMeta(ctx context.Context, key, value string) error

@@ -22,13 +22,16 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// feedLockKey names the advisory lock that orders change-feed appends.
+// feedLockKey names the advisory locks that order feed appends; the second
+// key says which feed.
 const feedLockKey = 727001
 
 // Dialect is PostgreSQL's SQL.
 var Dialect = sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
+	PropsIn:  "?",
+	PropsOut: "props",
 	Prop:     func(name string) string { return "(props->>'" + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS numeric)" },
 	// The database's collation may be linguistic; SQLite's is bytes.
@@ -36,9 +39,30 @@ var Dialect = sqlstore.Dialect{
 	// Identity values are handed out before commit, so without this a reader
 	// could see change 11 committed while change 10 is still in flight, move
 	// its cursor past 10 and never see it.
-	LockFeed:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", feedLockKey),
+	LockFeed: func(feed int64) string {
+		return fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, %d)", feedLockKey, feed)
+	},
+	AllocIDs:        allocIDs,
+	Analyze:         "ANALYZE records",
 	ForUpdate:       " FOR UPDATE",
 	UniqueViolation: uniqueViolation,
+}
+
+func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)`, table, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 func uniqueViolation(err error) bool {

@@ -26,15 +26,35 @@ var migrations embed.FS
 
 // Dialect is SQLite's SQL.
 var Dialect = sqlstore.Dialect{
-	Name:   "sqlite",
-	Prop:   func(name string) string { return "json_extract(props, '$." + name + "')" },
-	Number: func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	Name: "sqlite",
+	// Properties are kept as SQLite's binary JSON, so the expression indexes
+	// and searches read values without parsing text.
+	PropsIn:  "jsonb(?)",
+	PropsOut: "json(props)",
+	Prop:     func(name string) string { return "json_extract(props, '$." + name + "')" },
+	Number:   func(expr string) string { return "CAST(" + expr + " AS REAL)" },
 	// The default collation, BINARY, already orders text by its bytes.
 	ByteOrder: "",
 	// One write connection makes writers serial already.
-	LockFeed:        "",
+	LockFeed:        nil,
+	AllocIDs:        allocIDs,
 	ForUpdate:       "",
 	UniqueViolation: uniqueViolation,
+}
+
+// allocIDs continues the table's AUTOINCREMENT sequence, which inserting
+// the ids then advances. Safe because the one writer holds the write lock.
+func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
+	var last int64
+	err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)`, table).Scan(&last)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + int64(i) + 1
+	}
+	return ids, nil
 }
 
 func uniqueViolation(err error) bool {
@@ -48,7 +68,7 @@ func uniqueViolation(err error) bool {
 // Open opens (creating if needed) the database file at path and migrates it.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-65536)"} {
 		pragmas.Add("_pragma", p)
 	}
 	// A View must not write, as on PostgreSQL, where its transaction is READ

@@ -119,6 +119,9 @@ func (t *tx) AppendIdentityEvent(ctx context.Context, e store.IdentityEvent) (st
 	if err != nil {
 		return e, err
 	}
+	if err := t.lockFeed(ctx, feedIdentity); err != nil {
+		return e, err
+	}
 	err = t.queryRow(ctx, `INSERT INTO identity_events (user_id, kind, detail, at)
 		VALUES (?, ?, ?, ?) RETURNING seq`, e.UserID, e.Kind, string(detail), ms(e.At)).Scan(&e.Seq)
 	e.At = stored(e.At)

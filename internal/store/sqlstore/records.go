@@ -12,7 +12,10 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-const recordColumns = `id, object_type, props, created_at, updated_at, archived, archived_at`
+// recordColumns are the columns scanRecord reads, in its order.
+func (t *tx) recordColumns() string {
+	return "id, object_type, " + t.d.PropsOut + ", created_at, updated_at, archived, archived_at"
+}
 
 // identifier guards names that are spliced into SQL text: object types and
 // property names in index definitions and partial-index predicates.
@@ -64,32 +67,66 @@ func (t *tx) scanRecords(ctx context.Context, query string, args ...any) ([]stor
 }
 
 func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Record, error) {
-	stmt, err := t.tx.PrepareContext(ctx, t.q(`INSERT INTO records
-		(object_type, props, created_at, updated_at, archived, archived_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`))
-	if err != nil {
-		return nil, err
+	if len(recs) == 0 {
+		return nil, nil
 	}
-	defer stmt.Close()
+	// Ids are reserved first so a multi-row insert can carry them: one
+	// statement per batch instead of one round trip per record.
+	ids, err := t.d.AllocIDs(ctx, t.tx, "records", len(recs))
+	if err != nil {
+		return nil, fmt.Errorf("allocate record ids: %w", err)
+	}
 	out := make([]store.Record, len(recs))
+	rows := make([][]any, len(recs))
 	for i, r := range recs {
 		props, err := json.Marshal(r.Props)
 		if err != nil {
 			return nil, err
 		}
-		err = stmt.QueryRowContext(ctx, r.Type, string(props), ms(r.CreatedAt), ms(r.UpdatedAt),
-			b2i(r.Archived), ms(r.ArchivedAt)).Scan(&r.ID)
-		if err != nil {
-			return nil, t.uniqueErr(err, r.Type+" record")
-		}
+		r.ID = ids[i]
+		rows[i] = []any{r.ID, r.Type, string(props), ms(r.CreatedAt), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt)}
 		r.CreatedAt, r.UpdatedAt, r.ArchivedAt = stored(r.CreatedAt), stored(r.UpdatedAt), stored(r.ArchivedAt)
 		out[i] = r
 	}
+	err = t.insertRows(ctx, `INSERT INTO records (id, object_type, props, created_at, updated_at, archived, archived_at)`,
+		"(?, ?, "+t.d.PropsIn+", ?, ?, ?, ?)", rows)
+	if err != nil {
+		return nil, t.uniqueErr(err, recs[0].Type+" record")
+	}
+	t.inserted += len(recs)
 	return out, nil
 }
 
+// rowsPerInsert keeps a multi-row insert well under every backend's limit
+// on bound parameters.
+const rowsPerInsert = 500
+
+// insertRows runs head VALUES row, row… for rows, in chunks; row is the
+// placeholder tuple of one row.
+func (t *tx) insertRows(ctx context.Context, head, row string, rows [][]any) error {
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), rowsPerInsert)]
+		rows = rows[len(chunk):]
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args := make([]any, 0, len(chunk)*len(chunk[0]))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(row)
+			args = append(args, r...)
+		}
+		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *tx) UpdateRecords(ctx context.Context, recs []store.Record) error {
-	stmt, err := t.tx.PrepareContext(ctx, t.q(`UPDATE records SET props = ?, updated_at = ?,
+	stmt, err := t.tx.PrepareContext(ctx, t.q(`UPDATE records SET props = `+t.d.PropsIn+`, updated_at = ?,
 		archived = ?, archived_at = ? WHERE id = ? AND object_type = ?`))
 	if err != nil {
 		return err
@@ -120,7 +157,7 @@ func (t *tx) Records(ctx context.Context, objectType string, ids []int64) ([]sto
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records WHERE object_type = ? AND id IN (`+
+	return t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE object_type = ? AND id IN (`+
 		placeholders(len(ids))+`)`+t.forUpdate(), args...)
 }
 
@@ -137,13 +174,13 @@ func (t *tx) RecordsByValue(ctx context.Context, objectType, property string, va
 		args[i], marks[i] = v, "lower(?)"
 	}
 	// The type and archived flag are literals so the partial indexes apply.
-	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records
+	return t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records
 		WHERE object_type = '`+objectType+`' AND archived = 0
 		AND lower(`+t.d.Prop(property)+`) IN (`+strings.Join(marks, ", ")+`)`+t.forUpdate(), args...)
 }
 
 func (t *tx) ListRecords(ctx context.Context, objectType string, archived bool, afterID int64, limit int) ([]store.Record, error) {
-	return t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records
+	return t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records
 		WHERE object_type = ? AND archived = ? AND id > ? ORDER BY id LIMIT ?`,
 		objectType, b2i(archived), afterID, limit)
 }
@@ -169,28 +206,18 @@ func (t *tx) AppendChanges(ctx context.Context, cs []store.Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	if t.d.LockFeed != "" && !t.feedLocked {
-		if _, err := t.exec(ctx, t.d.LockFeed); err != nil {
-			return fmt.Errorf("lock change feed: %w", err)
-		}
-		t.feedLocked = true
-	}
-	stmt, err := t.tx.PrepareContext(ctx, t.q(`INSERT INTO changes
-		(object_type, record_id, kind, props, source, at) VALUES (?, ?, ?, ?, ?, ?)`))
-	if err != nil {
+	if err := t.lockFeed(ctx, feedChanges); err != nil {
 		return err
 	}
-	defer stmt.Close()
-	for _, c := range cs {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
 		props, err := json.Marshal(c.Props)
 		if err != nil {
 			return err
 		}
-		if _, err := stmt.ExecContext(ctx, c.ObjectType, c.RecordID, c.Kind, string(props), c.Source, ms(c.At)); err != nil {
-			return err
-		}
+		rows[i] = []any{c.ObjectType, c.RecordID, c.Kind, string(props), c.Source, ms(c.At)}
 	}
-	return nil
+	return t.insertRows(ctx, `INSERT INTO changes (object_type, record_id, kind, props, source, at)`, "(?, ?, ?, ?, ?, ?)", rows)
 }
 
 func (t *tx) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Change, error) {

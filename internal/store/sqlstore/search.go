@@ -34,7 +34,7 @@ func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, 
 		return nil, total, nil
 	}
 	args := append(w.args, q.Limit, q.Offset)
-	recs, err := t.scanRecords(ctx, `SELECT `+recordColumns+` FROM records WHERE `+w.sql.String()+
+	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
 		` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 	return recs, total, err
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/hubsync/hubsync/internal/store"
 )
@@ -19,6 +20,9 @@ type Dialect struct {
 	Name string
 	// Numbered placeholders ($1, $2) instead of "?".
 	Numbered bool
+	// PropsIn is the placeholder that stores a record's properties, given as
+	// JSON text; PropsOut reads them back as JSON text.
+	PropsIn, PropsOut string
 	// Prop is the SQL expression for a stored property's text value.
 	Prop func(name string) string
 	// Number casts a text expression to a number.
@@ -27,10 +31,16 @@ type Dialect struct {
 	// that text orders by its bytes whatever the database's collation, as it
 	// does on every backend. Equality ignores it, so indexes need none.
 	ByteOrder string
-	// LockFeed runs before a transaction appends to the change feed, so that
-	// feed sequence numbers become visible in order. Empty when writers are
-	// already serial.
-	LockFeed string
+	// LockFeed returns the statement a transaction runs before it appends to
+	// a feed (the change feed, the identity events), so that sequence numbers
+	// become visible in order. Nil when writers are already serial.
+	LockFeed func(feed int64) string
+	// AllocIDs reserves n ids of a table's identity column, in order.
+	AllocIDs func(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error)
+	// Analyze refreshes the planner's statistics of the records table. The
+	// store runs it as records grow from nothing, when a planner without
+	// statistics would pick a wrong index. Empty when not needed.
+	Analyze string
 	// ForUpdate is appended to row reads inside write transactions.
 	ForUpdate string
 	// UniqueViolation reports whether err is a unique-constraint failure.
@@ -43,11 +53,14 @@ type Dialect struct {
 type Store struct {
 	write, read *sql.DB
 	d           Dialect
+	growth      growth
 }
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
-	return &Store{write: write, read: read, d: d}
+	s := &Store{write: write, read: read, d: d}
+	s.growth.next.Store(firstAnalyze)
+	return s
 }
 
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
@@ -71,7 +84,28 @@ func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, writab
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if t.inserted > 0 && s.d.Analyze != "" && s.growth.due(t.inserted) {
+		// Statistics are an optimisation: a failure here must not fail the
+		// write that already committed.
+		_, _ = s.write.ExecContext(ctx, s.d.Analyze)
+	}
 	return nil
+}
+
+// firstAnalyze is the record count after which statistics are first refreshed.
+const firstAnalyze = 1000
+
+// growth counts records this process inserted and says when statistics are
+// due: after 1,000, 2,000, 4,000… so a bulk import keeps good plans at a cost
+// of a few ANALYZE runs, and the database's own autovacuum takes over after.
+type growth struct {
+	inserted, next atomic.Int64
+}
+
+func (g *growth) due(n int) bool {
+	total := g.inserted.Add(int64(n))
+	next := g.next.Load()
+	return total >= next && g.next.CompareAndSwap(next, 2*total)
 }
 
 func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
@@ -86,10 +120,32 @@ func (s *Store) Close() error {
 
 // tx implements store.Tx.
 type tx struct {
-	tx         *sql.Tx
-	d          Dialect
-	writable   bool
-	feedLocked bool
+	tx       *sql.Tx
+	d        Dialect
+	writable bool
+	locked   map[int64]bool // feeds this transaction holds the lock of
+	inserted int            // records inserted
+}
+
+// Feeds whose appends are ordered by LockFeed.
+const (
+	feedChanges  int64 = 1
+	feedIdentity int64 = 2
+)
+
+// lockFeed takes a feed's lock once per transaction.
+func (t *tx) lockFeed(ctx context.Context, feed int64) error {
+	if t.d.LockFeed == nil || t.locked[feed] {
+		return nil
+	}
+	if _, err := t.exec(ctx, t.d.LockFeed(feed)); err != nil {
+		return fmt.Errorf("lock feed: %w", err)
+	}
+	if t.locked == nil {
+		t.locked = map[int64]bool{}
+	}
+	t.locked[feed] = true
+	return nil
 }
 
 // q rewrites "?" placeholders for the dialect.

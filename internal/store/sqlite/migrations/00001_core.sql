@@ -70,7 +70,7 @@ CREATE TABLE properties (
 CREATE TABLE records (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     object_type TEXT NOT NULL,
-    props       TEXT NOT NULL,
+    props       BLOB NOT NULL, -- SQLite's binary JSON
     created_at  INTEGER NOT NULL,
     updated_at  INTEGER NOT NULL,
     archived    INTEGER NOT NULL DEFAULT 0,
