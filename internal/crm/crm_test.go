@@ -10,31 +10,12 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/store"
-	"github.com/hubsync/hubsync/internal/store/postgres"
-	"github.com/hubsync/hubsync/internal/store/postgres/pgtest"
-	"github.com/hubsync/hubsync/internal/store/sqlite"
 )
 
-func open(t testing.TB, backend string) store.Store {
-	t.Helper()
-	ctx := context.Background()
-	var st store.Store
-	var err error
-	if backend == "postgres" {
-		st, err = postgres.Open(ctx, pgtest.URL(t))
-	} else {
-		st, err = sqlite.Open(ctx, t.TempDir()+"/hub.db")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func setup(t testing.TB, backend string) *crm.Service {
-	svc := crm.NewService(open(t, backend))
+	svc := crm.NewService(hubtest.OpenStore(t, hubtest.Backend(backend)))
 	if err := svc.Prepare(context.Background()); err != nil {
 		t.Fatal(err)
 	}

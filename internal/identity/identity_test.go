@@ -8,11 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
-	"github.com/hubsync/hubsync/internal/store/postgres"
-	"github.com/hubsync/hubsync/internal/store/postgres/pgtest"
-	"github.com/hubsync/hubsync/internal/store/sqlite"
 )
 
 var cheap = identity.WithArgon2(identity.Argon2Params{Time: 1, MemoryKiB: 1024, Threads: 1})
@@ -26,17 +24,7 @@ type testBundle struct {
 func setup(t *testing.T, backend string) (*identity.Service, testBundle) {
 	t.Helper()
 	ctx := context.Background()
-	var st store.Store
-	var err error
-	if backend == "postgres" {
-		st, err = postgres.Open(ctx, pgtest.URL(t))
-	} else {
-		st, err = sqlite.Open(ctx, t.TempDir()+"/hub.db")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := hubtest.OpenStore(t, hubtest.Backend(backend))
 	svc := identity.NewService(st, cheap)
 	_, admin, err := svc.Init(ctx, identity.InitParams{AdminEmail: "Root@Example.com", AdminPassword: "long enough"})
 	if err != nil {

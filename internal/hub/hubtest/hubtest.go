@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -18,7 +19,10 @@ import (
 	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/store/postgres"
 	"github.com/hubsync/hubsync/internal/store/postgres/pgtest"
+	"github.com/hubsync/hubsync/internal/store/sqlite"
 )
 
 // Backend picks the store a test hub runs on.
@@ -166,4 +170,22 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// OpenStore opens a bare store on backend, closed when the test ends.
+func OpenStore(t testing.TB, backend Backend) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	var st store.Store
+	var err error
+	if backend == Postgres {
+		st, err = postgres.Open(ctx, pgtest.URL(t))
+	} else {
+		st, err = sqlite.Open(ctx, filepath.Join(t.TempDir(), "hub.db"))
+	}
+	if err != nil {
+		t.Fatalf("open %s store: %v", backend, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
