@@ -34,6 +34,10 @@ var Dialect = sqlstore.Dialect{
 	PropsOut: "props",
 	Prop:     func(name string) string { return "(props->>'" + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS numeric)" },
+	// The value alone: PostgreSQL drops conditions the index predicate
+	// implies, so leading type and archived columns would be left with none
+	// and the index could not seek. Analyze keeps the planner choosing it.
+	LookupColumns: func(expr string) string { return expr },
 	// The database's collation may be linguistic; SQLite's is bytes.
 	ByteOrder: ` COLLATE "C"`,
 	// Identity values are handed out before commit, so without this a reader

@@ -33,6 +33,11 @@ var Dialect = sqlstore.Dialect{
 	PropsOut: "json(props)",
 	Prop:     func(name string) string { return "json_extract(props, '$." + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	// The type and archived columns lead although the index predicate fixes
+	// them: a lookup then matches three columns by equality, more than the
+	// listing index's two, and SQLite's planner, which has no statistics,
+	// picks the lookup index.
+	LookupColumns: func(expr string) string { return "object_type, archived, " + expr },
 	// The default collation, BINARY, already orders text by its bytes.
 	ByteOrder: "",
 	// One write connection makes writers serial already.

@@ -193,12 +193,9 @@ func (t *tx) EnsureIndex(ctx context.Context, objectType, property string, uniqu
 	if unique {
 		kind = "UNIQUE INDEX"
 	}
-	// The type and archived columns lead although the predicate fixes them:
-	// a lookup then matches three index columns by equality, more than any
-	// other index of the table offers, so the planner picks this index even
-	// before it has statistics (a fresh table during a first import).
-	_, err := t.exec(ctx, fmt.Sprintf(`CREATE %s IF NOT EXISTS %s ON records (object_type, archived, lower(%s))
-		WHERE object_type = '%s' AND archived = 0`, kind, indexName(objectType, property, unique), t.d.Prop(property), objectType))
+	_, err := t.exec(ctx, fmt.Sprintf(`CREATE %s IF NOT EXISTS %s ON records (%s)
+		WHERE object_type = '%s' AND archived = 0`, kind, indexName(objectType, property, unique),
+		t.d.LookupColumns("lower("+t.d.Prop(property)+")"), objectType))
 	return t.uniqueErr(err, fmt.Sprintf("%s values of %s", objectType, property))
 }
 

@@ -10,19 +10,7 @@ import (
 )
 
 func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, int, error) {
-	if err := checkIdent(q.ObjectType); err != nil {
-		return nil, 0, err
-	}
-	var w where
-	w.sql.WriteString(fmt.Sprintf("object_type = '%s' AND archived = %d", q.ObjectType, b2i(q.Archived)))
-	if err := w.groups(t.d, q.Groups); err != nil {
-		return nil, 0, err
-	}
-	if err := w.text(t.d, q.Text, q.TextFields); err != nil {
-		return nil, 0, err
-	}
-
-	order, err := orderBy(t.d, q.Sorts)
+	w, order, err := searchSQL(t.d, q)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -37,6 +25,34 @@ func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, 
 	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
 		` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
 	return recs, total, err
+}
+
+// searchSQL builds a search's WHERE clause and ORDER BY.
+func searchSQL(d Dialect, q store.Query) (*where, string, error) {
+	if err := checkIdent(q.ObjectType); err != nil {
+		return nil, "", err
+	}
+	w := &where{}
+	// The type and archived flag are literals so the partial indexes apply.
+	w.sql.WriteString(fmt.Sprintf("object_type = '%s' AND archived = %d", q.ObjectType, b2i(q.Archived)))
+	if err := w.groups(d, q.Groups); err != nil {
+		return nil, "", err
+	}
+	if err := w.text(d, q.Text, q.TextFields); err != nil {
+		return nil, "", err
+	}
+	order, err := orderBy(d, q.Sorts)
+	return w, order, err
+}
+
+// CountSQL is the statement that counts a search's matches, as SearchRecords
+// runs it, so backend tests can check its plan.
+func CountSQL(d Dialect, q store.Query) (string, []any, error) {
+	w, _, err := searchSQL(d, q)
+	if err != nil {
+		return "", nil, err
+	}
+	return rebind(d, `SELECT count(*) FROM records WHERE `+w.sql.String()), w.args, nil
 }
 
 // where builds a WHERE clause and its arguments.
@@ -101,13 +117,16 @@ func (w *where) text(d Dialect, text string, fields []store.Field) error {
 // when absent), and whether the field can be absent.
 type operand struct {
 	expr, raw, text, value string
-	optional               bool
-	integer                bool
+	// order is expr as ranges and sorts compare it: by bytes. Equality uses
+	// expr itself, which is what the lookup indexes hold, so they apply.
+	order    string
+	optional bool
+	integer  bool
 }
 
 func fieldOperand(d Dialect, f store.Field) (operand, error) {
 	column := func(c string) operand {
-		return operand{expr: c, raw: c, text: "CAST(" + c + " AS TEXT)", value: "?", integer: true}
+		return operand{expr: c, order: c, raw: c, text: "CAST(" + c + " AS TEXT)", value: "?", integer: true}
 	}
 	switch f.Kind {
 	case store.KindID:
@@ -124,11 +143,13 @@ func fieldOperand(d Dialect, f store.Field) (operand, error) {
 	p := d.Prop(f.Name)
 	switch f.Kind {
 	case store.KindText:
-		return operand{expr: "lower(" + p + ")" + d.ByteOrder, raw: p, text: p, value: "lower(?)", optional: true}, nil
+		e := "lower(" + p + ")"
+		return operand{expr: e, order: e + d.ByteOrder, raw: p, text: p, value: "lower(?)", optional: true}, nil
 	case store.KindNumber:
-		return operand{expr: d.Number(p), raw: p, text: p, value: d.Number("?"), optional: true}, nil
+		e := d.Number(p)
+		return operand{expr: e, order: e, raw: p, text: p, value: d.Number("?"), optional: true}, nil
 	case store.KindOrdered:
-		return operand{expr: p + d.ByteOrder, raw: p, text: p, value: "?", optional: true}, nil
+		return operand{expr: p, order: p + d.ByteOrder, raw: p, text: p, value: "?", optional: true}, nil
 	}
 	return operand{}, fmt.Errorf("field %s: unknown kind %d", f.Name, f.Kind)
 }
@@ -153,9 +174,9 @@ func (w *where) cond(d Dialect, c store.Cond) error {
 	case store.OpNEQ:
 		w.sql.WriteString(orAbsent(o.expr + " <> " + o.value))
 	case store.OpLT, store.OpLTE, store.OpGT, store.OpGTE:
-		w.sql.WriteString(o.expr + " " + comparators[c.Op] + " " + o.value)
+		w.sql.WriteString(o.order + " " + comparators[c.Op] + " " + o.value)
 	case store.OpBetween:
-		w.sql.WriteString(o.expr + " BETWEEN " + o.value + " AND " + o.value)
+		w.sql.WriteString(o.order + " BETWEEN " + o.value + " AND " + o.value)
 	case store.OpIn:
 		w.sql.WriteString(o.expr + " IN (" + repeatJoin(o.value, len(c.Values)) + ")")
 	case store.OpNotIn:
@@ -252,7 +273,7 @@ func orderBy(d Dialect, sorts []store.Sort) (string, error) {
 		if o.optional {
 			parts = append(parts, "("+o.raw+" IS NULL)")
 		}
-		parts = append(parts, o.expr+dir)
+		parts = append(parts, o.order+dir)
 	}
 	return strings.Join(append(parts, "id ASC"), ", "), nil
 }

@@ -27,9 +27,13 @@ type Dialect struct {
 	Prop func(name string) string
 	// Number casts a text expression to a number.
 	Number func(expr string) string
+	// LookupColumns is the column list of the partial index that makes
+	// lookups of one property's value fast, given the value's expression.
+	LookupColumns func(expr string) string
 	// ByteOrder follows a text expression that is compared or sorted, so
 	// that text orders by its bytes whatever the database's collation, as it
-	// does on every backend. Equality ignores it, so indexes need none.
+	// does on every backend. Only ranges and sorts use it: equality stays on
+	// the plain expression, which is what the lookup indexes hold.
 	ByteOrder string
 	// LockFeed returns the statement a transaction runs before it appends to
 	// a feed (the change feed, the identity events), so that sequence numbers
@@ -149,8 +153,10 @@ func (t *tx) lockFeed(ctx context.Context, feed int64) error {
 }
 
 // q rewrites "?" placeholders for the dialect.
-func (t *tx) q(query string) string {
-	if !t.d.Numbered {
+func (t *tx) q(query string) string { return rebind(t.d, query) }
+
+func rebind(d Dialect, query string) string {
+	if !d.Numbered {
 		return query
 	}
 	var b strings.Builder
