@@ -49,9 +49,6 @@ func LookupType(name string) (*ObjectType, error) {
 	return nil, invalid(CodeUnknownObjectType, "Unable to infer object type from: %s. Known object types are contacts, companies and deals.", name).with("objectType", name)
 }
 
-// Types returns every object type.
-func Types() []*ObjectType { return objectTypes }
-
 func prop(name, label, typ, fieldType, group string, options ...string) store.Property {
 	p := store.Property{Name: name, Label: label, Type: typ, FieldType: fieldType, GroupName: group}
 	for i, o := range options {

@@ -20,19 +20,9 @@ type Service struct {
 	now   func() time.Time
 }
 
-// Option configures a Service.
-type Option func(*Service)
-
-// WithClock sets the time source.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
-
 // NewService returns a Service over st.
-func NewService(st store.Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now}
-	for _, o := range opts {
-		o(s)
-	}
-	return s
+func NewService(st store.Store) *Service {
+	return &Service{store: st, now: time.Now}
 }
 
 // Prepare creates the lookup indexes the built-in properties need. It is
