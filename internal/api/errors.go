@@ -16,6 +16,7 @@ const (
 	catInvalidAuth    = "INVALID_AUTHENTICATION"
 	catExpiredAuth    = "EXPIRED_AUTHENTICATION"
 	catMissingScopes  = "MISSING_SCOPES"
+	catUserPermission = "INSUFFICIENT_PERMISSIONS"
 	catObjectNotFound = "OBJECT_NOT_FOUND"
 	catConflict       = "CONFLICT"
 	catInternal       = "INTERNAL_ERROR"

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,10 +35,14 @@ type Server struct {
 	mux   *http.ServeMux
 }
 
-// New returns the hub's HTTP handler. ready answers /readyz.
-func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger) *Server {
+// New returns the hub's HTTP handler. ready answers /readyz; more adds
+// other parts' routes, which share the request logging and error shapes.
+func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger, more ...func(*http.ServeMux)) *Server {
 	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: http.NewServeMux()}
 	s.routes()
+	for _, m := range more {
+		m(s.mux)
+	}
 	return s
 }
 
@@ -169,11 +174,26 @@ func (s *Server) serveCall(r *http.Request, scope scopeFunc, h func(c call) (int
 		return 0, nil, err
 	}
 	if need := scope(ot.Name); !p.HasScope(need) {
-		return 0, nil, &apiError{status: http.StatusForbidden, category: catMissingScopes, subCategory: "MISSING_SCOPES",
-			message: "This app hasn't been granted all required scopes to make this call. It needs the scope " + need + ".",
-			context: map[string][]string{"requiredGranularScopes": {need}}}
+		return 0, nil, missingScope(p, need, ot.Name)
 	}
 	return h(call{r: r, ot: ot, actor: p})
+}
+
+// missingScope explains a refused call: the app lacks the scope, or (for
+// OAuth) the user who authorized it no longer has the permission it needs.
+func missingScope(p oauth.Principal, need, object string) *apiError {
+	ctx := map[string][]string{"requiredGranularScopes": {need}}
+	if !slices.Contains(p.Granted, need) {
+		return &apiError{status: http.StatusForbidden, category: catMissingScopes, subCategory: "MISSING_SCOPES", context: ctx,
+			message: "This app hasn't been granted all required scopes to make this call. It needs the scope " + need + "."}
+	}
+	level := "view"
+	if strings.HasSuffix(need, ".write") {
+		level = "edit"
+	}
+	return &apiError{status: http.StatusForbidden, category: catUserPermission, subCategory: "USER_LACKS_PERMISSION", context: ctx,
+		message: "The user who authorized this app, " + p.UserEmail + ", does not have " + level + " permission on " + object +
+			", so the app cannot use " + need + ". Restore the permission, or reconnect the app as a user who has it."}
 }
 
 func (s *Server) authenticate(r *http.Request) (oauth.Principal, error) {
@@ -188,7 +208,11 @@ func (s *Server) authenticate(r *http.Request) (oauth.Principal, error) {
 			message: "Authentication credentials not found. Send a private app or OAuth access token as Authorization: Bearer <token>."}
 	}
 	p, err := s.auth.Authenticate(r.Context(), token)
+	var ended *oauth.ErrGrantEnded
 	switch {
+	case errors.As(err, &ended):
+		return p, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: strings.ToUpper(ended.Code),
+			message: "The access token no longer works: " + ended.Reason + "."}
 	case errors.Is(err, oauth.ErrTokenExpired):
 		return p, &apiError{status: http.StatusUnauthorized, category: catExpiredAuth, subCategory: "TOKEN_EXPIRED",
 			message: "The access token has expired: " + strings.TrimPrefix(err.Error(), oauth.ErrTokenExpired.Error()+": ") + ". Use the current token."}

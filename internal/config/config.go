@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Defaults.
@@ -25,6 +26,11 @@ type Config struct {
 	// TokenKeyFile holds the key tokens are hashed with; by default in DataDir.
 	TokenKeyFile string
 	Listen       string
+	// PublicURL is the hub's base URL as apps and browsers reach it (OAuth
+	// metadata and redirects); empty means whatever host a request names.
+	PublicURL string
+	// AccessTokenTTL is how long an OAuth access token lives.
+	AccessTokenTTL time.Duration
 }
 
 // SQLitePath is the embedded database's file.
@@ -50,6 +56,8 @@ func (c Config) Validate() error {
 		{c.DataDir == "", "--data-dir must not be empty"},
 		{c.DatabaseURL != "" && !isPostgresURL(c.DatabaseURL), "--database-url must be a postgres:// or postgresql:// URL"},
 		{c.Listen != "" && !isHostPort(c.Listen), "--listen must be host:port, e.g. 127.0.0.1:8080"},
+		{c.PublicURL != "" && !isHTTPURL(c.PublicURL), "--public-url must be an http:// or https:// URL"},
+		{c.AccessTokenTTL < 0 || (c.AccessTokenTTL > 0 && c.AccessTokenTTL < time.Minute), "--access-token-ttl must be at least a minute"},
 	}
 	var errs []error
 	for _, ch := range checks {
@@ -63,6 +71,11 @@ func (c Config) Validate() error {
 func isPostgresURL(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql")
+}
+
+func isHTTPURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func isHostPort(s string) bool {

@@ -19,6 +19,7 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
 	"github.com/hubsync/hubsync/internal/store/sqlite"
+	"github.com/hubsync/hubsync/internal/web"
 )
 
 const keyFingerprintMeta = "token_key_fingerprint"
@@ -29,6 +30,12 @@ type Hub struct {
 	Identity    *identity.Service
 	CRM         *crm.Service
 	PrivateApps *oauth.PrivateApps
+	Apps        *oauth.Apps
+	Grants      *oauth.Grants
+	Sessions    *web.Sessions
+
+	cfg    config.Config
+	hasher oauth.Hasher
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -75,11 +82,17 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []identi
 	if err := records.Prepare(ctx); err != nil {
 		return nil, fmt.Errorf("prepare indexes: %w", err)
 	}
+	ident := identity.NewService(st, opts...)
 	return &Hub{
 		Store:       st,
-		Identity:    identity.NewService(st, opts...),
+		Identity:    ident,
 		CRM:         records,
 		PrivateApps: oauth.NewPrivateApps(st, hasher, nil),
+		Apps:        oauth.NewApps(st, hasher),
+		Grants:      oauth.NewGrants(st),
+		Sessions:    web.NewSessions(st, hasher.Hash, ident),
+		cfg:         cfg,
+		hasher:      hasher,
 	}, nil
 }
 
@@ -101,9 +114,17 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 	})
 }
 
-// Handler returns the hub's HTTP handler.
+// Handler returns the hub's HTTP handler: the CRM API, the OAuth server and
+// the pages behind it.
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
-	return api.New(h.CRM, h.PrivateApps, h.Store.Ping, log)
+	srv := h.OAuthServer(log)
+	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes)
+}
+
+// OAuthServer returns the hub's authorization server.
+func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
+	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
+		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL}, log)
 }
 
 // Close releases the store.

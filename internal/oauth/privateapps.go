@@ -31,10 +31,17 @@ const lastUsedPrecision = time.Minute
 
 // Principal is who an API request acts as and what it may do.
 type Principal struct {
-	Kind   string // "private_app"
+	Kind   string // "private_app" or "oauth"
 	AppID  int64
 	UserID int64 // the authorizing user; 0 for account-owned tokens
+	// Scopes are what the token may do now: for OAuth, the granted scopes
+	// the user's current permissions cover.
 	Scopes []string
+	// Granted are the scopes the user granted (OAuth only), so a refusal can
+	// say whether the app or the user lacks something.
+	Granted   []string
+	UserEmail string
+	GrantID   string
 }
 
 // HasScope reports whether the principal holds scope.

@@ -33,6 +33,9 @@ func (h Hasher) Hash(token string) []byte {
 	return m.Sum(nil)
 }
 
+// Derive returns a 32-byte key for one purpose, made from the hub's key.
+func (h Hasher) Derive(label string) []byte { return h.Hash("hubsync derived key: " + label) }
+
 // Fingerprint identifies the key without revealing it, so a store can tell
 // when it is opened with a different key from the one its hashes were made with.
 func (h Hasher) Fingerprint() string {

@@ -78,6 +78,36 @@ type Tx interface {
 	// one live record per value, failing with ErrAlreadyExists otherwise.
 	EnsureIndex(ctx context.Context, objectType, property string, unique bool) error
 
+	CreateApp(ctx context.Context, a App) (App, error)
+	App(ctx context.Context, id int64) (App, error)
+	AppByClientID(ctx context.Context, clientID string) (App, error)
+	Apps(ctx context.Context) ([]App, error)
+	UpdateApp(ctx context.Context, a App) error
+	DeleteApp(ctx context.Context, id int64) error
+
+	// CreateGrant stores a grant; ErrAlreadyExists if its id is taken.
+	CreateGrant(ctx context.Context, g Grant) error
+	Grant(ctx context.Context, id string) (Grant, error)
+	// Grants lists grants, newest first, of one user or app when the id is
+	// not zero.
+	Grants(ctx context.Context, userID, appID int64) ([]Grant, error)
+	UpdateGrant(ctx context.Context, g Grant) error
+
+	CreateToken(ctx context.Context, t Token) error
+	Token(ctx context.Context, kind, signature string) (Token, error)
+	// DeactivateToken marks an active token used or revoked; ErrNotFound
+	// when no active token has that signature, so two racing uses cannot
+	// both succeed.
+	DeactivateToken(ctx context.Context, kind, signature string) error
+	DeleteToken(ctx context.Context, kind, signature string) error
+	// DeactivateGrantTokens marks a grant's tokens of the given kinds (all
+	// kinds when none are given) inactive.
+	DeactivateGrantTokens(ctx context.Context, grantID string, kinds ...string) error
+
+	CreateWebSession(ctx context.Context, s WebSession) error
+	WebSession(ctx context.Context, idHash []byte) (WebSession, error)
+	DeleteWebSession(ctx context.Context, idHash []byte) error
+
 	AppendChanges(ctx context.Context, cs []Change) error
 	// Changes returns changes with a sequence above afterSeq, in order.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)

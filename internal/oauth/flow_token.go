@@ -1,0 +1,181 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/ory/fosite"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// tokenErrorJSON carries RFC 6749's error fields and HubSpot's, so a client
+// may read either.
+type tokenErrorJSON struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	Status           string `json:"status"`
+	Message          string `json:"message"`
+	CorrelationID    string `json:"correlationId"`
+}
+
+// token serves POST /oauth/v1/token: authorization_code and refresh_token.
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.tokenError(w, "", fosite.ErrInvalidRequest.WithHint("The request body is not a valid form."))
+		return
+	}
+	grantType := r.PostForm.Get("grant_type")
+	for k, v := range r.PostForm {
+		if len(v) > 1 {
+			s.tokenError(w, grantType, fosite.ErrInvalidRequest.WithHintf("The parameter %s was given %d times; give it once.", k, len(v)))
+			return
+		}
+	}
+	clientID := r.PostForm.Get("client_id")
+	if id, _, ok := r.BasicAuth(); ok {
+		clientID = id
+	}
+	if ok, wait := s.limiter.allow(clientID); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		writeJSON(w, http.StatusTooManyRequests, tokenErrorJSON{Error: "slow_down", Status: "RATE_LIMITS",
+			ErrorDescription: "Too many token requests for this client; retry after the Retry-After delay.",
+			Message:          "Too many token requests for this client; retry after the Retry-After delay.",
+			CorrelationID:    uuid.NewString()})
+		return
+	}
+	if ended := s.precheck(ctx, grantType, r.PostForm); ended != nil {
+		s.tokenError(w, grantType, fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason)))
+		return
+	}
+	reason := map[string]string{"authorization_code": "authorization code used twice", "refresh_token": "refresh token used after rotation"}[grantType]
+	ctx = withRevokeReason(ctx, reason)
+	session := &Session{}
+	ar, err := s.provider.NewAccessRequest(ctx, r, session)
+	if err != nil {
+		s.tokenError(w, grantType, err)
+		return
+	}
+	resp, err := s.provider.NewAccessResponse(ctx, ar)
+	if err != nil {
+		s.tokenError(w, grantType, err)
+		return
+	}
+	body := resp.ToMap()
+	body["token_type"] = "bearer"
+	body["hub_id"] = s.hub(ctx)
+	body["user_id"] = session.UserID
+	body["scopes"] = []string(ar.GetGrantedScopes())
+	writeJSON(w, http.StatusOK, body)
+}
+
+// precheck refuses a code or refresh token whose grant has ended (the user
+// was removed or deactivated, changed credentials, or the grant was
+// revoked), with a description that says which.
+func (s *Server) precheck(ctx context.Context, grantType string, form map[string][]string) *ErrGrantEnded {
+	kind, param, prefix := store.TokenRefresh, "refresh_token", "ory_rt_"
+	if grantType == "authorization_code" {
+		kind, param, prefix = store.TokenCode, "code", "ory_ac_"
+	} else if grantType != "refresh_token" {
+		return nil
+	}
+	values := form[param]
+	if len(values) != 1 {
+		return nil
+	}
+	sig := s.enigma.Signature(strings.TrimPrefix(values[0], prefix))
+	ended, err := s.grantEnded(ctx, kind, sig)
+	if err != nil {
+		return nil // fosite answers unknown or broken tokens itself
+	}
+	return ended
+}
+
+// grantEnded finds the grant of a token and says whether it has ended.
+func (s *Server) grantEnded(ctx context.Context, kind, sig string) (*ErrGrantEnded, error) {
+	var g store.Grant
+	var u store.User
+	var needsPolicy bool
+	var ended *ErrGrantEnded
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		tok, err := tx.Token(ctx, kind, sig)
+		if err != nil {
+			return err
+		}
+		if g, err = tx.Grant(ctx, tok.GrantID); err != nil {
+			return err
+		}
+		if u, err = tx.User(ctx, g.UserID); err != nil {
+			return err
+		}
+		ended, needsPolicy = grantState(g, u)
+		return nil
+	})
+	if err != nil || !needsPolicy {
+		return ended, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
+		ended, err = settle(ctx, tx, g, u, s.now())
+		return err
+	})
+	return ended, err
+}
+
+// tokenError answers with the RFC error and HubSpot's status for it.
+func (s *Server) tokenError(w http.ResponseWriter, grantType string, err error) {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	desc := rfc.GetDescription()
+	status := rfc.CodeField
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if status >= 500 {
+		s.log.Error("token endpoint failed", "error", rfc.WithExposeDebug(true).GetDescription(), "cause", fmt.Sprint(errors.Unwrap(err)))
+	}
+	writeJSON(w, status, tokenErrorJSON{Error: rfc.ErrorField, ErrorDescription: desc,
+		Status: hubspotStatus(rfc, grantType), Message: desc, CorrelationID: uuid.NewString()})
+}
+
+// hubspotStatus is HubSpot's name for a token-endpoint error.
+func hubspotStatus(rfc *fosite.RFC6749Error, grantType string) string {
+	hint := strings.ToLower(rfc.HintField + " " + rfc.DescriptionField)
+	switch rfc.ErrorField {
+	case "invalid_client":
+		if strings.Contains(hint, "secret") || strings.Contains(hint, "authentication failed") {
+			return "BAD_CLIENT_SECRET"
+		}
+		return "BAD_CLIENT_ID"
+	case "invalid_grant":
+		switch {
+		case strings.Contains(hint, "redirect"):
+			return "BAD_REDIRECT_URI"
+		case grantType == "refresh_token":
+			return "BAD_REFRESH_TOKEN"
+		}
+		return "BAD_AUTH_CODE"
+	case "unsupported_grant_type":
+		return "BAD_GRANT_TYPE"
+	case "invalid_scope":
+		return "BAD_SCOPE"
+	case "unauthorized_client":
+		return "BAD_CLIENT_ID"
+	case "server_error":
+		return "SERVER_ERROR"
+	}
+	return "BAD_REQUEST"
+}
+
+// sentence capitalises a reason for use as a description.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
+}

@@ -1,0 +1,290 @@
+package oauth
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// fositeStore keeps fosite's codes, tokens and PKCE records in the hub's
+// store, by signature (a keyed hash), with the request each stands for. The
+// first code of a consent also creates its grant.
+type fositeStore struct {
+	store store.Store
+	now   func() time.Time
+}
+
+// storedRequest is a fosite request as stored: the client by id, and of the
+// form only what later steps read, never a secret.
+type storedRequest struct {
+	ID                string     `json:"id"`
+	RequestedAt       time.Time  `json:"requested_at"`
+	ClientID          string     `json:"client_id"`
+	RequestedScope    []string   `json:"requested_scope"`
+	GrantedScope      []string   `json:"granted_scope"`
+	RequestedAudience []string   `json:"requested_audience,omitempty"`
+	GrantedAudience   []string   `json:"granted_audience,omitempty"`
+	Form              url.Values `json:"form,omitempty"`
+	Session           *Session   `json:"session"`
+}
+
+// keptForm are the request parameters later steps need: the redirect URI
+// the code exchange must repeat and the PKCE challenge.
+var keptForm = []string{"redirect_uri", "code_challenge", "code_challenge_method"}
+
+func encodeRequest(r fosite.Requester) ([]byte, error) {
+	s, ok := r.GetSession().(*Session)
+	if !ok {
+		return nil, errors.New("fosite request without a hub session")
+	}
+	form := url.Values{}
+	for _, k := range keptForm {
+		if v := r.GetRequestForm().Get(k); v != "" {
+			form.Set(k, v)
+		}
+	}
+	return json.Marshal(storedRequest{ID: r.GetID(), RequestedAt: r.GetRequestedAt(), ClientID: r.GetClient().GetID(),
+		RequestedScope: r.GetRequestedScopes(), GrantedScope: r.GetGrantedScopes(),
+		RequestedAudience: r.GetRequestedAudience(), GrantedAudience: r.GetGrantedAudience(), Form: form, Session: s})
+}
+
+func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite.Session) (fosite.Requester, error) {
+	var sr storedRequest
+	if err := json.Unmarshal(data, &sr); err != nil {
+		return nil, err
+	}
+	app, err := tx.AppByClientID(ctx, sr.ClientID)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := session.(*Session); ok && sr.Session != nil {
+		*s = *sr.Session
+	} else if sr.Session != nil {
+		session = sr.Session
+	}
+	return &fosite.Request{ID: sr.ID, RequestedAt: sr.RequestedAt, Client: fositeClient(app),
+		RequestedScope: sr.RequestedScope, GrantedScope: sr.GrantedScope,
+		RequestedAudience: sr.RequestedAudience, GrantedAudience: sr.GrantedAudience,
+		Form: sr.Form, Session: session}, nil
+}
+
+func fositeClient(a store.App) *fosite.DefaultClient {
+	return &fosite.DefaultClient{ID: a.ClientID, Secret: a.SecretHash, RedirectURIs: a.RedirectURIs,
+		GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
+		Scopes: append(append([]string{}, a.Scopes...), a.OptionalScopes...), Public: a.Public}
+}
+
+// fositeErr turns store errors into the ones fosite understands.
+func fositeErr(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return fosite.ErrNotFound
+	}
+	return err
+}
+
+func (f *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	var app store.App
+	err := f.store.View(ctx, func(tx store.Tx) (err error) {
+		app, err = tx.AppByClientID(ctx, id)
+		return err
+	})
+	if err != nil {
+		return nil, fositeErr(err)
+	}
+	return fositeClient(app), nil
+}
+
+// The hub takes no JWT client assertions, so there are no JTIs to track.
+func (f *fositeStore) ClientAssertionJWTValid(context.Context, string) error { return nil }
+
+func (f *fositeStore) SetClientAssertionJWT(context.Context, string, time.Time) error { return nil }
+
+func (f *fositeStore) create(ctx context.Context, kind, signature, accessSignature string, r fosite.Requester, exp time.Time) error {
+	data, err := encodeRequest(r)
+	if err != nil {
+		return err
+	}
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateToken(ctx, store.Token{Kind: kind, Signature: signature, GrantID: r.GetID(),
+			AccessSignature: accessSignature, Active: true, ExpiresAt: exp, Request: data, CreatedAt: f.now().UTC()})
+	})
+}
+
+// get returns a token's request; inactive tokens come with inactive, so
+// fosite can tell reuse from nonsense.
+func (f *fositeStore) get(ctx context.Context, kind, signature string, session fosite.Session, inactive error) (fosite.Requester, error) {
+	var req fosite.Requester
+	var active bool
+	err := f.store.View(ctx, func(tx store.Tx) error {
+		tok, err := tx.Token(ctx, kind, signature)
+		if err != nil {
+			return err
+		}
+		active = tok.Active
+		req, err = decodeRequest(ctx, tx, tok.Request, session)
+		return err
+	})
+	if err != nil {
+		return nil, fositeErr(err)
+	}
+	if !active {
+		return req, inactive
+	}
+	return req, nil
+}
+
+func (f *fositeStore) delete(ctx context.Context, kind, signature string) error {
+	return fositeErr(f.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteToken(ctx, kind, signature) }))
+}
+
+// CreateAuthorizeCodeSession stores a code and, for a new consent, its grant.
+func (f *fositeStore) CreateAuthorizeCodeSession(ctx context.Context, code string, r fosite.Requester) error {
+	s, ok := r.GetSession().(*Session)
+	if !ok {
+		return errors.New("fosite request without a hub session")
+	}
+	data, err := encodeRequest(r)
+	if err != nil {
+		return err
+	}
+	now := f.now().UTC()
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		app, err := tx.AppByClientID(ctx, r.GetClient().GetID())
+		if err != nil {
+			return err
+		}
+		user, err := tx.User(ctx, s.UserID)
+		if err != nil {
+			return err
+		}
+		g := store.Grant{ID: r.GetID(), AppID: app.ID, UserID: user.ID, Scopes: r.GetGrantedScopes(),
+			CredentialsEpoch: user.CredentialsEpoch, CreatedAt: now}
+		if err := tx.CreateGrant(ctx, g); err != nil {
+			return err
+		}
+		return tx.CreateToken(ctx, store.Token{Kind: store.TokenCode, Signature: code, GrantID: r.GetID(),
+			Active: true, ExpiresAt: s.GetExpiresAt(fosite.AuthorizeCode), Request: data, CreatedAt: now})
+	})
+}
+
+func (f *fositeStore) GetAuthorizeCodeSession(ctx context.Context, code string, session fosite.Session) (fosite.Requester, error) {
+	return f.get(ctx, store.TokenCode, code, session, fosite.ErrInvalidatedAuthorizeCode)
+}
+
+func (f *fositeStore) InvalidateAuthorizeCodeSession(ctx context.Context, code string) error {
+	return fositeErr(f.store.Update(ctx, func(tx store.Tx) error { return tx.DeactivateToken(ctx, store.TokenCode, code) }))
+}
+
+func (f *fositeStore) CreateAccessTokenSession(ctx context.Context, signature string, r fosite.Requester) error {
+	return f.create(ctx, store.TokenAccess, signature, "", r, r.GetSession().GetExpiresAt(fosite.AccessToken))
+}
+
+func (f *fositeStore) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
+	return f.get(ctx, store.TokenAccess, signature, session, fosite.ErrInactiveToken)
+}
+
+func (f *fositeStore) DeleteAccessTokenSession(ctx context.Context, signature string) error {
+	return f.delete(ctx, store.TokenAccess, signature)
+}
+
+func (f *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, accessSignature string, r fosite.Requester) error {
+	return f.create(ctx, store.TokenRefresh, signature, accessSignature, r, r.GetSession().GetExpiresAt(fosite.RefreshToken))
+}
+
+func (f *fositeStore) GetRefreshTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
+	return f.get(ctx, store.TokenRefresh, signature, session, fosite.ErrInactiveToken)
+}
+
+func (f *fositeStore) DeleteRefreshTokenSession(ctx context.Context, signature string) error {
+	return f.delete(ctx, store.TokenRefresh, signature)
+}
+
+// RotateRefreshToken retires a refresh token and the access token issued
+// with it. Of two refreshes racing with one token only the first retires
+// it; the other fails instead of forking the grant.
+func (f *fositeStore) RotateRefreshToken(ctx context.Context, requestID, signature string) error {
+	err := f.store.Update(ctx, func(tx store.Tx) error {
+		tok, err := tx.Token(ctx, store.TokenRefresh, signature)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeactivateToken(ctx, store.TokenRefresh, signature); err != nil {
+			return err
+		}
+		if err := tx.DeactivateToken(ctx, store.TokenAccess, tok.AccessSignature); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return fosite.ErrSerializationFailure
+	}
+	return err
+}
+
+// RevokeRefreshToken ends the whole grant: fosite calls it on refresh-token
+// or code reuse and on RFC 7009 revocation of a refresh token.
+func (f *fositeStore) RevokeRefreshToken(ctx context.Context, requestID string) error {
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		g, err := tx.Grant(ctx, requestID)
+		if err != nil {
+			return fositeErr(err)
+		}
+		return revokeGrant(ctx, tx, g, revokeReason(ctx), f.now())
+	})
+}
+
+// RevokeAccessToken retires the grant's access tokens; its refresh token
+// stays, as RFC 7009 allows.
+func (f *fositeStore) RevokeAccessToken(ctx context.Context, requestID string) error {
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		return tx.DeactivateGrantTokens(ctx, requestID, store.TokenAccess)
+	})
+}
+
+func (f *fositeStore) CreatePKCERequestSession(ctx context.Context, signature string, r fosite.Requester) error {
+	return f.create(ctx, store.TokenPKCE, signature, "", r, r.GetSession().GetExpiresAt(fosite.AuthorizeCode))
+}
+
+func (f *fositeStore) GetPKCERequestSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
+	return f.get(ctx, store.TokenPKCE, signature, session, fosite.ErrNotFound)
+}
+
+func (f *fositeStore) DeletePKCERequestSession(ctx context.Context, signature string) error {
+	return f.delete(ctx, store.TokenPKCE, signature)
+}
+
+type reasonKey struct{}
+
+// withRevokeReason says why a grant revoked during this request ends.
+func withRevokeReason(ctx context.Context, reason string) context.Context {
+	return context.WithValue(ctx, reasonKey{}, reason)
+}
+
+func revokeReason(ctx context.Context) string {
+	if r, ok := ctx.Value(reasonKey{}).(string); ok {
+		return r
+	}
+	return "revoked"
+}
+
+// secretHasher compares client secrets by keyed hash, in constant time.
+type secretHasher struct{ h Hasher }
+
+func (s secretHasher) Compare(_ context.Context, hash, data []byte) error {
+	if len(hash) == 0 || !hmac.Equal(hash, s.h.Hash(string(data))) {
+		return errors.New("client secret does not match")
+	}
+	return nil
+}
+
+func (s secretHasher) Hash(_ context.Context, data []byte) ([]byte, error) {
+	return s.h.Hash(string(data)), nil
+}

@@ -1,0 +1,202 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/ory/fosite"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// tokenPrefixes are what fosite puts in front of each kind of token.
+var tokenPrefixes = map[string]string{store.TokenAccess: "ory_at_", store.TokenRefresh: "ory_rt_", store.TokenCode: "ory_ac_"}
+
+// issued is a live token with its grant, user and app.
+type issued struct {
+	token store.Token
+	grant store.Grant
+	user  store.User
+	app   store.App
+}
+
+// errNoToken is a token that does not exist, was forged, is inactive or expired.
+var errNoToken = errors.New("no such token")
+
+// lookup finds a live token of a kind. A token whose grant has ended is
+// returned with the ending.
+func (s *Server) lookup(ctx context.Context, kind, raw string) (issued, *ErrGrantEnded, error) {
+	prefix := tokenPrefixes[kind]
+	if !strings.HasPrefix(raw, prefix) || s.enigma.Validate(ctx, strings.TrimPrefix(raw, prefix)) != nil {
+		return issued{}, nil, errNoToken
+	}
+	var it issued
+	var ended *ErrGrantEnded
+	var needsPolicy bool
+	err := s.store.View(ctx, func(tx store.Tx) (err error) {
+		if it.token, err = tx.Token(ctx, kind, s.enigma.Signature(strings.TrimPrefix(raw, prefix))); err != nil {
+			return err
+		}
+		if !it.token.Active || (!it.token.ExpiresAt.IsZero() && !s.now().Before(it.token.ExpiresAt)) {
+			return errNoToken
+		}
+		if it.grant, err = tx.Grant(ctx, it.token.GrantID); err != nil {
+			return err
+		}
+		if it.user, err = tx.User(ctx, it.grant.UserID); err != nil {
+			return err
+		}
+		if it.app, err = tx.App(ctx, it.grant.AppID); err != nil {
+			return err
+		}
+		ended, needsPolicy = grantState(it.grant, it.user)
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return it, nil, errNoToken
+	}
+	if err != nil || !needsPolicy {
+		return it, ended, err
+	}
+	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
+		ended, err = settle(ctx, tx, it.grant, it.user, s.now())
+		return err
+	})
+	return it, ended, err
+}
+
+func (s *Server) notFound(w http.ResponseWriter, what string) {
+	writeJSON(w, http.StatusNotFound, map[string]any{"status": "error", "category": "OBJECT_NOT_FOUND",
+		"message": "The " + what + " does not exist, was revoked or has expired.", "correlationId": uuid.NewString()})
+}
+
+func (s *Server) info(w http.ResponseWriter, r *http.Request, kind string) (issued, bool) {
+	it, ended, err := s.lookup(r.Context(), kind, r.PathValue("token"))
+	switch {
+	case errors.Is(err, errNoToken):
+		s.notFound(w, kind+" token")
+		return it, false
+	case err != nil:
+		s.log.Error("token information", "error", err.Error())
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "error", "message": "internal error", "correlationId": uuid.NewString()})
+		return it, false
+	case ended != nil:
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"status": "error", "category": "INVALID_AUTHENTICATION",
+			"message": "The " + kind + " token no longer works: " + ended.Reason + ".", "correlationId": uuid.NewString()})
+		return it, false
+	}
+	return it, true
+}
+
+// accessTokenInfo answers GET /oauth/v1/access-tokens/{token} in HubSpot's shape.
+func (s *Server) accessTokenInfo(w http.ResponseWriter, r *http.Request) {
+	it, ok := s.info(w, r, store.TokenAccess)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token": r.PathValue("token"), "user": it.user.Email, "hub_domain": r.Host, "scopes": it.grant.Scopes,
+		"hub_id": s.hub(r.Context()), "app_id": it.app.ID, "client_id": it.app.ClientID,
+		"expires_in": int(it.token.ExpiresAt.Sub(s.now()).Seconds()), "user_id": it.user.ID, "token_type": "access"})
+}
+
+// refreshTokenInfo answers GET /oauth/v1/refresh-tokens/{token}.
+func (s *Server) refreshTokenInfo(w http.ResponseWriter, r *http.Request) {
+	it, ok := s.info(w, r, store.TokenRefresh)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"token": r.PathValue("token"), "user": it.user.Email, "hub_domain": r.Host, "scopes": it.grant.Scopes,
+		"hub_id": s.hub(r.Context()), "client_id": it.app.ClientID, "user_id": it.user.ID, "token_type": "refresh"})
+}
+
+// deleteRefreshToken answers DELETE /oauth/v1/refresh-tokens/{token}: the
+// grant ends, with every token issued from it.
+func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
+	it, _, err := s.lookup(r.Context(), store.TokenRefresh, r.PathValue("token"))
+	if errors.Is(err, errNoToken) {
+		s.notFound(w, "refresh token")
+		return
+	}
+	if err == nil {
+		err = s.store.Update(r.Context(), func(tx store.Tx) error {
+			return revokeGrant(r.Context(), tx, it.grant, "refresh token deleted by the app", s.now())
+		})
+	}
+	if err != nil {
+		s.log.Error("delete refresh token", "error", err.Error())
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "error", "message": "internal error", "correlationId": uuid.NewString()})
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// introspect answers RFC 7662 introspection for an authenticated client,
+// with the hub's live view: a token whose user was removed is inactive.
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := s.authenticateClient(r); err != nil {
+		w.Header().Set("WWW-Authenticate", `Basic realm="hubsync"`)
+		s.tokenError(w, "", err)
+		return
+	}
+	raw := r.PostForm.Get("token")
+	kinds := []string{store.TokenAccess, store.TokenRefresh}
+	if r.PostForm.Get("token_type_hint") == "refresh_token" {
+		kinds = []string{store.TokenRefresh, store.TokenAccess}
+	}
+	for _, kind := range kinds {
+		it, ended, err := s.lookup(ctx, kind, raw)
+		if errors.Is(err, errNoToken) {
+			continue
+		}
+		if err != nil {
+			s.tokenError(w, "", fosite.ErrServerError.WithWrap(err))
+			return
+		}
+		if ended != nil {
+			break
+		}
+		body := map[string]any{"active": true, "scope": strings.Join(effectiveScopes(it.grant.Scopes, it.user), " "),
+			"client_id": it.app.ClientID, "username": it.user.Email, "sub": it.user.ID, "token_type": kind + "_token",
+			"iat": it.token.CreatedAt.Unix(), "hub_id": s.hub(ctx), "user_id": it.user.ID}
+		if !it.token.ExpiresAt.IsZero() {
+			body["exp"] = it.token.ExpiresAt.Unix()
+		}
+		writeJSON(w, http.StatusOK, body)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"active": false})
+}
+
+// authenticateClient checks the client credentials of a request, in the
+// body or as HTTP Basic.
+func (s *Server) authenticateClient(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.")
+	}
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	app, err := s.apps.Get(r.Context(), id)
+	if err != nil || id == "" {
+		return fosite.ErrInvalidClient.WithHint("The OAuth 2.0 Client does not exist.")
+	}
+	if !s.apps.checkSecret(app, secret) {
+		return fosite.ErrInvalidClient.WithHint("Client authentication failed: the client secret is wrong or the client is public.")
+	}
+	return nil
+}
+
+// revoke answers RFC 7009 revocation through fosite: a refresh token ends
+// its grant, an access token ends itself.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	ctx := withRevokeReason(r.Context(), "revoked by the app")
+	err := s.provider.NewRevocationRequest(ctx, r)
+	s.provider.WriteRevocationResponse(ctx, w, err)
+}

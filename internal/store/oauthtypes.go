@@ -1,0 +1,70 @@
+package store
+
+import "time"
+
+// App is an OAuth client registered with the hub.
+type App struct {
+	ID             int64
+	ClientID       string
+	Name           string
+	SecretHash     []byte // keyed hash; nil for public apps
+	RedirectURIs   []string
+	Scopes         []string
+	OptionalScopes []string
+	Public         bool
+	CreatedBy      int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	// SecretRotatedAt is when the secret last changed; zero if never.
+	SecretRotatedAt time.Time
+}
+
+// Grant is one authorization of an app by a user: the family of every
+// code, access and refresh token issued from one consent.
+type Grant struct {
+	ID     string
+	AppID  int64
+	UserID int64
+	Scopes []string
+	// CredentialsEpoch is the user's epoch at consent; a later password
+	// change may end the grant, as policy says.
+	CredentialsEpoch int64
+	CreatedAt        time.Time
+	LastUsedAt       time.Time
+	RevokedAt        time.Time
+	RevokeReason     string
+}
+
+// Token kinds.
+const (
+	TokenCode    = "code"
+	TokenAccess  = "access"
+	TokenRefresh = "refresh"
+	TokenPKCE    = "pkce"
+)
+
+// Token is an issued OAuth token, code or PKCE record, found by its keyed
+// hash (Signature); the token itself is never stored.
+type Token struct {
+	Kind      string
+	Signature string
+	GrantID   string
+	// AccessSignature links a refresh token to the access token issued with it.
+	AccessSignature string
+	Active          bool
+	ExpiresAt       time.Time
+	// Request is the serialised authorization request the token stands for,
+	// without secrets.
+	Request   []byte
+	CreatedAt time.Time
+}
+
+// WebSession is a signed-in browser.
+type WebSession struct {
+	IDHash           []byte
+	UserID           int64
+	CSRF             string
+	CredentialsEpoch int64
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+const (
+	sessionCookie = "hubsync_session"
+	csrfCookie    = "hubsync_csrf"
+	sessionTTL    = 12 * time.Hour
+)
+
+// Sessions are signed-in browsers. The cookie holds a random id; the store
+// holds only its keyed hash, the user and the form token (CSRF) of the session.
+type Sessions struct {
+	store    store.Store
+	hash     func(string) []byte
+	identity *identity.Service
+	now      func() time.Time
+}
+
+// NewSessions returns the session manager; hash is the hub's keyed hash.
+func NewSessions(st store.Store, hash func(string) []byte, id *identity.Service) *Sessions {
+	return &Sessions{store: st, hash: hash, identity: id, now: time.Now}
+}
+
+// Current returns the signed-in user and their session. A session ends
+// when it expires, when the user is no longer active and when their
+// password changes.
+func (s *Sessions) Current(r *http.Request) (store.User, store.WebSession, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return store.User{}, store.WebSession{}, false
+	}
+	var ws store.WebSession
+	var u store.User
+	err = s.store.View(r.Context(), func(tx store.Tx) (err error) {
+		if ws, err = tx.WebSession(r.Context(), s.hash(c.Value)); err != nil {
+			return err
+		}
+		u, err = tx.User(r.Context(), ws.UserID)
+		return err
+	})
+	if err != nil || !s.now().Before(ws.ExpiresAt) || u.Status != identity.StatusActive || u.CredentialsEpoch != ws.CredentialsEpoch {
+		return store.User{}, store.WebSession{}, false
+	}
+	return u, ws, true
+}
+
+// Start signs a user in on this browser.
+func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, r *http.Request, u store.User) error {
+	id := rand.Text() + rand.Text()
+	now := s.now().UTC()
+	ws := store.WebSession{IDHash: s.hash(id), UserID: u.ID, CSRF: rand.Text(), CredentialsEpoch: u.CredentialsEpoch,
+		CreatedAt: now, ExpiresAt: now.Add(sessionTTL)}
+	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.CreateWebSession(ctx, ws) }); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt})
+	return nil
+}
+
+// SameToken compares a submitted form token with the expected one.
+func SameToken(got, want string) bool {
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// SignInHandler serves GET and POST /signin. The form is protected by a
+// double-submitted token: a cookie and a hidden field that must match.
+func (s *Sessions) SignInHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /signin", s.signInForm)
+	mux.HandleFunc("POST /signin", s.signIn)
+	return mux
+}
+
+func (s *Sessions) signInForm(w http.ResponseWriter, r *http.Request) {
+	RenderSignIn(w, http.StatusOK, SignInPage{ReturnTo: safeReturn(r.URL.Query().Get("return_to")), CSRF: s.formToken(w, r)})
+}
+
+func (s *Sessions) signIn(w http.ResponseWriter, r *http.Request) {
+	returnTo := safeReturn(r.PostFormValue("return_to"))
+	c, err := r.Cookie(csrfCookie)
+	if err != nil || !SameToken(r.PostFormValue("csrf"), c.Value) {
+		RenderError(w, http.StatusForbidden, ErrorPage{Title: "Sign-in refused",
+			Message: "The sign-in form was not sent from this hub's own page (its form token is missing or wrong).",
+			Hint:    "Open the sign-in page again and submit it from there."})
+		return
+	}
+	email := r.PostFormValue("email")
+	u, err := s.identity.Authenticate(r.Context(), email, r.PostFormValue("password"))
+	if errors.Is(err, identity.ErrBadCredentials) {
+		RenderSignIn(w, http.StatusUnauthorized, SignInPage{Error: "Email or password is wrong, or the user is not active.",
+			Email: email, ReturnTo: returnTo, CSRF: c.Value})
+		return
+	}
+	if err == nil {
+		err = s.Start(r.Context(), w, r, u)
+	}
+	if err != nil {
+		RenderError(w, http.StatusInternalServerError, ErrorPage{Title: "Sign-in failed", Message: "The hub could not sign you in. Try again."})
+		return
+	}
+	http.Redirect(w, r, returnTo, http.StatusSeeOther)
+}
+
+// formToken returns the browser's pre-session form token, setting one.
+func (s *Sessions) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(csrfCookie); err == nil && len(c.Value) >= 20 {
+		return c.Value
+	}
+	tok := rand.Text()
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/signin", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode})
+	return tok
+}
+
+// safeReturn keeps redirects after sign-in on this hub.
+func safeReturn(to string) string {
+	u, err := url.Parse(to)
+	if err != nil || to == "" || !strings.HasPrefix(to, "/") || strings.HasPrefix(to, "//") || u.Host != "" || strings.Contains(to, "\\") {
+		return "/"
+	}
+	return to
+}
+
+// SignInURL is where a browser goes to sign in and come back to returnTo.
+func SignInURL(returnTo string) string {
+	return "/signin?return_to=" + url.QueryEscape(returnTo)
+}
