@@ -5,12 +5,15 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/oauth2"
 
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 )
@@ -274,4 +277,9 @@ func without(scopes ...string) []string {
 		}
 	}
 	return out
+}
+
+// contextWithClient makes golang.org/x/oauth2 use the test server's client.
+func contextWithClient(ctx context.Context, env *hubtest.Env) context.Context {
+	return context.WithValue(ctx, oauth2.HTTPClient, env.Server.Client())
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/hub"
-	"github.com/hubsync/hubsync/internal/store"
 )
 
 func (a *app) privateAppsCmd() *cobra.Command {
@@ -45,29 +45,6 @@ func (a *app) privateAppsCreateCmd() *cobra.Command {
 	return cmd
 }
 
-// privateAppJSON is a private app as commands print it: never a token or hash.
-type privateAppJSON struct {
-	ID              int64      `json:"id"`
-	Name            string     `json:"name"`
-	Scopes          []string   `json:"scopes"`
-	CreatedAt       time.Time  `json:"createdAt"`
-	RotatedAt       *time.Time `json:"rotatedAt,omitempty"`
-	PreviousValidTo *time.Time `json:"previousTokenValidUntil,omitempty"`
-	LastUsedAt      *time.Time `json:"lastUsedAt,omitempty"`
-}
-
-func optTime(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toPrivateAppJSON(p store.PrivateApp) privateAppJSON {
-	return privateAppJSON{ID: p.ID, Name: p.Name, Scopes: p.Scopes, CreatedAt: p.CreatedAt,
-		RotatedAt: optTime(p.RotatedAt), PreviousValidTo: optTime(p.PreviousExpiresAt), LastUsedAt: optTime(p.LastUsedAt)}
-}
-
 func (a *app) privateAppsListCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -80,9 +57,9 @@ func (a *app) privateAppsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]privateAppJSON, len(apps))
+				out := make([]api.PrivateAppView, len(apps))
 				for i, p := range apps {
-					out[i] = toPrivateAppJSON(p)
+					out[i] = api.NewPrivateAppView(p)
 				}
 				if asJSON {
 					return a.printJSON(out)
@@ -153,7 +130,7 @@ func (a *app) privateAppsUpdateCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printJSON(toPrivateAppJSON(p))
+				return a.printJSON(api.NewPrivateAppView(p))
 			})
 		},
 	}

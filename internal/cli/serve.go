@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"os/signal"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
 )
 
 // firstAdminEmail is the super admin serve creates on an empty data dir.
@@ -34,6 +36,8 @@ func (a *app) serveCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Listen, "listen", envOr("HUBSYNC_LISTEN", config.DefaultListen), "address to listen on (env HUBSYNC_LISTEN)")
+	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"), "base URL apps and browsers reach the hub at, for OAuth (env HUBSYNC_PUBLIC_URL; default: the host each request names)")
+	cmd.Flags().DurationVar(&a.cfg.AccessTokenTTL, "access-token-ttl", oauth.DefaultAccessTokenTTL, "lifetime of OAuth access tokens")
 	return cmd
 }
 

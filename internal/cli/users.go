@@ -8,10 +8,10 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
@@ -22,30 +22,9 @@ func (a *app) usersCmd() *cobra.Command {
 	cmd.AddCommand(a.usersCreateCmd(), a.usersListCmd(), a.usersUpdateCmd(),
 		a.userStatusCmd("deactivate", "Suspend a user; their tokens stop working until reactivated", (*identity.Service).Deactivate),
 		a.userStatusCmd("reactivate", "Restore a deactivated user", (*identity.Service).Reactivate),
-		a.userStatusCmd("remove", "Remove a user for good", (*identity.Service).Remove))
+		a.userStatusCmd("remove", "Remove a user for good", (*identity.Service).Remove),
+		a.usersImpactCmd())
 	return cmd
-}
-
-// userJSON is a user as commands print it: never the password hash.
-type userJSON struct {
-	ID                 int64             `json:"id"`
-	Email              string            `json:"email"`
-	Name               string            `json:"name,omitempty"`
-	Role               string            `json:"role"`
-	Status             string            `json:"status"`
-	Permissions        map[string]string `json:"permissions"`
-	IntegrationsManage bool              `json:"integrationsManage"`
-	CreatedAt          time.Time         `json:"createdAt"`
-	UpdatedAt          time.Time         `json:"updatedAt"`
-}
-
-func toUserJSON(u store.User) userJSON {
-	perms := map[string]string{}
-	for _, o := range identity.Objects {
-		perms[o] = identity.Access(store.User{Role: u.Role, Permissions: u.Permissions, Status: identity.StatusActive}, o)
-	}
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Status: u.Status, Permissions: perms,
-		IntegrationsManage: u.Role == identity.RoleSuperAdmin || u.IntegrationsManage, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
 }
 
 // userFlags are the flags create and update share.
@@ -119,7 +98,7 @@ func (a *app) usersCreateCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printJSON(toUserJSON(u))
+				return a.printJSON(api.NewUserView(u))
 			})
 		},
 	}
@@ -141,9 +120,9 @@ func (a *app) usersListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]userJSON, len(users))
+				out := make([]api.UserView, len(users))
 				for i, u := range users {
-					out[i] = toUserJSON(u)
+					out[i] = api.NewUserView(u)
 				}
 				if asJSON {
 					return a.printJSON(out)
@@ -202,7 +181,7 @@ func (a *app) usersUpdateCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printJSON(toUserJSON(u))
+				return a.printJSON(api.NewUserView(u))
 			})
 		},
 	}
@@ -223,7 +202,7 @@ func (a *app) userStatusCmd(name, short string, change statusChange) *cobra.Comm
 				if err != nil {
 					return err
 				}
-				return a.printJSON(toUserJSON(u))
+				return a.printJSON(api.NewUserView(u))
 			})
 		},
 	}

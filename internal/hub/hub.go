@@ -118,7 +118,8 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 // the pages behind it.
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	srv := h.OAuthServer(log)
-	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes)
+	admin := api.NewAdmin(h.Apps, h.Grants, h.Identity, h.Sessions, log)
+	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes)
 }
 
 // OAuthServer returns the hub's authorization server.

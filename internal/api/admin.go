@@ -1,0 +1,237 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/web"
+)
+
+// Admin serves the admin API (/api/v1): apps, grants and what removing a
+// user would break. Callers sign in with HTTP Basic (email and password) or
+// a browser session; a session's writes also need its X-CSRF-Token.
+type Admin struct {
+	apps     *oauth.Apps
+	grants   *oauth.Grants
+	identity *identity.Service
+	sessions *web.Sessions
+	log      *slog.Logger
+}
+
+// NewAdmin returns the admin API.
+func NewAdmin(apps *oauth.Apps, grants *oauth.Grants, id *identity.Service, sessions *web.Sessions, log *slog.Logger) *Admin {
+	return &Admin{apps: apps, grants: grants, identity: id, sessions: sessions, log: log}
+}
+
+// adminCall is an admin request and the user making it.
+type adminCall struct {
+	r    *http.Request
+	user store.User
+}
+
+// Who may call an admin route.
+type gate func(store.User) *apiError
+
+func manageIntegrations(u store.User) *apiError {
+	if identity.CanManageIntegrations(u) {
+		return nil
+	}
+	return forbidden(u.Email + " does not have the integrations.manage permission, which managing apps and grants needs")
+}
+
+func userAdmin(u store.User) *apiError {
+	if u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
+		return nil
+	}
+	return forbidden(u.Email + " is not an admin; only admins may review users")
+}
+
+func forbidden(msg string) *apiError {
+	return &apiError{status: http.StatusForbidden, category: catUserPermission, subCategory: "NOT_ALLOWED", message: msg}
+}
+
+// Routes registers the admin API.
+func (a *Admin) Routes(mux *http.ServeMux) {
+	cop := http.NewCrossOriginProtection()
+	handle := func(pattern string, g gate, h func(adminCall) (int, any, error)) {
+		mux.Handle(pattern, cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+			status, body, err := a.serve(r, g, h)
+			switch {
+			case err != nil:
+				writeError(r.Context(), w, a.log, err)
+			case body == nil:
+				w.WriteHeader(status)
+			default:
+				writeJSON(w, status, body)
+			}
+		})))
+	}
+	handle("GET /api/v1/apps", manageIntegrations, a.listApps)
+	handle("POST /api/v1/apps", manageIntegrations, a.createApp)
+	handle("GET /api/v1/apps/{app}", manageIntegrations, a.getApp)
+	handle("PATCH /api/v1/apps/{app}", manageIntegrations, a.updateApp)
+	handle("DELETE /api/v1/apps/{app}", manageIntegrations, a.deleteApp)
+	handle("POST /api/v1/apps/{app}/rotate-secret", manageIntegrations, a.rotateSecret)
+	handle("GET /api/v1/grants", manageIntegrations, a.listGrants)
+	handle("DELETE /api/v1/grants/{grant}", manageIntegrations, a.revokeGrant)
+	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
+}
+
+func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, error)) (int, any, error) {
+	u, err := a.signedIn(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	if e := g(u); e != nil {
+		return 0, nil, e
+	}
+	status, body, err := h(adminCall{r: r, user: u})
+	return status, body, adminError(err)
+}
+
+// signedIn returns the calling user.
+func (a *Admin) signedIn(r *http.Request) (store.User, error) {
+	if email, password, ok := r.BasicAuth(); ok {
+		u, err := a.identity.Authenticate(r.Context(), email, password)
+		if errors.Is(err, identity.ErrBadCredentials) {
+			return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "BAD_CREDENTIALS",
+				message: "Email or password is wrong, or the user is not active."}
+		}
+		return u, err
+	}
+	u, ws, ok := a.sessions.Current(r)
+	if !ok {
+		return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "NOT_SIGNED_IN",
+			message: "Sign in: send HTTP Basic credentials (email and password) or a session cookie."}
+	}
+	if r.Method != http.MethodGet && !web.SameToken(r.Header.Get("X-CSRF-Token"), ws.CSRF) {
+		return u, &apiError{status: http.StatusForbidden, category: catInvalidAuth, subCategory: "CSRF",
+			message: "A change made with a session cookie needs the session's X-CSRF-Token header."}
+	}
+	return u, nil
+}
+
+// adminError gives domain errors their status.
+func adminError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return &apiError{status: http.StatusNotFound, category: catObjectNotFound, subCategory: "NOT_FOUND", message: err.Error()}
+	case errors.Is(err, oauth.ErrInvalid), errors.Is(err, oauth.ErrInvalidScope), errors.Is(err, identity.ErrInvalid):
+		return badRequest("INVALID_INPUT", err.Error())
+	}
+	return err
+}
+
+type appInputJSON struct {
+	Name           *string  `json:"name"`
+	RedirectURIs   []string `json:"redirect_uris"`
+	Scopes         []string `json:"scopes"`
+	OptionalScopes []string `json:"optional_scopes"`
+	Public         bool     `json:"public"`
+}
+
+func (a *Admin) listApps(c adminCall) (int, any, error) {
+	apps, err := a.apps.List(c.r.Context())
+	out := make([]AppView, len(apps))
+	for i, p := range apps {
+		out[i] = NewAppView(p, "")
+	}
+	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+func (a *Admin) createApp(c adminCall) (int, any, error) {
+	var in appInputJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	name := ""
+	if in.Name != nil {
+		name = *in.Name
+	}
+	p, secret, err := a.apps.Create(c.r.Context(), oauth.AppInput{Name: name, RedirectURIs: in.RedirectURIs,
+		Scopes: in.Scopes, OptionalScopes: in.OptionalScopes, Public: in.Public}, c.user.ID)
+	return http.StatusCreated, NewAppView(p, secret), err
+}
+
+func (a *Admin) getApp(c adminCall) (int, any, error) {
+	p, err := a.apps.Get(c.r.Context(), c.r.PathValue("app"))
+	return http.StatusOK, NewAppView(p, ""), err
+}
+
+// updateApp changes the fields the body names.
+func (a *Admin) updateApp(c adminCall) (int, any, error) {
+	var in appInputJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	cur, err := a.apps.Get(c.r.Context(), c.r.PathValue("app"))
+	if err != nil {
+		return 0, nil, err
+	}
+	next := oauth.AppInput{Name: cur.Name, RedirectURIs: cur.RedirectURIs, Scopes: cur.Scopes, OptionalScopes: cur.OptionalScopes}
+	if in.Name != nil {
+		next.Name = *in.Name
+	}
+	if in.RedirectURIs != nil {
+		next.RedirectURIs = in.RedirectURIs
+	}
+	if in.Scopes != nil {
+		next.Scopes = in.Scopes
+	}
+	if in.OptionalScopes != nil {
+		next.OptionalScopes = in.OptionalScopes
+	}
+	p, err := a.apps.Update(c.r.Context(), c.r.PathValue("app"), next)
+	return http.StatusOK, NewAppView(p, ""), err
+}
+
+func (a *Admin) deleteApp(c adminCall) (int, any, error) {
+	return http.StatusNoContent, nil, a.apps.Delete(c.r.Context(), c.r.PathValue("app"))
+}
+
+func (a *Admin) rotateSecret(c adminCall) (int, any, error) {
+	p, secret, err := a.apps.RotateSecret(c.r.Context(), c.r.PathValue("app"))
+	return http.StatusOK, NewAppView(p, secret), err
+}
+
+func (a *Admin) listGrants(c adminCall) (int, any, error) {
+	ctx := c.r.Context()
+	var userID, appID int64
+	if ref := c.r.URL.Query().Get("user"); ref != "" {
+		u, err := a.identity.User(ctx, ref)
+		if err != nil {
+			return 0, nil, err
+		}
+		userID = u.ID
+	}
+	if ref := c.r.URL.Query().Get("app"); ref != "" {
+		p, err := a.apps.Get(ctx, ref)
+		if err != nil {
+			return 0, nil, err
+		}
+		appID = p.ID
+	}
+	views, err := a.grants.List(ctx, userID, appID)
+	return http.StatusOK, map[string]any{"results": NewGrantViews(views)}, err
+}
+
+func (a *Admin) revokeGrant(c adminCall) (int, any, error) {
+	reason := "revoked by " + c.user.Email
+	return http.StatusNoContent, nil, a.grants.Revoke(c.r.Context(), c.r.PathValue("grant"), reason)
+}
+
+func (a *Admin) impact(c adminCall) (int, any, error) {
+	u, err := a.identity.User(c.r.Context(), c.r.PathValue("user"))
+	if err != nil {
+		return 0, nil, err
+	}
+	views, err := a.grants.Impact(c.r.Context(), u.ID)
+	return http.StatusOK, ImpactView{User: NewUserView(u), Grants: NewGrantViews(views)}, err
+}

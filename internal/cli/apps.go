@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/oauth"
+)
+
+func (a *app) appsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "apps", Short: "Manage OAuth apps that users connect to the hub"}
+	cmd.AddCommand(a.appsCreateCmd(), a.appsListCmd(), a.appsShowCmd(), a.appsUpdateCmd(), a.appsRotateCmd(), a.appsDeleteCmd())
+	return cmd
+}
+
+// appFlags are the flags create and update share.
+type appFlags struct {
+	name             string
+	redirects        []string
+	scopes, optional []string
+	public           bool
+}
+
+func (f *appFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.name, "name", "", "name users see on the consent page")
+	fl.StringArrayVar(&f.redirects, "redirect-uri", nil, "redirect URI, matched exactly (repeatable)")
+	fl.StringSliceVar(&f.scopes, "scopes", nil, "required scopes, e.g. crm.objects.contacts.read,crm.objects.contacts.write")
+	fl.StringSliceVar(&f.optional, "optional-scopes", nil, "scopes the user may leave out")
+}
+
+func (f *appFlags) input() oauth.AppInput {
+	return oauth.AppInput{Name: f.name, RedirectURIs: f.redirects, Scopes: f.scopes, OptionalScopes: f.optional, Public: f.public}
+}
+
+func (a *app) appsCreateCmd() *cobra.Command {
+	var f appFlags
+	cmd := &cobra.Command{
+		Use:   "create --name N --redirect-uri U --scopes a,b [--optional-scopes c] [--public]",
+		Short: "Register an app; prints its client_id and client_secret (the secret is shown only now)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				p, secret, err := h.Apps.Create(cmd.Context(), f.input(), 0)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewAppView(p, secret))
+			})
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().BoolVar(&f.public, "public", false, "a public app (no secret; PKCE required), such as a desktop or single-page app")
+	cmd.MarkFlagRequired("name")
+	cmd.MarkFlagRequired("redirect-uri")
+	cmd.MarkFlagRequired("scopes")
+	return cmd
+}
+
+func (a *app) appsListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List apps",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				apps, err := h.Apps.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := make([]api.AppView, len(apps))
+				for i, p := range apps {
+					out[i] = api.NewAppView(p, "")
+				}
+				if asJSON {
+					return a.printJSON(out)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tCLIENT ID\tNAME\tPUBLIC\tSCOPES")
+				for _, p := range out {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%v\t%s\n", p.ID, p.ClientID, p.Name, p.Public, strings.Join(p.Scopes, ","))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) appsShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show <id|client_id>",
+		Short: "Show an app",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				p, err := h.Apps.Get(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewAppView(p, ""))
+			})
+		},
+	}
+}
+
+func (a *app) appsUpdateCmd() *cobra.Command {
+	var f appFlags
+	cmd := &cobra.Command{
+		Use:   "update <id|client_id> [--name N] [--redirect-uri U]… [--scopes a,b] [--optional-scopes c]",
+		Short: "Change an app's name, redirect URIs or scopes",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				cur, err := h.Apps.Get(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				in := oauth.AppInput{Name: cur.Name, RedirectURIs: cur.RedirectURIs, Scopes: cur.Scopes, OptionalScopes: cur.OptionalScopes}
+				changed := cmd.Flags().Changed
+				if changed("name") {
+					in.Name = f.name
+				}
+				if changed("redirect-uri") {
+					in.RedirectURIs = f.redirects
+				}
+				if changed("scopes") {
+					in.Scopes = f.scopes
+				}
+				if changed("optional-scopes") {
+					in.OptionalScopes = f.optional
+				}
+				p, err := h.Apps.Update(cmd.Context(), args[0], in)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewAppView(p, ""))
+			})
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func (a *app) appsRotateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-secret <id|client_id>",
+		Short: "Give an app a new client secret (printed once); the old one stops working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				p, secret, err := h.Apps.RotateSecret(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewAppView(p, secret))
+			})
+		},
+	}
+}
+
+func (a *app) appsDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete <id|client_id>",
+		Short: "Delete an app and revoke every grant it holds",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.Apps.Delete(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "app %s deleted; its grants are revoked\n", args[0])
+				return nil
+			})
+		},
+	}
+}

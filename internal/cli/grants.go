@@ -1,0 +1,169 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/oauth"
+)
+
+func (a *app) grantsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "grants", Short: "See and revoke the access users gave apps"}
+	cmd.AddCommand(a.grantsListCmd(), a.grantsRevokeCmd())
+	return cmd
+}
+
+func (a *app) printGrants(views []oauth.GrantView, asJSON bool) error {
+	out := api.NewGrantViews(views)
+	if asJSON {
+		return a.printJSON(out)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "GRANT\tAPP\tUSER\tSCOPES\tCREATED\tLAST USED\tSTATE")
+	for _, g := range out {
+		used, state := "never", "active"
+		if g.LastUsedAt != nil {
+			used = g.LastUsedAt.Format(time.RFC3339)
+		}
+		if !g.Active {
+			state = "ended: " + g.Ended
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.App, g.User, strings.Join(g.Scopes, ","),
+			g.CreatedAt.Format(time.RFC3339), used, state)
+	}
+	return tw.Flush()
+}
+
+func (a *app) grantsListCmd() *cobra.Command {
+	var userRef, appRef string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list [--user U] [--app A]",
+		Short: "List grants: app, authorizing user, scopes, created, last used, state",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				var userID, appID int64
+				if userRef != "" {
+					u, err := h.Identity.User(cmd.Context(), userRef)
+					if err != nil {
+						return err
+					}
+					userID = u.ID
+				}
+				if appRef != "" {
+					p, err := h.Apps.Get(cmd.Context(), appRef)
+					if err != nil {
+						return err
+					}
+					appID = p.ID
+				}
+				views, err := h.Grants.List(cmd.Context(), userID, appID)
+				if err != nil {
+					return err
+				}
+				return a.printGrants(views, asJSON)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&userRef, "user", "", "only grants of this user (id or email)")
+	cmd.Flags().StringVar(&appRef, "app", "", "only grants of this app (id or client_id)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) grantsRevokeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "revoke <grant>",
+		Short: "Revoke a grant: its access and refresh tokens stop working at once",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.Grants.Revoke(cmd.Context(), args[0], "revoked by an admin"); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "grant %s revoked\n", args[0])
+				return nil
+			})
+		},
+	}
+}
+
+func (a *app) usersImpactCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "impact <id|email>",
+		Short: "List what removing or deactivating a user would break",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				u, err := h.Identity.User(cmd.Context(), args[0])
+				if err != nil {
+					return err
+				}
+				views, err := h.Grants.Impact(cmd.Context(), u.ID)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return a.printJSON(api.ImpactView{User: api.NewUserView(u), Grants: api.NewGrantViews(views)})
+				}
+				if len(views) == 0 {
+					fmt.Fprintf(a.stdout, "Removing %s breaks nothing: no app acts as them.\n", u.Email)
+					return nil
+				}
+				fmt.Fprintf(a.stdout, "Removing or deactivating %s stops these %d app grants:\n", u.Email, len(views))
+				return a.printGrants(views, false)
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) policyCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "policy", Short: "Read and set the hub's policies"}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "get " + oauth.PolicyRevokeOnCredentialsChange,
+		Short: "Print a policy's value",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				v, err := oauth.Policy(cmd.Context(), h.Store, args[0])
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, v)
+				return nil
+			})
+		},
+	}, &cobra.Command{
+		Use:   "set " + oauth.PolicyRevokeOnCredentialsChange + " true|false",
+		Short: "Set a policy",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var v bool
+			switch args[1] {
+			case "true":
+				v = true
+			case "false":
+			default:
+				return fmt.Errorf("policy value must be true or false, not %q", args[1])
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := oauth.SetPolicy(cmd.Context(), h.Store, args[0], v); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "%s = %v\n", args[0], v)
+				return nil
+			})
+		},
+	})
+	return cmd
+}
