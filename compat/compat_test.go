@@ -1,7 +1,8 @@
 // Package compat checks the hub against HubSpot's official Node client,
-// @hubspot/api-client, pointed at a live hub by basePath. The tests
-// themselves are the *.test.mjs files beside this one; this Go test starts a
-// hub on each backend and runs them with node's built-in test runner.
+// @hubspot/api-client, pointed at a live hub by basePath, and its OAuth
+// server against openid-client. The tests themselves are the *.test.mjs
+// files beside this one; this Go test starts a hub on each backend and runs
+// them with node's built-in test runner.
 package compat
 
 import (
@@ -15,10 +16,24 @@ import (
 	"time"
 
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
 )
 
 // nodeTimeout bounds one run of the Node suite, npm ci included.
 const nodeTimeout = 5 * time.Minute
+
+// The OAuth app and user the OAuth tests connect with. The redirect URI is
+// never fetched: the tests read the code from the hub's redirect.
+const (
+	oauthUser     = "oauth.user@compat.example.com"
+	oauthRedirect = "http://127.0.0.1:1/callback"
+)
+
+var (
+	oauthScopes         = []string{"crm.objects.contacts.read", "crm.objects.contacts.write"}
+	oauthOptionalScopes = []string{"crm.objects.companies.read"}
+)
 
 func TestHubSpotNodeClient(t *testing.T) {
 	node, err := exec.LookPath("node")
@@ -34,10 +49,21 @@ func TestHubSpotNodeClient(t *testing.T) {
 		t.Run(string(backend), func(t *testing.T) {
 			env := hubtest.New(t, backend)
 			token := env.Token(t, hubtest.AllScopes...)
+			// A member (not an admin) whose permissions cover the app's
+			// scopes, so consent is not blocked, and a confidential app.
+			env.User(t, oauthUser, identity.RoleMember, map[string]string{
+				"contacts": identity.AccessEdit, "companies": identity.AccessView})
+			app, secret := env.App(t, oauth.AppInput{Name: "Compat app", RedirectURIs: []string{oauthRedirect},
+				Scopes: oauthScopes, OptionalScopes: oauthOptionalScopes})
 			ctx, cancel := context.WithTimeout(t.Context(), nodeTimeout)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
-			cmd.Env = append(os.Environ(), "HUBSYNC_URL="+env.URL, "HUBSYNC_TOKEN="+token, "NO_COLOR=1")
+			cmd.Env = append(os.Environ(), "HUBSYNC_URL="+env.URL, "HUBSYNC_TOKEN="+token, "NO_COLOR=1",
+				"HUBSYNC_OAUTH_CLIENT_ID="+app.ClientID, "HUBSYNC_OAUTH_CLIENT_SECRET="+secret,
+				"HUBSYNC_OAUTH_REDIRECT_URI="+oauthRedirect,
+				"HUBSYNC_OAUTH_USER="+oauthUser, "HUBSYNC_OAUTH_PASSWORD="+hubtest.Password(oauthUser),
+				"HUBSYNC_OAUTH_SCOPES="+strings.Join(oauthScopes, " "),
+				"HUBSYNC_OAUTH_OPTIONAL_SCOPES="+strings.Join(oauthOptionalScopes, " "))
 			if err := run(t, cmd); err != nil {
 				t.Errorf("node --test: %v", err)
 			}

@@ -38,6 +38,7 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&a.cfg.Listen, "listen", envOr("HUBSYNC_LISTEN", config.DefaultListen), "address to listen on (env HUBSYNC_LISTEN)")
 	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"), "base URL apps and browsers reach the hub at, for OAuth (env HUBSYNC_PUBLIC_URL; default: the host each request names)")
 	cmd.Flags().DurationVar(&a.cfg.AccessTokenTTL, "access-token-ttl", oauth.DefaultAccessTokenTTL, "lifetime of OAuth access tokens")
+	cmd.Flags().Float64Var(&a.cfg.TokenRate, "token-rate", oauth.DefaultTokenRate, "token-endpoint requests per second allowed to each OAuth client (negative: no limit)")
 	return cmd
 }
 

@@ -31,6 +31,9 @@ type Config struct {
 	PublicURL string
 	// AccessTokenTTL is how long an OAuth access token lives.
 	AccessTokenTTL time.Duration
+	// TokenRate limits token-endpoint requests per OAuth client, per
+	// second; zero takes the default, negative means no limit.
+	TokenRate float64
 }
 
 // SQLitePath is the embedded database's file.

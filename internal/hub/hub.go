@@ -125,7 +125,7 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 // OAuthServer returns the hub's authorization server.
 func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
-		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL}, log)
+		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate}, log)
 }
 
 // Close releases the store.

@@ -15,6 +15,13 @@ import (
 // Without a signed-in user it sends the browser to sign in and back.
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	self := r.URL.RequestURI() // as the client wrote it, to come back to
+	// HubSpot's authorize URL has no response_type (its clients never send
+	// one); the code flow is the only one the hub offers.
+	if q := r.URL.Query(); q.Get("response_type") == "" {
+		q.Set("response_type", "code")
+		r.URL.RawQuery = q.Encode()
+	}
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	if err != nil {
 		s.authorizeError(w, r, ar, err)
@@ -32,11 +39,11 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	user, ws, ok := s.sessions.Current(r)
 	if !ok {
-		http.Redirect(w, r, web.SignInURL(r.URL.RequestURI()), http.StatusSeeOther)
+		http.Redirect(w, r, web.SignInURL(self), http.StatusSeeOther)
 		return
 	}
 	page := consentPage(app, user, ar.GetRequestedScopes(), optional)
-	page.Action, page.CSRF = r.URL.RequestURI(), ws.CSRF
+	page.Action, page.CSRF = self, ws.CSRF
 	if r.Method == http.MethodGet {
 		web.RenderConsent(w, page)
 		return

@@ -145,7 +145,9 @@ func (s *Server) tokenError(w http.ResponseWriter, grantType string, err error) 
 
 // hubspotStatus is HubSpot's name for a token-endpoint error.
 func hubspotStatus(rfc *fosite.RFC6749Error, grantType string) string {
-	hint := strings.ToLower(rfc.HintField + " " + rfc.DescriptionField)
+	// The hint is specific; fosite's descriptions are generic (its
+	// invalid_grant one mentions the redirection URI whatever went wrong).
+	hint := strings.ToLower(rfc.HintField)
 	switch rfc.ErrorField {
 	case "invalid_client":
 		if strings.Contains(hint, "secret") || strings.Contains(hint, "authentication failed") {

@@ -24,15 +24,15 @@ type fositeStore struct {
 // storedRequest is a fosite request as stored: the client by id, and of the
 // form only what later steps read, never a secret.
 type storedRequest struct {
-	ID                string     `json:"id"`
-	RequestedAt       time.Time  `json:"requested_at"`
-	ClientID          string     `json:"client_id"`
-	RequestedScope    []string   `json:"requested_scope"`
-	GrantedScope      []string   `json:"granted_scope"`
-	RequestedAudience []string   `json:"requested_audience,omitempty"`
-	GrantedAudience   []string   `json:"granted_audience,omitempty"`
-	Form              url.Values `json:"form,omitempty"`
-	Session           *Session   `json:"session"`
+	ID                string          `json:"id"`
+	RequestedAt       time.Time       `json:"requested_at"`
+	ClientID          string          `json:"client_id"`
+	RequestedScope    []string        `json:"requested_scope"`
+	GrantedScope      []string        `json:"granted_scope"`
+	RequestedAudience []string        `json:"requested_audience,omitempty"`
+	GrantedAudience   []string        `json:"granted_audience,omitempty"`
+	Form              url.Values      `json:"form,omitempty"`
+	Session           json.RawMessage `json:"session"`
 }
 
 // keptForm are the request parameters later steps need: the redirect URI
@@ -50,9 +50,13 @@ func encodeRequest(r fosite.Requester) ([]byte, error) {
 			form.Set(k, v)
 		}
 	}
+	session, err := json.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
 	return json.Marshal(storedRequest{ID: r.GetID(), RequestedAt: r.GetRequestedAt(), ClientID: r.GetClient().GetID(),
 		RequestedScope: r.GetRequestedScopes(), GrantedScope: r.GetGrantedScopes(),
-		RequestedAudience: r.GetRequestedAudience(), GrantedAudience: r.GetGrantedAudience(), Form: form, Session: s})
+		RequestedAudience: r.GetRequestedAudience(), GrantedAudience: r.GetGrantedAudience(), Form: form, Session: session})
 }
 
 func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite.Session) (fosite.Requester, error) {
@@ -64,10 +68,14 @@ func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite
 	if err != nil {
 		return nil, err
 	}
-	if s, ok := session.(*Session); ok && sr.Session != nil {
-		*s = *sr.Session
-	} else if sr.Session != nil {
-		session = sr.Session
+	// The stored session is decoded into the one fosite passes, as a
+	// merge: fosite has already set the expiry of the tokens it is about to
+	// issue there, and the stored session must not wipe it out.
+	if session == nil {
+		session = &Session{}
+	}
+	if err := json.Unmarshal(sr.Session, session); err != nil {
+		return nil, err
 	}
 	return &fosite.Request{ID: sr.ID, RequestedAt: sr.RequestedAt, Client: fositeClient(app),
 		RequestedScope: sr.RequestedScope, GrantedScope: sr.GrantedScope,
@@ -183,7 +191,12 @@ func (f *fositeStore) InvalidateAuthorizeCodeSession(ctx context.Context, code s
 }
 
 func (f *fositeStore) CreateAccessTokenSession(ctx context.Context, signature string, r fosite.Requester) error {
-	return f.create(ctx, store.TokenAccess, signature, "", r, r.GetSession().GetExpiresAt(fosite.AccessToken))
+	exp := r.GetSession().GetExpiresAt(fosite.AccessToken)
+	if exp.IsZero() {
+		// An access token without an end would never expire: refuse it.
+		return errors.New("access token without an expiry")
+	}
+	return f.create(ctx, store.TokenAccess, signature, "", r, exp)
 }
 
 func (f *fositeStore) GetAccessTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {
@@ -230,7 +243,8 @@ func (f *fositeStore) RotateRefreshToken(ctx context.Context, requestID, signatu
 }
 
 // RevokeRefreshToken ends the whole grant: fosite calls it on refresh-token
-// or code reuse and on RFC 7009 revocation of a refresh token.
+// or code reuse and on RFC 7009 revocation of either token (which the RFC
+// allows for access tokens too).
 func (f *fositeStore) RevokeRefreshToken(ctx context.Context, requestID string) error {
 	return f.store.Update(ctx, func(tx store.Tx) error {
 		g, err := tx.Grant(ctx, requestID)

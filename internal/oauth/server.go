@@ -31,10 +31,15 @@ type ServerConfig struct {
 	// scheme and host of each request.
 	PublicURL      string
 	AccessTokenTTL time.Duration
-	// TokenRate and TokenBurst limit token-endpoint attempts per client.
-	TokenRate  rate.Limit
-	TokenBurst int
+	// TokenRate limits token-endpoint attempts per client and second, with
+	// bursts of twice as many; zero takes DefaultTokenRate, negative means
+	// no limit.
+	TokenRate float64
 }
+
+// DefaultTokenRate allows an app that refreshes many users' tokens to keep
+// up, while bounding how fast anyone can try client secrets or codes.
+const DefaultTokenRate = 50
 
 // Server is the hub's OAuth 2.0 authorization server: the authorize,
 // consent and token flows run by fosite over the hub's store, token
@@ -61,8 +66,12 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = DefaultAccessTokenTTL
 	}
-	if cfg.TokenRate == 0 {
-		cfg.TokenRate, cfg.TokenBurst = 20, 40
+	limit, burst := rate.Limit(cfg.TokenRate), int(2*cfg.TokenRate)
+	switch {
+	case cfg.TokenRate == 0:
+		limit, burst = DefaultTokenRate, 2*DefaultTokenRate
+	case cfg.TokenRate < 0:
+		limit, burst = rate.Inf, 0
 	}
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenTTL,
@@ -79,7 +88,7 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 	fs := &fositeStore{store: st, now: time.Now}
 	strategy := compose.NewOAuth2HMACStrategy(fc)
 	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, sessions: sessions, strategy: strategy,
-		enigma: strategy.Enigma, limiter: newClientLimiter(cfg.TokenRate, cfg.TokenBurst), log: log, now: time.Now}
+		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: time.Now}
 	s.provider = compose.Compose(fc, fs, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		compose.OAuth2RefreshTokenGrantFactory,

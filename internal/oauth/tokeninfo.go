@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -36,21 +38,17 @@ func (s *Server) lookup(ctx context.Context, kind, raw string) (issued, *ErrGran
 	var it issued
 	var ended *ErrGrantEnded
 	var needsPolicy bool
-	err := s.store.View(ctx, func(tx store.Tx) (err error) {
-		if it.token, err = tx.Token(ctx, kind, s.enigma.Signature(strings.TrimPrefix(raw, prefix))); err != nil {
+	err := s.store.View(ctx, func(tx store.Tx) error {
+		tg, err := tx.TokenGrant(ctx, kind, s.enigma.Signature(strings.TrimPrefix(raw, prefix)))
+		if err != nil {
 			return err
 		}
-		if !it.token.Active || (!it.token.ExpiresAt.IsZero() && !s.now().Before(it.token.ExpiresAt)) {
+		it = issued{token: tg.Token, grant: tg.Grant, user: tg.User, app: tg.App}
+		// Access tokens always expire; a refresh token without an end lives
+		// until revoked.
+		noEnd := it.token.ExpiresAt.IsZero()
+		if !it.token.Active || (noEnd && kind == store.TokenAccess) || (!noEnd && !s.now().Before(it.token.ExpiresAt)) {
 			return errNoToken
-		}
-		if it.grant, err = tx.Grant(ctx, it.token.GrantID); err != nil {
-			return err
-		}
-		if it.user, err = tx.User(ctx, it.grant.UserID); err != nil {
-			return err
-		}
-		if it.app, err = tx.App(ctx, it.grant.AppID); err != nil {
-			return err
 		}
 		ended, needsPolicy = grantState(it.grant, it.user)
 		return nil
@@ -162,7 +160,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 		body := map[string]any{"active": true, "scope": strings.Join(effectiveScopes(it.grant.Scopes, it.user), " "),
-			"client_id": it.app.ClientID, "username": it.user.Email, "sub": it.user.ID, "token_type": kind + "_token",
+			"client_id": it.app.ClientID, "username": it.user.Email, "sub": strconv.FormatInt(it.user.ID, 10), "token_type": kind + "_token",
 			"iat": it.token.CreatedAt.Unix(), "hub_id": s.hub(ctx), "user_id": it.user.ID}
 		if !it.token.ExpiresAt.IsZero() {
 			body["exp"] = it.token.ExpiresAt.Unix()
@@ -180,7 +178,15 @@ func (s *Server) authenticateClient(r *http.Request) error {
 		return fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.")
 	}
 	id, secret, ok := r.BasicAuth()
-	if !ok {
+	if ok {
+		// RFC 6749 §2.3.1: Basic credentials are form-encoded first.
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(id)
+		secret, err2 = url.QueryUnescape(secret)
+		if err1 != nil || err2 != nil {
+			return fosite.ErrInvalidClient.WithHint("The client credentials are not properly encoded.")
+		}
+	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	app, err := s.apps.Get(r.Context(), id)
@@ -193,8 +199,8 @@ func (s *Server) authenticateClient(r *http.Request) error {
 	return nil
 }
 
-// revoke answers RFC 7009 revocation through fosite: a refresh token ends
-// its grant, an access token ends itself.
+// revoke answers RFC 7009 revocation through fosite: revoking either token
+// ends the grant, with every token issued from it.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := withRevokeReason(r.Context(), "revoked by the app")
 	err := s.provider.NewRevocationRequest(ctx, r)

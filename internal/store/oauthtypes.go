@@ -68,3 +68,13 @@ type WebSession struct {
 	CreatedAt        time.Time
 	ExpiresAt        time.Time
 }
+
+// TokenGrant is a token with its grant, the authorizing user and the app,
+// read together because every API call with an OAuth token needs all four.
+// The token's Request is not read.
+type TokenGrant struct {
+	Token Token
+	Grant Grant
+	User  User
+	App   App
+}

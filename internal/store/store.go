@@ -95,6 +95,8 @@ type Tx interface {
 
 	CreateToken(ctx context.Context, t Token) error
 	Token(ctx context.Context, kind, signature string) (Token, error)
+	// TokenGrant reads a token with its grant, user and app in one query.
+	TokenGrant(ctx context.Context, kind, signature string) (TokenGrant, error)
 	// DeactivateToken marks an active token used or revoked; ErrNotFound
 	// when no active token has that signature, so two racing uses cannot
 	// both succeed.

@@ -59,10 +59,13 @@ func Config(t testing.TB, backend Backend) config.Config {
 }
 
 // New opens and initialises a hub on backend and serves it on loopback.
-// Everything stops when the test ends.
-func New(t testing.TB, backend Backend) *Env {
+// Everything stops when the test ends. Options change the configuration.
+func New(t testing.TB, backend Backend, options ...func(*config.Config)) *Env {
 	t.Helper()
 	cfg := Config(t, backend)
+	for _, o := range options {
+		o(&cfg)
+	}
 	ctx := context.Background()
 	h, err := hub.Open(ctx, cfg, identity.WithArgon2(CheapArgon2))
 	if err != nil {

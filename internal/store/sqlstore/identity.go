@@ -38,22 +38,35 @@ func (t *tx) CreateAccount(ctx context.Context, a store.Account) error {
 const userColumns = `id, email, name, role, status, permissions, integrations_manage,
 	password_hash, credentials_epoch, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
-	var u store.User
-	var perms []byte
-	var manage int
-	var created, updated int64
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.Status, &perms, &manage,
-		&u.PasswordHash, &u.CredentialsEpoch, &created, &updated)
-	if err != nil {
-		return u, err
-	}
-	u.IntegrationsManage = manage != 0
-	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
-	if err := json.Unmarshal(perms, &u.Permissions); err != nil {
+// userScan receives a users row; finish turns it into a User.
+type userScan struct {
+	u                store.User
+	perms            []byte
+	manage           int
+	created, updated int64
+}
+
+func (s *userScan) dest() []any {
+	return []any{&s.u.ID, &s.u.Email, &s.u.Name, &s.u.Role, &s.u.Status, &s.perms, &s.manage,
+		&s.u.PasswordHash, &s.u.CredentialsEpoch, &s.created, &s.updated}
+}
+
+func (s *userScan) finish() (store.User, error) {
+	u := s.u
+	u.IntegrationsManage = s.manage != 0
+	u.CreatedAt, u.UpdatedAt = fromMS(s.created), fromMS(s.updated)
+	if err := json.Unmarshal(s.perms, &u.Permissions); err != nil {
 		return u, fmt.Errorf("user %d permissions: %w", u.ID, err)
 	}
 	return u, nil
+}
+
+func scanUser(row interface{ Scan(...any) error }) (store.User, error) {
+	var s userScan
+	if err := row.Scan(s.dest()...); err != nil {
+		return s.u, err
+	}
+	return s.finish()
 }
 
 func (t *tx) CreateUser(ctx context.Context, u store.User) (store.User, error) {

@@ -12,23 +12,36 @@ import (
 const appColumns = `id, client_id, name, secret_hash, redirect_uris, scopes, optional_scopes, public,
 	created_by, created_at, updated_at, secret_rotated_at`
 
-func scanApp(row interface{ Scan(...any) error }) (store.App, error) {
-	var a store.App
-	var uris, scopes, optional string
-	var public int
-	var created, updated, rotated int64
-	err := row.Scan(&a.ID, &a.ClientID, &a.Name, &a.SecretHash, &uris, &scopes, &optional, &public,
-		&a.CreatedBy, &created, &updated, &rotated)
-	if err != nil {
-		return a, err
-	}
-	a.Public = public != 0
-	a.Scopes, a.OptionalScopes = strings.Fields(scopes), strings.Fields(optional)
-	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = fromMS(created), fromMS(updated), fromMS(rotated)
-	if err := json.Unmarshal([]byte(uris), &a.RedirectURIs); err != nil {
+// appScan receives an oauth_apps row.
+type appScan struct {
+	a                         store.App
+	uris, scopes, optional    string
+	public                    int
+	created, updated, rotated int64
+}
+
+func (s *appScan) dest() []any {
+	return []any{&s.a.ID, &s.a.ClientID, &s.a.Name, &s.a.SecretHash, &s.uris, &s.scopes, &s.optional, &s.public,
+		&s.a.CreatedBy, &s.created, &s.updated, &s.rotated}
+}
+
+func (s *appScan) finish() (store.App, error) {
+	a := s.a
+	a.Public = s.public != 0
+	a.Scopes, a.OptionalScopes = strings.Fields(s.scopes), strings.Fields(s.optional)
+	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = fromMS(s.created), fromMS(s.updated), fromMS(s.rotated)
+	if err := json.Unmarshal([]byte(s.uris), &a.RedirectURIs); err != nil {
 		return a, fmt.Errorf("app %s redirect uris: %w", a.ClientID, err)
 	}
 	return a, nil
+}
+
+func scanApp(row interface{ Scan(...any) error }) (store.App, error) {
+	var s appScan
+	if err := row.Scan(s.dest()...); err != nil {
+		return s.a, err
+	}
+	return s.finish()
 }
 
 func (t *tx) CreateApp(ctx context.Context, a store.App) (store.App, error) {
@@ -97,14 +110,28 @@ func (t *tx) DeleteApp(ctx context.Context, id int64) error {
 
 const grantColumns = `id, app_id, user_id, scopes, credentials_epoch, created_at, last_used_at, revoked_at, revoke_reason`
 
+// grantScan receives an oauth_grants row.
+type grantScan struct {
+	g                      store.Grant
+	scopes                 string
+	created, used, revoked int64
+}
+
+func (s *grantScan) dest() []any {
+	return []any{&s.g.ID, &s.g.AppID, &s.g.UserID, &s.scopes, &s.g.CredentialsEpoch, &s.created, &s.used, &s.revoked, &s.g.RevokeReason}
+}
+
+func (s *grantScan) finish() store.Grant {
+	g := s.g
+	g.Scopes = strings.Fields(s.scopes)
+	g.CreatedAt, g.LastUsedAt, g.RevokedAt = fromMS(s.created), fromMS(s.used), fromMS(s.revoked)
+	return g
+}
+
 func scanGrant(row interface{ Scan(...any) error }) (store.Grant, error) {
-	var g store.Grant
-	var scopes string
-	var created, used, revoked int64
-	err := row.Scan(&g.ID, &g.AppID, &g.UserID, &scopes, &g.CredentialsEpoch, &created, &used, &revoked, &g.RevokeReason)
-	g.Scopes = strings.Fields(scopes)
-	g.CreatedAt, g.LastUsedAt, g.RevokedAt = fromMS(created), fromMS(used), fromMS(revoked)
-	return g, err
+	var s grantScan
+	err := row.Scan(s.dest()...)
+	return s.finish(), err
 }
 
 func (t *tx) CreateGrant(ctx context.Context, g store.Grant) error {
@@ -156,16 +183,63 @@ func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
 	return t.uniqueErr(err, tok.Kind+" token")
 }
 
+const tokenColumns = `kind, signature, grant_id, access_signature, active, expires_at, created_at`
+
+// tokenScan receives an oauth_tokens row without its request.
+type tokenScan struct {
+	t                store.Token
+	active           int
+	expires, created int64
+}
+
+func (s *tokenScan) dest() []any {
+	return []any{&s.t.Kind, &s.t.Signature, &s.t.GrantID, &s.t.AccessSignature, &s.active, &s.expires, &s.created}
+}
+
+func (s *tokenScan) finish() store.Token {
+	tok := s.t
+	tok.Active, tok.ExpiresAt, tok.CreatedAt = s.active != 0, fromMS(s.expires), fromMS(s.created)
+	return tok
+}
+
 func (t *tx) Token(ctx context.Context, kind, signature string) (store.Token, error) {
-	var tok store.Token
-	var active int
-	var expires, created int64
+	var s tokenScan
 	var request string
-	err := t.queryRow(ctx, `SELECT kind, signature, grant_id, access_signature, active, expires_at, request, created_at
-		FROM oauth_tokens WHERE kind = ? AND signature = ?`+t.forUpdate(), kind, signature).
-		Scan(&tok.Kind, &tok.Signature, &tok.GrantID, &tok.AccessSignature, &active, &expires, &request, &created)
-	tok.Active, tok.ExpiresAt, tok.CreatedAt, tok.Request = active != 0, fromMS(expires), fromMS(created), []byte(request)
+	err := t.queryRow(ctx, `SELECT `+tokenColumns+`, request FROM oauth_tokens WHERE kind = ? AND signature = ?`+t.forUpdate(),
+		kind, signature).Scan(append(s.dest(), &request)...)
+	tok := s.finish()
+	tok.Request = []byte(request)
 	return tok, notFound(err, kind+" token")
+}
+
+func (t *tx) TokenGrant(ctx context.Context, kind, signature string) (store.TokenGrant, error) {
+	var ts tokenScan
+	var gs grantScan
+	var us userScan
+	var as appScan
+	dest := append(append(append(ts.dest(), gs.dest()...), us.dest()...), as.dest()...)
+	err := t.queryRow(ctx, `SELECT `+columnsOf("t", tokenColumns)+`, `+columnsOf("g", grantColumns)+`, `+
+		columnsOf("u", userColumns)+`, `+columnsOf("a", appColumns)+`
+		FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
+		JOIN oauth_apps a ON a.id = g.app_id WHERE t.kind = ? AND t.signature = ?`, kind, signature).Scan(dest...)
+	if err != nil {
+		return store.TokenGrant{}, notFound(err, kind+" token")
+	}
+	out := store.TokenGrant{Token: ts.finish(), Grant: gs.finish()}
+	if out.User, err = us.finish(); err != nil {
+		return out, err
+	}
+	out.App, err = as.finish()
+	return out, err
+}
+
+// columnsOf qualifies a column list with a table alias.
+func columnsOf(alias, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (t *tx) DeactivateToken(ctx context.Context, kind, signature string) error {
