@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ func (a *Authenticator) Authenticate(ctx context.Context, token string) (Princip
 	switch {
 	case errors.Is(err, errNoToken):
 		return Principal{}, ErrInvalidToken
+	case errors.Is(err, errTokenExpired):
+		return Principal{}, fmt.Errorf("%w: it expired at %s; refresh it", ErrTokenExpired, it.token.ExpiresAt.Format(time.RFC3339))
 	case err != nil:
 		return Principal{}, err
 	case ended != nil:

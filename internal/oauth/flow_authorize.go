@@ -22,8 +22,16 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		q.Set("response_type", "code")
 		r.URL.RawQuery = q.Encode()
 	}
+	if err := s.exactRedirect(r); err != nil {
+		s.authorizeError(w, r, nil, err)
+		return
+	}
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	if err != nil {
+		s.authorizeError(w, r, ar, err)
+		return
+	}
+	if err := pkceRequired(ar); err != nil {
 		s.authorizeError(w, r, ar, err)
 		return
 	}
@@ -92,6 +100,39 @@ func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, ar fosit
 	web.RenderError(w, http.StatusBadRequest, web.ErrorPage{Title: "This app cannot connect",
 		Message: rfc.GetDescription(),
 		Hint:    "Check the app's client_id and that its redirect_uri is registered exactly as sent."})
+}
+
+// exactRedirect refuses a redirect URI that is not one the app registered,
+// character for character. fosite would let a loopback URI change its port
+// (RFC 8252); the hub promises exact matches.
+func (s *Server) exactRedirect(r *http.Request) error {
+	q := r.URL.Query()
+	uri := q.Get("redirect_uri")
+	if uri == "" {
+		return nil
+	}
+	app, err := s.apps.Get(r.Context(), q.Get("client_id"))
+	if err != nil {
+		return nil // fosite explains unknown clients
+	}
+	if !slices.Contains(app.RedirectURIs, uri) {
+		return fosite.ErrInvalidRequest.WithHintf("The redirect_uri %q is not one this app registered.", uri)
+	}
+	return nil
+}
+
+// pkceRequired refuses a public client without an S256 challenge, and any
+// client with another method, before a code (and grant) is made.
+func pkceRequired(ar fosite.AuthorizeRequester) error {
+	form := ar.GetRequestForm()
+	method := form.Get("code_challenge_method")
+	switch {
+	case form.Get("code_challenge") == "" && ar.GetClient().IsPublic():
+		return fosite.ErrInvalidRequest.WithHint("Public apps must use PKCE: send code_challenge with code_challenge_method=S256.")
+	case form.Get("code_challenge") != "" && method != "S256":
+		return fosite.ErrInvalidRequest.WithHint("Only the S256 code_challenge_method is accepted.")
+	}
+	return nil
 }
 
 // optionalScopes reads HubSpot's optional_scope parameter: scopes the app

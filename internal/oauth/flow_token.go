@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -38,6 +39,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 			s.tokenError(w, grantType, fosite.ErrInvalidRequest.WithHintf("The parameter %s was given %d times; give it once.", k, len(v)))
 			return
 		}
+	}
+	if err := requiredParams(grantType, r.PostForm); err != nil {
+		s.tokenError(w, grantType, err)
+		return
 	}
 	clientID := r.PostForm.Get("client_id")
 	if id, _, ok := r.BasicAuth(); ok {
@@ -74,6 +79,21 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	body["user_id"] = session.UserID
 	body["scopes"] = []string(ar.GetGrantedScopes())
 	writeJSON(w, http.StatusOK, body)
+}
+
+// requiredParams checks what fosite would only answer vaguely: the grant
+// type is one the hub offers and its parameters are there.
+func requiredParams(grantType string, form url.Values) error {
+	need := map[string]string{"authorization_code": "code", "refresh_token": "refresh_token"}
+	switch p, ok := need[grantType]; {
+	case grantType == "":
+		return fosite.ErrInvalidRequest.WithHint("The grant_type parameter is missing.")
+	case !ok:
+		return fosite.ErrUnsupportedGrantType.WithHintf("The grant type %q is not offered; use authorization_code or refresh_token.", grantType)
+	case form.Get(p) == "":
+		return fosite.ErrInvalidRequest.WithHintf("The %s parameter is missing.", p)
+	}
+	return nil
 }
 
 // precheck refuses a code or refresh token whose grant has ended (the user
@@ -135,6 +155,10 @@ func (s *Server) tokenError(w http.ResponseWriter, grantType string, err error) 
 	status := rfc.CodeField
 	if status == 0 {
 		status = http.StatusBadRequest
+	}
+	if status == http.StatusUnauthorized {
+		// RFC 6749 §5.2: a failed client authentication names the scheme.
+		w.Header().Set("WWW-Authenticate", `Basic realm="hubsync"`)
 	}
 	if status >= 500 {
 		s.log.Error("token endpoint failed", "error", rfc.WithExposeDebug(true).GetDescription(), "cause", fmt.Sprint(errors.Unwrap(err)))

@@ -20,14 +20,28 @@ func newClientLimiter(limit rate.Limit, burst int) *clientLimiter {
 	return &clientLimiter{limit: limit, burst: burst, buckets: map[string]*rate.Limiter{}}
 }
 
+// maxBuckets bounds the map that made-up client ids could otherwise grow.
+const maxBuckets = 10_000
+
+// evictIdle forgets clients that have used at most one try of their
+// burst: forgetting them forgives next to nothing. A client being hammered
+// has spent its burst and keeps its bucket, so floods of made-up ids
+// cannot reset its limit.
+func (c *clientLimiter) evictIdle() {
+	for id, l := range c.buckets {
+		if l.Tokens() >= float64(c.burst-1) {
+			delete(c.buckets, id)
+		}
+	}
+}
+
 // allow reports whether the client may try now, and if not, how long to wait.
 func (c *clientLimiter) allow(clientID string) (bool, time.Duration) {
 	c.mu.Lock()
 	l, ok := c.buckets[clientID]
 	if !ok {
-		if len(c.buckets) > 10_000 {
-			// Unknown client ids could grow the map without end.
-			c.buckets = map[string]*rate.Limiter{}
+		if len(c.buckets) >= maxBuckets {
+			c.evictIdle()
 		}
 		l = rate.NewLimiter(c.limit, c.burst)
 		c.buckets[clientID] = l

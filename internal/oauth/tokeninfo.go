@@ -25,8 +25,12 @@ type issued struct {
 	app   store.App
 }
 
-// errNoToken is a token that does not exist, was forged, is inactive or expired.
-var errNoToken = errors.New("no such token")
+// errNoToken is a token that does not exist, was forged or is inactive;
+// errTokenExpired one that lived its time.
+var (
+	errNoToken      = errors.New("no such token")
+	errTokenExpired = errors.New("token expired")
+)
 
 // lookup finds a live token of a kind. A token whose grant has ended is
 // returned with the ending.
@@ -44,19 +48,27 @@ func (s *Server) lookup(ctx context.Context, kind, raw string) (issued, *ErrGran
 			return err
 		}
 		it = issued{token: tg.Token, grant: tg.Grant, user: tg.User, app: tg.App}
+		// A token of an ended grant says why it ended, even when it is no
+		// longer active: "revoked because the user changed credentials"
+		// helps more than "not valid".
+		if ended, needsPolicy = grantState(it.grant, it.user); ended != nil {
+			return nil
+		}
 		// Access tokens always expire; a refresh token without an end lives
 		// until revoked.
 		noEnd := it.token.ExpiresAt.IsZero()
-		if !it.token.Active || (noEnd && kind == store.TokenAccess) || (!noEnd && !s.now().Before(it.token.ExpiresAt)) {
+		switch {
+		case !it.token.Active || (noEnd && kind == store.TokenAccess):
 			return errNoToken
+		case !noEnd && !s.now().Before(it.token.ExpiresAt):
+			return errTokenExpired
 		}
-		ended, needsPolicy = grantState(it.grant, it.user)
 		return nil
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return it, nil, errNoToken
 	}
-	if err != nil || !needsPolicy {
+	if err != nil || !needsPolicy || !it.token.Active {
 		return it, ended, err
 	}
 	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
@@ -74,7 +86,7 @@ func (s *Server) notFound(w http.ResponseWriter, what string) {
 func (s *Server) info(w http.ResponseWriter, r *http.Request, kind string) (issued, bool) {
 	it, ended, err := s.lookup(r.Context(), kind, r.PathValue("token"))
 	switch {
-	case errors.Is(err, errNoToken):
+	case errors.Is(err, errNoToken), errors.Is(err, errTokenExpired), ended != nil && !it.token.Active:
 		s.notFound(w, kind+" token")
 		return it, false
 	case err != nil:
@@ -115,8 +127,8 @@ func (s *Server) refreshTokenInfo(w http.ResponseWriter, r *http.Request) {
 // deleteRefreshToken answers DELETE /oauth/v1/refresh-tokens/{token}: the
 // grant ends, with every token issued from it.
 func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
-	it, _, err := s.lookup(r.Context(), store.TokenRefresh, r.PathValue("token"))
-	if errors.Is(err, errNoToken) {
+	it, ended, err := s.lookup(r.Context(), store.TokenRefresh, r.PathValue("token"))
+	if errors.Is(err, errNoToken) || errors.Is(err, errTokenExpired) || (ended != nil && !it.token.Active) {
 		s.notFound(w, "refresh token")
 		return
 	}
@@ -137,8 +149,7 @@ func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
 // with the hub's live view: a token whose user was removed is inactive.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := s.authenticateClient(r); err != nil {
-		w.Header().Set("WWW-Authenticate", `Basic realm="hubsync"`)
+	if err := s.authenticateClient(r, false); err != nil {
 		s.tokenError(w, "", err)
 		return
 	}
@@ -149,7 +160,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, kind := range kinds {
 		it, ended, err := s.lookup(ctx, kind, raw)
-		if errors.Is(err, errNoToken) {
+		if errors.Is(err, errNoToken) || errors.Is(err, errTokenExpired) {
 			continue
 		}
 		if err != nil {
@@ -172,8 +183,9 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 }
 
 // authenticateClient checks the client credentials of a request, in the
-// body or as HTTP Basic.
-func (s *Server) authenticateClient(r *http.Request) error {
+// body or as HTTP Basic. A public app, which has no secret, passes with its
+// client id where allowPublic says so.
+func (s *Server) authenticateClient(r *http.Request, allowPublic bool) error {
 	if err := r.ParseForm(); err != nil {
 		return fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.")
 	}
@@ -193,6 +205,9 @@ func (s *Server) authenticateClient(r *http.Request) error {
 	if err != nil || id == "" {
 		return fosite.ErrInvalidClient.WithHint("The OAuth 2.0 Client does not exist.")
 	}
+	if app.Public && allowPublic && secret == "" {
+		return nil
+	}
 	if !s.apps.checkSecret(app, secret) {
 		return fosite.ErrInvalidClient.WithHint("Client authentication failed: the client secret is wrong or the client is public.")
 	}
@@ -202,6 +217,10 @@ func (s *Server) authenticateClient(r *http.Request) error {
 // revoke answers RFC 7009 revocation through fosite: revoking either token
 // ends the grant, with every token issued from it.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
+	if err := s.authenticateClient(r, true); err != nil {
+		s.tokenError(w, "", err)
+		return
+	}
 	ctx := withRevokeReason(r.Context(), "revoked by the app")
 	err := s.provider.NewRevocationRequest(ctx, r)
 	s.provider.WriteRevocationResponse(ctx, w, err)
