@@ -71,7 +71,8 @@ type WebSession struct {
 
 // TokenGrant is a token with its grant, the authorizing user and the app,
 // read together because every API call with an OAuth token needs all four.
-// The token's Request is not read.
+// Only what that check needs is read: not the token's request, the user's
+// name, dates and password hash, or the app's secret, URIs and scopes.
 type TokenGrant struct {
 	Token Token
 	Grant Grant

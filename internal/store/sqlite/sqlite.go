@@ -95,12 +95,12 @@ func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
 		return nil, err
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	s := sqlstore.New(write, read, Dialect)
 	if err := migrate(ctx, write); err != nil {
-		s.Close()
+		write.Close()
+		read.Close()
 		return nil, err
 	}
-	return s, nil
+	return sqlstore.New(write, read, Dialect), nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

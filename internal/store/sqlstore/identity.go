@@ -38,6 +38,8 @@ func (t *tx) CreateAccount(ctx context.Context, a store.Account) error {
 const userColumns = `id, email, name, role, status, permissions, integrations_manage,
 	password_hash, credentials_epoch, created_at, updated_at`
 
+var qUserByID = hot(`SELECT ` + userColumns + ` FROM users WHERE id = ?`)
+
 // userScan receives a users row; finish turns it into a User.
 type userScan struct {
 	u                store.User
@@ -84,7 +86,7 @@ func (t *tx) CreateUser(ctx context.Context, u store.User) (store.User, error) {
 }
 
 func (t *tx) User(ctx context.Context, id int64) (store.User, error) {
-	u, err := scanUser(t.queryRow(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`+t.forUpdate(), id))
+	u, err := scanUser(t.cachedQueryRow(ctx, qUserByID+t.forUpdate(), id))
 	return u, notFound(err, fmt.Sprintf("user %d", id))
 }
 

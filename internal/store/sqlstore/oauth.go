@@ -59,12 +59,12 @@ func (t *tx) CreateApp(ctx context.Context, a store.App) (store.App, error) {
 }
 
 func (t *tx) App(ctx context.Context, id int64) (store.App, error) {
-	a, err := scanApp(t.queryRow(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE id = ?`+t.forUpdate(), id))
+	a, err := scanApp(t.cachedQueryRow(ctx, qAppByID+t.forUpdate(), id))
 	return a, notFound(err, fmt.Sprintf("app %d", id))
 }
 
 func (t *tx) AppByClientID(ctx context.Context, clientID string) (store.App, error) {
-	a, err := scanApp(t.queryRow(ctx, `SELECT `+appColumns+` FROM oauth_apps WHERE client_id = ?`+t.forUpdate(), clientID))
+	a, err := scanApp(t.cachedQueryRow(ctx, qAppByClientID+t.forUpdate(), clientID))
 	return a, notFound(err, "app "+clientID)
 }
 
@@ -142,7 +142,7 @@ func (t *tx) CreateGrant(ctx context.Context, g store.Grant) error {
 }
 
 func (t *tx) Grant(ctx context.Context, id string) (store.Grant, error) {
-	g, err := scanGrant(t.queryRow(ctx, `SELECT `+grantColumns+` FROM oauth_grants WHERE id = ?`+t.forUpdate(), id))
+	g, err := scanGrant(t.cachedQueryRow(ctx, qGrantByID+t.forUpdate(), id))
 	return g, notFound(err, "grant "+id)
 }
 
@@ -205,32 +205,47 @@ func (s *tokenScan) finish() store.Token {
 func (t *tx) Token(ctx context.Context, kind, signature string) (store.Token, error) {
 	var s tokenScan
 	var request string
-	err := t.queryRow(ctx, `SELECT `+tokenColumns+`, request FROM oauth_tokens WHERE kind = ? AND signature = ?`+t.forUpdate(),
+	err := t.cachedQueryRow(ctx, qToken+t.forUpdate(),
 		kind, signature).Scan(append(s.dest(), &request)...)
 	tok := s.finish()
 	tok.Request = []byte(request)
 	return tok, notFound(err, kind+" token")
 }
 
+// tokenGrantQuery runs on every API call with an OAuth token, so it reads
+// only what the check needs.
+var tokenGrantQuery = hot(`SELECT t.kind, t.signature, t.grant_id, t.active, t.expires_at, t.created_at, ` +
+	columnsOf("g", grantColumns) + `, u.id, u.email, u.role, u.status, u.permissions, u.integrations_manage,
+	u.credentials_epoch, a.id, a.client_id, a.name
+	FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
+	JOIN oauth_apps a ON a.id = g.app_id WHERE t.kind = ? AND t.signature = ?`)
+
+var (
+	qAppByID       = hot(`SELECT ` + appColumns + ` FROM oauth_apps WHERE id = ?`)
+	qAppByClientID = hot(`SELECT ` + appColumns + ` FROM oauth_apps WHERE client_id = ?`)
+	qGrantByID     = hot(`SELECT ` + grantColumns + ` FROM oauth_grants WHERE id = ?`)
+	qToken         = hot(`SELECT ` + tokenColumns + `, request FROM oauth_tokens WHERE kind = ? AND signature = ?`)
+)
+
 func (t *tx) TokenGrant(ctx context.Context, kind, signature string) (store.TokenGrant, error) {
-	var ts tokenScan
+	var out store.TokenGrant
 	var gs grantScan
-	var us userScan
-	var as appScan
-	dest := append(append(append(ts.dest(), gs.dest()...), us.dest()...), as.dest()...)
-	err := t.queryRow(ctx, `SELECT `+columnsOf("t", tokenColumns)+`, `+columnsOf("g", grantColumns)+`, `+
-		columnsOf("u", userColumns)+`, `+columnsOf("a", appColumns)+`
-		FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
-		JOIN oauth_apps a ON a.id = g.app_id WHERE t.kind = ? AND t.signature = ?`, kind, signature).Scan(dest...)
-	if err != nil {
-		return store.TokenGrant{}, notFound(err, kind+" token")
+	var active, manage int
+	var expires, created int64
+	var perms []byte
+	tok, u, a := &out.Token, &out.User, &out.App
+	dest := append(append([]any{&tok.Kind, &tok.Signature, &tok.GrantID, &active, &expires, &created}, gs.dest()...),
+		&u.ID, &u.Email, &u.Role, &u.Status, &perms, &manage, &u.CredentialsEpoch, &a.ID, &a.ClientID, &a.Name)
+	if err := t.cachedQueryRow(ctx, tokenGrantQuery, kind, signature).Scan(dest...); err != nil {
+		return out, notFound(err, kind+" token")
 	}
-	out := store.TokenGrant{Token: ts.finish(), Grant: gs.finish()}
-	if out.User, err = us.finish(); err != nil {
-		return out, err
+	tok.Active, tok.ExpiresAt, tok.CreatedAt = active != 0, fromMS(expires), fromMS(created)
+	out.Grant = gs.finish()
+	u.IntegrationsManage = manage != 0
+	if err := json.Unmarshal(perms, &u.Permissions); err != nil {
+		return out, fmt.Errorf("user %d permissions: %w", u.ID, err)
 	}
-	out.App, err = as.finish()
-	return out, err
+	return out, nil
 }
 
 // columnsOf qualifies a column list with a table alias.

@@ -39,10 +39,13 @@ func (t *tx) PrivateApp(ctx context.Context, id int64) (store.PrivateApp, error)
 	return p, notFound(err, fmt.Sprintf("private app %d", id))
 }
 
+// qPrivateAppByHash runs on every API call with a private app token.
+var qPrivateAppByHash = hot(`SELECT ` + privateAppColumns + ` FROM private_apps
+	WHERE token_hash = ? UNION ALL SELECT ` + privateAppColumns + ` FROM private_apps
+	WHERE previous_token_hash = ? LIMIT 1`)
+
 func (t *tx) PrivateAppByTokenHash(ctx context.Context, hash []byte) (store.PrivateApp, error) {
-	p, err := scanPrivateApp(t.queryRow(ctx, `SELECT `+privateAppColumns+` FROM private_apps
-		WHERE token_hash = ? UNION ALL SELECT `+privateAppColumns+` FROM private_apps
-		WHERE previous_token_hash = ? LIMIT 1`, hash, hash))
+	p, err := scanPrivateApp(t.cachedQueryRow(ctx, qPrivateAppByHash, hash, hash))
 	return p, notFound(err, "private app token")
 }
 

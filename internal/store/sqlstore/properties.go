@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/hubsync/hubsync/internal/store"
 )
@@ -21,10 +23,14 @@ func (t *tx) CreateProperty(ctx context.Context, p store.Property) error {
 	return t.uniqueErr(err, fmt.Sprintf("property %s of %s", p.Name, p.ObjectType))
 }
 
+// qProperties runs on every CRM call. Names are sorted in Go, by bytes,
+// whatever the database's collation.
+var qProperties = hot(`SELECT object_type, name, label, type, field_type, group_name,
+	description, options, has_unique_value, display_order, created_at, updated_at
+	FROM properties WHERE object_type = ?`)
+
 func (t *tx) Properties(ctx context.Context, objectType string) ([]store.Property, error) {
-	rows, err := t.query(ctx, `SELECT object_type, name, label, type, field_type, group_name,
-		description, options, has_unique_value, display_order, created_at, updated_at
-		FROM properties WHERE object_type = ? ORDER BY name`+t.d.ByteOrder, objectType)
+	rows, err := t.cachedQuery(ctx, qProperties, objectType)
 	if err != nil {
 		return nil, err
 	}
@@ -46,5 +52,6 @@ func (t *tx) Properties(ctx context.Context, objectType string) ([]store.Propert
 		}
 		props = append(props, p)
 	}
+	slices.SortFunc(props, func(a, b store.Property) int { return strings.Compare(a.Name, b.Name) })
 	return props, rows.Err()
 }

@@ -58,29 +58,32 @@ type Store struct {
 	write, read *sql.DB
 	d           Dialect
 	growth      growth
+	// readStmts are the hot queries, prepared on the read pool; the store
+	// must be migrated before New.
+	readStmts *stmtCache
 }
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d}
+	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d)}
 	s.growth.next.Store(firstAnalyze)
 	return s
 }
 
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.write, nil, true, fn)
+	return s.run(ctx, s.write, nil, nil, true, fn)
 }
 
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.read, &sql.TxOptions{ReadOnly: true}, false, fn)
+	return s.run(ctx, s.read, s.readStmts, &sql.TxOptions{ReadOnly: true}, false, fn)
 }
 
-func (s *Store) run(ctx context.Context, db *sql.DB, opts *sql.TxOptions, writable bool, fn func(store.Tx) error) error {
+func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql.TxOptions, writable bool, fn func(store.Tx) error) error {
 	sqlTx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &tx{tx: sqlTx, d: s.d, writable: writable}
+	t := &tx{tx: sqlTx, d: s.d, writable: writable, stmts: stmts}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
 		return err
@@ -115,7 +118,7 @@ func (g *growth) due(n int) bool {
 func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
 
 func (s *Store) Close() error {
-	err := s.write.Close()
+	err := errors.Join(s.readStmts.close(), s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
@@ -125,6 +128,7 @@ func (s *Store) Close() error {
 // tx implements store.Tx.
 type tx struct {
 	tx       *sql.Tx
+	stmts    *stmtCache
 	d        Dialect
 	writable bool
 	locked   map[int64]bool // feeds this transaction holds the lock of
