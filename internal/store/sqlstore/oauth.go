@@ -213,10 +213,12 @@ func (t *tx) Token(ctx context.Context, kind, signature string) (store.Token, er
 }
 
 // tokenGrantQuery runs on every API call with an OAuth token, so it reads
-// only what the check needs.
-var tokenGrantQuery = hot(`SELECT t.kind, t.signature, t.grant_id, t.active, t.expires_at, t.created_at, ` +
+// only what the check needs. It still reads every column store.TokenGrant
+// says it returns: a field left zero would read as false or never.
+var tokenGrantQuery = hot(`SELECT ` + columnsOf("t", tokenColumns) + `, ` +
 	columnsOf("g", grantColumns) + `, u.id, u.email, u.role, u.status, u.permissions, u.integrations_manage,
-	u.credentials_epoch, a.id, a.client_id, a.name
+	u.credentials_epoch, a.id, a.client_id, a.name, a.public, a.created_by, a.created_at, a.updated_at,
+	a.secret_rotated_at
 	FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
 	JOIN oauth_apps a ON a.id = g.app_id WHERE t.kind = ? AND t.signature = ?`)
 
@@ -229,19 +231,22 @@ var (
 
 func (t *tx) TokenGrant(ctx context.Context, kind, signature string) (store.TokenGrant, error) {
 	var out store.TokenGrant
+	var ts tokenScan
 	var gs grantScan
-	var active, manage int
-	var expires, created int64
+	var manage, public int
+	var appCreated, appUpdated, appRotated int64
 	var perms []byte
-	tok, u, a := &out.Token, &out.User, &out.App
-	dest := append(append([]any{&tok.Kind, &tok.Signature, &tok.GrantID, &active, &expires, &created}, gs.dest()...),
-		&u.ID, &u.Email, &u.Role, &u.Status, &perms, &manage, &u.CredentialsEpoch, &a.ID, &a.ClientID, &a.Name)
+	u, a := &out.User, &out.App
+	dest := append(append(ts.dest(), gs.dest()...),
+		&u.ID, &u.Email, &u.Role, &u.Status, &perms, &manage, &u.CredentialsEpoch, &a.ID, &a.ClientID, &a.Name,
+		&public, &a.CreatedBy, &appCreated, &appUpdated, &appRotated)
 	if err := t.cachedQueryRow(ctx, tokenGrantQuery, kind, signature).Scan(dest...); err != nil {
 		return out, notFound(err, kind+" token")
 	}
-	tok.Active, tok.ExpiresAt, tok.CreatedAt = active != 0, fromMS(expires), fromMS(created)
-	out.Grant = gs.finish()
+	out.Token, out.Grant = ts.finish(), gs.finish()
 	u.IntegrationsManage = manage != 0
+	a.Public = public != 0
+	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = fromMS(appCreated), fromMS(appUpdated), fromMS(appRotated)
 	if err := json.Unmarshal(perms, &u.Permissions); err != nil {
 		return out, fmt.Errorf("user %d permissions: %w", u.ID, err)
 	}
