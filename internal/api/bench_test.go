@@ -11,8 +11,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 )
+
+// The benchmarks run the hub with the garbage-collector settings serve uses.
+func init() { hub.TuneGC() }
 
 // BenchmarkBatchCreateHTTP measures contacts created per second through
 // POST /crm/v3/objects/contacts/batch/create with full batches of 100, from

@@ -44,6 +44,7 @@ func (a *app) serveCmd() *cobra.Command {
 
 func (a *app) serve(ctx context.Context) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	hub.TuneGC()
 	h, err := hub.Open(ctx, a.cfg)
 	if err != nil {
 		return err

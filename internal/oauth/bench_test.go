@@ -12,9 +12,13 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/oauth"
 )
+
+// The benchmarks run the hub with the garbage-collector settings serve uses.
+func init() { hub.TuneGC() }
 
 // benchGrant registers an app, has a user consent and returns the app's
 // config and a fresh token.
