@@ -61,14 +61,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 		mux.Handle(pattern, cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 			status, body, err := a.serve(r, g, h)
-			switch {
-			case err != nil:
-				writeError(r.Context(), w, a.log, err)
-			case body == nil:
-				w.WriteHeader(status)
-			default:
-				writeJSON(w, status, body)
-			}
+			respond(w, r, a.log, status, body, err)
 		})))
 	}
 	handle("GET /api/v1/apps", manageIntegrations, a.listApps)

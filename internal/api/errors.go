@@ -95,6 +95,18 @@ func crmStatus(k crm.Kind) (int, string) {
 	return http.StatusBadRequest, catValidation
 }
 
+// respond writes a handler's answer: the error, a bare status, or JSON.
+func respond(w http.ResponseWriter, r *http.Request, log *slog.Logger, status int, body any, err error) {
+	switch {
+	case err != nil:
+		writeError(r.Context(), w, log, err)
+	case body == nil:
+		w.WriteHeader(status)
+	default:
+		writeJSON(w, status, body)
+	}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)

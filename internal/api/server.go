@@ -153,14 +153,7 @@ func (s *Server) handle(pattern string, scope scopeFunc, h func(c call) (int, an
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		status, body, err := s.serveCall(r, scope, h)
-		switch {
-		case err != nil:
-			writeError(r.Context(), w, s.log, err)
-		case body == nil:
-			w.WriteHeader(status)
-		default:
-			writeJSON(w, status, body)
-		}
+		respond(w, r, s.log, status, body, err)
 	})
 }
 

@@ -39,6 +39,10 @@ func (s *Service) propertySet(ctx context.Context, tx store.Tx, ot *ObjectType) 
 	if err != nil {
 		return nil, err
 	}
+	return newPropertySet(ot, custom), nil
+}
+
+func newPropertySet(ot *ObjectType, custom []store.Property) propertySet {
 	set := make(propertySet, len(ot.Builtin)+len(custom)+1)
 	for _, p := range ot.Builtin {
 		p.ObjectType = ot.Name
@@ -56,7 +60,7 @@ func (s *Service) propertySet(ctx context.Context, tx store.Tx, ot *ObjectType) 
 			set[alias] = p
 		}
 	}
-	return set, nil
+	return set
 }
 
 // Properties lists an object type's properties, HubSpot's first.
@@ -71,10 +75,7 @@ func (s *Service) Properties(ctx context.Context, objectType string) ([]Property
 		if err != nil {
 			return err
 		}
-		set, err := s.propertySet(ctx, tx, ot)
-		if err != nil {
-			return err
-		}
+		set := newPropertySet(ot, custom)
 		for _, p := range ot.Builtin {
 			out = append(out, set[p.Name])
 		}

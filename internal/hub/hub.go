@@ -87,7 +87,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []identi
 		Store:       st,
 		Identity:    ident,
 		CRM:         records,
-		PrivateApps: oauth.NewPrivateApps(st, hasher, nil),
+		PrivateApps: oauth.NewPrivateApps(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
 		Grants:      oauth.NewGrants(st),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),

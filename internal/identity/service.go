@@ -28,9 +28,6 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithClock sets the time source.
-func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
-
 // WithArgon2 sets the cost of new password hashes.
 func WithArgon2(p Argon2Params) Option { return func(s *Service) { s.argon = p } }
 

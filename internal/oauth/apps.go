@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -98,8 +99,7 @@ func (a *Apps) Get(ctx context.Context, ref string) (store.App, error) {
 }
 
 func lookupApp(ctx context.Context, tx store.Tx, ref string) (store.App, error) {
-	var id int64
-	if _, err := fmt.Sscanf(ref, "%d", &id); err == nil && fmt.Sprint(id) == ref {
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
 		return tx.App(ctx, id)
 	}
 	return tx.AppByClientID(ctx, ref)

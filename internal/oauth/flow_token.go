@@ -100,9 +100,9 @@ func requiredParams(grantType string, form url.Values) error {
 // was removed or deactivated, changed credentials, or the grant was
 // revoked), with a description that says which.
 func (s *Server) precheck(ctx context.Context, grantType string, form map[string][]string) *ErrGrantEnded {
-	kind, param, prefix := store.TokenRefresh, "refresh_token", "ory_rt_"
+	kind, param := store.TokenRefresh, "refresh_token"
 	if grantType == "authorization_code" {
-		kind, param, prefix = store.TokenCode, "code", "ory_ac_"
+		kind, param = store.TokenCode, "code"
 	} else if grantType != "refresh_token" {
 		return nil
 	}
@@ -110,42 +110,11 @@ func (s *Server) precheck(ctx context.Context, grantType string, form map[string
 	if len(values) != 1 {
 		return nil
 	}
-	sig := s.enigma.Signature(strings.TrimPrefix(values[0], prefix))
-	ended, err := s.grantEnded(ctx, kind, sig)
+	_, ended, err := s.lookup(ctx, kind, values[0])
 	if err != nil {
-		return nil // fosite answers unknown or broken tokens itself
+		return nil // fosite answers unknown, used or broken tokens itself
 	}
 	return ended
-}
-
-// grantEnded finds the grant of a token and says whether it has ended.
-func (s *Server) grantEnded(ctx context.Context, kind, sig string) (*ErrGrantEnded, error) {
-	var g store.Grant
-	var u store.User
-	var needsPolicy bool
-	var ended *ErrGrantEnded
-	err := s.store.View(ctx, func(tx store.Tx) error {
-		tok, err := tx.Token(ctx, kind, sig)
-		if err != nil {
-			return err
-		}
-		if g, err = tx.Grant(ctx, tok.GrantID); err != nil {
-			return err
-		}
-		if u, err = tx.User(ctx, g.UserID); err != nil {
-			return err
-		}
-		ended, needsPolicy = grantState(g, u)
-		return nil
-	})
-	if err != nil || !needsPolicy {
-		return ended, err
-	}
-	err = s.store.Update(ctx, func(tx store.Tx) (err error) {
-		ended, err = settle(ctx, tx, g, u, s.now())
-		return err
-	})
-	return ended, err
 }
 
 // tokenError answers with the RFC error and HubSpot's status for it.

@@ -67,10 +67,17 @@ func revokeOnCredentialsChange(ctx context.Context, tx store.Tx) (bool, error) {
 	return strconv.ParseBool(v)
 }
 
-// SetPolicy sets a boolean policy.
-func SetPolicy(ctx context.Context, st store.Store, name string, value bool) error {
+func knownPolicy(name string) error {
 	if name != PolicyRevokeOnCredentialsChange {
 		return fmt.Errorf("%w: unknown policy %q (known: %s)", ErrInvalid, name, PolicyRevokeOnCredentialsChange)
+	}
+	return nil
+}
+
+// SetPolicy sets a boolean policy.
+func SetPolicy(ctx context.Context, st store.Store, name string, value bool) error {
+	if err := knownPolicy(name); err != nil {
+		return err
 	}
 	return st.Update(ctx, func(tx store.Tx) error {
 		return tx.SetMeta(ctx, "policy."+name, strconv.FormatBool(value))
@@ -79,8 +86,8 @@ func SetPolicy(ctx context.Context, st store.Store, name string, value bool) err
 
 // Policy reads a boolean policy.
 func Policy(ctx context.Context, st store.Store, name string) (bool, error) {
-	if name != PolicyRevokeOnCredentialsChange {
-		return false, fmt.Errorf("%w: unknown policy %q (known: %s)", ErrInvalid, name, PolicyRevokeOnCredentialsChange)
+	if err := knownPolicy(name); err != nil {
+		return false, err
 	}
 	var v bool
 	err := st.View(ctx, func(tx store.Tx) (err error) {

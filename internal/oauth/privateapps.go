@@ -61,11 +61,8 @@ type PrivateApps struct {
 }
 
 // NewPrivateApps returns the private app manager.
-func NewPrivateApps(st store.Store, h Hasher, now func() time.Time) *PrivateApps {
-	if now == nil {
-		now = time.Now
-	}
-	return &PrivateApps{store: st, hasher: h, now: now}
+func NewPrivateApps(st store.Store, h Hasher) *PrivateApps {
+	return &PrivateApps{store: st, hasher: h, now: time.Now}
 }
 
 // Create makes a private app and returns it with its token, which is not

@@ -78,6 +78,17 @@ func (s *Server) lookup(ctx context.Context, kind, raw string) (issued, *ErrGran
 	return it, ended, err
 }
 
+// gone reports whether a lookup found nothing an app may still ask about:
+// no such token, an expired one, or a used one of an ended grant.
+func gone(it issued, ended *ErrGrantEnded, err error) bool {
+	return errors.Is(err, errNoToken) || errors.Is(err, errTokenExpired) || (ended != nil && !it.token.Active)
+}
+
+func (s *Server) internalError(w http.ResponseWriter, what string, err error) {
+	s.log.Error(what, "error", err.Error())
+	writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "error", "message": "internal error", "correlationId": uuid.NewString()})
+}
+
 func (s *Server) notFound(w http.ResponseWriter, what string) {
 	writeJSON(w, http.StatusNotFound, map[string]any{"status": "error", "category": "OBJECT_NOT_FOUND",
 		"message": "The " + what + " does not exist, was revoked or has expired.", "correlationId": uuid.NewString()})
@@ -86,12 +97,11 @@ func (s *Server) notFound(w http.ResponseWriter, what string) {
 func (s *Server) info(w http.ResponseWriter, r *http.Request, kind string) (issued, bool) {
 	it, ended, err := s.lookup(r.Context(), kind, r.PathValue("token"))
 	switch {
-	case errors.Is(err, errNoToken), errors.Is(err, errTokenExpired), ended != nil && !it.token.Active:
+	case gone(it, ended, err):
 		s.notFound(w, kind+" token")
 		return it, false
 	case err != nil:
-		s.log.Error("token information", "error", err.Error())
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "error", "message": "internal error", "correlationId": uuid.NewString()})
+		s.internalError(w, "token information", err)
 		return it, false
 	case ended != nil:
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"status": "error", "category": "INVALID_AUTHENTICATION",
@@ -128,7 +138,7 @@ func (s *Server) refreshTokenInfo(w http.ResponseWriter, r *http.Request) {
 // grant ends, with every token issued from it.
 func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
 	it, ended, err := s.lookup(r.Context(), store.TokenRefresh, r.PathValue("token"))
-	if errors.Is(err, errNoToken) || errors.Is(err, errTokenExpired) || (ended != nil && !it.token.Active) {
+	if gone(it, ended, err) {
 		s.notFound(w, "refresh token")
 		return
 	}
@@ -138,8 +148,7 @@ func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
 		})
 	}
 	if err != nil {
-		s.log.Error("delete refresh token", "error", err.Error())
-		writeJSON(w, http.StatusInternalServerError, map[string]any{"status": "error", "message": "internal error", "correlationId": uuid.NewString()})
+		s.internalError(w, "delete refresh token", err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)

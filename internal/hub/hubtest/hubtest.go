@@ -19,6 +19,7 @@ import (
 	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
 	"github.com/hubsync/hubsync/internal/store/postgres/pgtest"
@@ -94,11 +95,7 @@ func (e *Env) Token(t testing.TB, scopes ...string) string {
 }
 
 // AllScopes are every CRM scope.
-var AllScopes = []string{
-	"crm.objects.contacts.read", "crm.objects.contacts.write", "crm.schemas.contacts.read", "crm.schemas.contacts.write",
-	"crm.objects.companies.read", "crm.objects.companies.write", "crm.schemas.companies.read", "crm.schemas.companies.write",
-	"crm.objects.deals.read", "crm.objects.deals.write", "crm.schemas.deals.read", "crm.schemas.deals.write",
-}
+var AllScopes = oauth.Scopes
 
 // Response is an answer read whole.
 type Response struct {
