@@ -39,6 +39,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f := root.PersistentFlags()
 	f.StringVar(&a.cfg.DataDir, "data-dir", envOr("HUBSYNC_DATA_DIR", config.DefaultDataDir), "data directory (env HUBSYNC_DATA_DIR)")
 	f.StringVar(&a.cfg.DatabaseURL, "database-url", os.Getenv("HUBSYNC_DATABASE_URL"), "postgres:// URL to use instead of embedded SQLite (env HUBSYNC_DATABASE_URL)")
+	f.StringVar(&a.cfg.VaultKeysetFile, "vault-keyset-file", os.Getenv("HUBSYNC_VAULT_KEYSET_FILE"), "file with the keyset outbound credentials are sealed with (default <data-dir>/vault.keyset; env HUBSYNC_VAULT_KEYSET_FILE)")
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
 	root.AddCommand(a.serveCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
 	return root

@@ -25,6 +25,9 @@ type Config struct {
 	DatabaseURL string
 	// TokenKeyFile holds the key tokens are hashed with; by default in DataDir.
 	TokenKeyFile string
+	// VaultKeysetFile holds the keyset outbound credentials are sealed
+	// with; by default in DataDir.
+	VaultKeysetFile string
 	Listen       string
 	// PublicURL is the hub's base URL as apps and browsers reach it (OAuth
 	// metadata and redirects); empty means whatever host a request names.
@@ -38,6 +41,14 @@ type Config struct {
 
 // SQLitePath is the embedded database's file.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "hubsync.db") }
+
+// VaultFile is the vault keyset's file.
+func (c Config) VaultFile() string {
+	if c.VaultKeysetFile != "" {
+		return c.VaultKeysetFile
+	}
+	return filepath.Join(c.DataDir, "vault.keyset")
+}
 
 // KeyFile is the token key's file.
 func (c Config) KeyFile() string {

@@ -19,6 +19,7 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
 	"github.com/hubsync/hubsync/internal/store/sqlite"
+	"github.com/hubsync/hubsync/internal/vault"
 	"github.com/hubsync/hubsync/internal/web"
 )
 
@@ -33,6 +34,7 @@ type Hub struct {
 	Apps        *oauth.Apps
 	Grants      *oauth.Grants
 	Sessions    *web.Sessions
+	Vault       *vault.Vault
 
 	cfg    config.Config
 	hasher oauth.Hasher
@@ -78,6 +80,10 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []identi
 	if err := checkKey(ctx, st, hasher, cfg.KeyFile()); err != nil {
 		return nil, err
 	}
+	v, err := vault.Open(cfg.VaultFile())
+	if err != nil {
+		return nil, err
+	}
 	records := crm.NewService(st)
 	if err := records.Prepare(ctx); err != nil {
 		return nil, fmt.Errorf("prepare indexes: %w", err)
@@ -91,6 +97,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []identi
 		Apps:        oauth.NewApps(st, hasher),
 		Grants:      oauth.NewGrants(st),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),
+		Vault:       v,
 		cfg:         cfg,
 		hasher:      hasher,
 	}, nil

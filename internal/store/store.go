@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Sentinel errors, checked with errors.Is.
@@ -113,4 +114,47 @@ type Tx interface {
 	AppendChanges(ctx context.Context, cs []Change) error
 	// Changes returns changes with a sequence above afterSeq, in order.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+
+	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
+	Integration(ctx context.Context, id int64) (Integration, error)
+	// IntegrationByName finds an integration by its unique name.
+	IntegrationByName(ctx context.Context, name string) (Integration, error)
+	Integrations(ctx context.Context) ([]Integration, error)
+	UpdateIntegration(ctx context.Context, i Integration) error
+	DeleteIntegration(ctx context.Context, id int64) error
+
+	CreateConnection(ctx context.Context, c Connection) (Connection, error)
+	// Connection reads one connection; inside Update it locks the row.
+	Connection(ctx context.Context, id int64) (Connection, error)
+	// Connections lists every connection by id, disconnected ones included.
+	Connections(ctx context.Context) ([]Connection, error)
+	UpdateConnection(ctx context.Context, c Connection) error
+
+	CreateConnectAttempt(ctx context.Context, a ConnectAttempt) error
+	// TakeConnectAttempt reads and deletes an attempt, so a state is used
+	// once; ErrNotFound when there is none.
+	TakeConnectAttempt(ctx context.Context, stateHash []byte) (ConnectAttempt, error)
+	ConnectAttempts(ctx context.Context) ([]ConnectAttempt, error)
+	UpdateConnectAttempt(ctx context.Context, a ConnectAttempt) error
+	DeleteConnectAttemptsBefore(ctx context.Context, expiresBefore time.Time) error
+
+	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
+	AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
+
+	CreateWebhook(ctx context.Context, w Webhook) (Webhook, error)
+	Webhook(ctx context.Context, id int64) (Webhook, error)
+	Webhooks(ctx context.Context) ([]Webhook, error)
+	UpdateWebhook(ctx context.Context, w Webhook) error
+	DeleteWebhook(ctx context.Context, id int64) error
+	CreateDelivery(ctx context.Context, d Delivery) (Delivery, error)
+	// DueDeliveries returns up to limit pending deliveries whose next
+	// attempt is at or before now, oldest first, and locks them inside
+	// Update (skipping rows other transactions hold).
+	DueDeliveries(ctx context.Context, now time.Time, limit int) ([]Delivery, error)
+	// LastDelivery is the newest delivery of a webhook for a connection in
+	// one of the states; ErrNotFound when there is none.
+	LastDelivery(ctx context.Context, webhookID, connectionID int64, states ...string) (Delivery, error)
+	// Deliveries lists a webhook's deliveries, newest first.
+	Deliveries(ctx context.Context, webhookID int64, limit int) ([]Delivery, error)
+	UpdateDelivery(ctx context.Context, d Delivery) error
 }
