@@ -5,6 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
@@ -15,16 +18,24 @@ import (
 // user would break. Callers sign in with HTTP Basic (email and password) or
 // a browser session; a session's writes also need its X-CSRF-Token.
 type Admin struct {
-	apps     *oauth.Apps
-	grants   *oauth.Grants
-	identity *identity.Service
-	sessions *web.Sessions
-	log      *slog.Logger
+	AdminServices
+	log *slog.Logger
+}
+
+// AdminServices are the domain services behind the admin API.
+type AdminServices struct {
+	Apps        *oauth.Apps
+	Grants      *oauth.Grants
+	Identity    *identity.Service
+	Sessions    *web.Sessions
+	Connections *connection.Service
+	Webhooks    *audit.Webhooks
+	Audit       *audit.Log
 }
 
 // NewAdmin returns the admin API.
-func NewAdmin(apps *oauth.Apps, grants *oauth.Grants, id *identity.Service, sessions *web.Sessions, log *slog.Logger) *Admin {
-	return &Admin{apps: apps, grants: grants, identity: id, sessions: sessions, log: log}
+func NewAdmin(s AdminServices, log *slog.Logger) *Admin {
+	return &Admin{AdminServices: s, log: log}
 }
 
 // adminCall is an admin request and the user making it.
@@ -73,6 +84,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	handle("GET /api/v1/grants", manageIntegrations, a.listGrants)
 	handle("DELETE /api/v1/grants/{grant}", manageIntegrations, a.revokeGrant)
 	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
+	a.connectionRoutes(handle)
 }
 
 func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, error)) (int, any, error) {
@@ -90,14 +102,14 @@ func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, erro
 // signedIn returns the calling user.
 func (a *Admin) signedIn(r *http.Request) (store.User, error) {
 	if email, password, ok := r.BasicAuth(); ok {
-		u, err := a.identity.Authenticate(r.Context(), email, password)
+		u, err := a.Identity.Authenticate(r.Context(), email, password)
 		if errors.Is(err, identity.ErrBadCredentials) {
 			return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "BAD_CREDENTIALS",
 				message: "Email or password is wrong, or the user is not active."}
 		}
 		return u, err
 	}
-	u, ws, ok := a.sessions.Current(r)
+	u, ws, ok := a.Sessions.Current(r)
 	if !ok {
 		return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "NOT_SIGNED_IN",
 			message: "Sign in: send HTTP Basic credentials (email and password) or a session cookie."}
@@ -116,8 +128,23 @@ func adminError(err error) error {
 		return nil
 	case errors.Is(err, store.ErrNotFound):
 		return &apiError{status: http.StatusNotFound, category: catObjectNotFound, subCategory: "NOT_FOUND", message: err.Error()}
-	case errors.Is(err, oauth.ErrInvalid), errors.Is(err, oauth.ErrInvalidScope), errors.Is(err, identity.ErrInvalid):
+	case errors.Is(err, oauth.ErrInvalid), errors.Is(err, oauth.ErrInvalidScope), errors.Is(err, identity.ErrInvalid),
+		errors.Is(err, connection.ErrInvalid), errors.Is(err, audit.ErrInvalid):
 		return badRequest("INVALID_INPUT", err.Error())
+	case errors.As(err, new(*connector.Error)):
+		return externalError(err)
+	case errors.Is(err, store.ErrAlreadyExists):
+		return &apiError{status: http.StatusConflict, category: catConflict, subCategory: "ALREADY_EXISTS", message: err.Error()}
+	case errors.Is(err, connection.ErrForbidden):
+		return forbidden(err.Error())
+	case errors.Is(err, connection.ErrPreflight):
+		return badRequest("PREFLIGHT_FAILED", err.Error())
+	case errors.Is(err, connection.ErrHasDependents):
+		return &apiError{status: http.StatusConflict, category: catConflict, subCategory: "USER_HAS_CONNECTIONS", message: err.Error()}
+	case errors.Is(err, connection.ErrHeld):
+		return &apiError{status: http.StatusConflict, category: catConflict, subCategory: "CONNECTION_HELD", message: err.Error()}
+	case errors.Is(err, identity.ErrLastSuperAdmin), errors.Is(err, identity.ErrUserRemoved):
+		return &apiError{status: http.StatusConflict, category: catConflict, subCategory: "NOT_ALLOWED", message: err.Error()}
 	}
 	return err
 }
@@ -131,7 +158,7 @@ type appInputJSON struct {
 }
 
 func (a *Admin) listApps(c adminCall) (int, any, error) {
-	apps, err := a.apps.List(c.r.Context())
+	apps, err := a.Apps.List(c.r.Context())
 	out := make([]AppView, len(apps))
 	for i, p := range apps {
 		out[i] = NewAppView(p, "")
@@ -148,13 +175,13 @@ func (a *Admin) createApp(c adminCall) (int, any, error) {
 	if in.Name != nil {
 		name = *in.Name
 	}
-	p, secret, err := a.apps.Create(c.r.Context(), oauth.AppInput{Name: name, RedirectURIs: in.RedirectURIs,
+	p, secret, err := a.Apps.Create(c.r.Context(), oauth.AppInput{Name: name, RedirectURIs: in.RedirectURIs,
 		Scopes: in.Scopes, OptionalScopes: in.OptionalScopes, Public: in.Public}, c.user.ID)
 	return http.StatusCreated, NewAppView(p, secret), err
 }
 
 func (a *Admin) getApp(c adminCall) (int, any, error) {
-	p, err := a.apps.Get(c.r.Context(), c.r.PathValue("app"))
+	p, err := a.Apps.Get(c.r.Context(), c.r.PathValue("app"))
 	return http.StatusOK, NewAppView(p, ""), err
 }
 
@@ -164,7 +191,7 @@ func (a *Admin) updateApp(c adminCall) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	cur, err := a.apps.Get(c.r.Context(), c.r.PathValue("app"))
+	cur, err := a.Apps.Get(c.r.Context(), c.r.PathValue("app"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -181,16 +208,16 @@ func (a *Admin) updateApp(c adminCall) (int, any, error) {
 	if in.OptionalScopes != nil {
 		next.OptionalScopes = in.OptionalScopes
 	}
-	p, err := a.apps.Update(c.r.Context(), c.r.PathValue("app"), next)
+	p, err := a.Apps.Update(c.r.Context(), c.r.PathValue("app"), next)
 	return http.StatusOK, NewAppView(p, ""), err
 }
 
 func (a *Admin) deleteApp(c adminCall) (int, any, error) {
-	return http.StatusNoContent, nil, a.apps.Delete(c.r.Context(), c.r.PathValue("app"))
+	return http.StatusNoContent, nil, a.Apps.Delete(c.r.Context(), c.r.PathValue("app"))
 }
 
 func (a *Admin) rotateSecret(c adminCall) (int, any, error) {
-	p, secret, err := a.apps.RotateSecret(c.r.Context(), c.r.PathValue("app"))
+	p, secret, err := a.Apps.RotateSecret(c.r.Context(), c.r.PathValue("app"))
 	return http.StatusOK, NewAppView(p, secret), err
 }
 
@@ -198,33 +225,37 @@ func (a *Admin) listGrants(c adminCall) (int, any, error) {
 	ctx := c.r.Context()
 	var userID, appID int64
 	if ref := c.r.URL.Query().Get("user"); ref != "" {
-		u, err := a.identity.User(ctx, ref)
+		u, err := a.Identity.User(ctx, ref)
 		if err != nil {
 			return 0, nil, err
 		}
 		userID = u.ID
 	}
 	if ref := c.r.URL.Query().Get("app"); ref != "" {
-		p, err := a.apps.Get(ctx, ref)
+		p, err := a.Apps.Get(ctx, ref)
 		if err != nil {
 			return 0, nil, err
 		}
 		appID = p.ID
 	}
-	views, err := a.grants.List(ctx, userID, appID)
+	views, err := a.Grants.List(ctx, userID, appID)
 	return http.StatusOK, map[string]any{"results": NewGrantViews(views)}, err
 }
 
 func (a *Admin) revokeGrant(c adminCall) (int, any, error) {
 	reason := "revoked by " + c.user.Email
-	return http.StatusNoContent, nil, a.grants.Revoke(c.r.Context(), c.r.PathValue("grant"), reason)
+	return http.StatusNoContent, nil, a.Grants.Revoke(c.r.Context(), c.r.PathValue("grant"), reason)
 }
 
 func (a *Admin) impact(c adminCall) (int, any, error) {
-	u, err := a.identity.User(c.r.Context(), c.r.PathValue("user"))
+	u, err := a.Identity.User(c.r.Context(), c.r.PathValue("user"))
 	if err != nil {
 		return 0, nil, err
 	}
-	views, err := a.grants.Impact(c.r.Context(), u.ID)
-	return http.StatusOK, ImpactView{User: NewUserView(u), Grants: NewGrantViews(views)}, err
+	views, err := a.Grants.Impact(c.r.Context(), u.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	deps, err := a.Connections.Dependents(c.r.Context(), u.ID)
+	return http.StatusOK, ImpactView{User: NewUserView(u), Grants: NewGrantViews(views), Connections: NewDependentViews(deps)}, err
 }

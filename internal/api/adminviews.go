@@ -110,8 +110,9 @@ func NewPrivateAppView(p store.PrivateApp) PrivateAppView {
 
 // ImpactView is what removing a user would break.
 type ImpactView struct {
-	User   UserView    `json:"user"`
-	Grants []GrantView `json:"grants"`
+	User        UserView        `json:"user"`
+	Grants      []GrantView     `json:"grants"`
+	Connections []DependentView `json:"connections"`
 }
 
 func optTime(t time.Time) *time.Time {

@@ -49,7 +49,12 @@ func toJSONs(ot *crm.ObjectType, recs []store.Record, props []string) []recordJS
 
 // decode reads a JSON object body into v, answering bad JSON and oversized
 // bodies with errors that say what was wrong.
-func decode(r *http.Request, v any) error {
+func decode(r *http.Request, v any) error { return decodeBody(r, v, false) }
+
+// decodeOptional is decode for requests whose body may be empty.
+func decodeOptional(r *http.Request, v any) error { return decodeBody(r, v, true) }
+
+func decodeBody(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(r.Body)
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
@@ -60,6 +65,9 @@ func decode(r *http.Request, v any) error {
 		return err
 	}
 	body = bytes.TrimSpace(body)
+	if len(body) == 0 && optional {
+		return nil
+	}
 	if len(body) == 0 {
 		return badRequest("MALFORMED_JSON", "The request needs a JSON body")
 	}

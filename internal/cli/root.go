@@ -42,6 +42,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&a.cfg.VaultKeysetFile, "vault-keyset-file", os.Getenv("HUBSYNC_VAULT_KEYSET_FILE"), "file with the keyset outbound credentials are sealed with (default <data-dir>/vault.keyset; env HUBSYNC_VAULT_KEYSET_FILE)")
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
 	root.AddCommand(a.serveCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
+	root.AddCommand(a.keysCmd())
 	return root
 }
 

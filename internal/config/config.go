@@ -42,6 +42,26 @@ type Config struct {
 // SQLitePath is the embedded database's file.
 func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "hubsync.db") }
 
+// BaseURL is the hub's URL as browsers reach it: PublicURL, else the
+// listen address on localhost.
+func (c Config) BaseURL() string {
+	if c.PublicURL != "" {
+		return strings.TrimSuffix(c.PublicURL, "/")
+	}
+	listen := c.Listen
+	if listen == "" {
+		listen = DefaultListen
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://" + listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 // VaultFile is the vault keyset's file.
 func (c Config) VaultFile() string {
 	if c.VaultKeysetFile != "" {

@@ -12,7 +12,12 @@ import (
 	"os"
 
 	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/connector/hubspot"
+	connpg "github.com/hubsync/hubsync/internal/connector/postgres"
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
@@ -25,6 +30,15 @@ import (
 
 const keyFingerprintMeta = "token_key_fingerprint"
 
+// CallbackPath is where external apps send an admin back after approving a
+// connection.
+const CallbackPath = "/connections/callback"
+
+// Connectors is the catalog of providers the hub can connect to.
+func Connectors() connector.Registry {
+	return connector.Registry{"hubspot": hubspot.New(nil), "postgres": connpg.New()}
+}
+
 // Hub is an open hub: its store and the services over it.
 type Hub struct {
 	Store       store.Store
@@ -35,6 +49,9 @@ type Hub struct {
 	Grants      *oauth.Grants
 	Sessions    *web.Sessions
 	Vault       *vault.Vault
+	Connections *connection.Service
+	Webhooks    *audit.Webhooks
+	Audit       *audit.Log
 
 	cfg    config.Config
 	hasher oauth.Hasher
@@ -42,7 +59,7 @@ type Hub struct {
 
 // Open opens the hub cfg describes, creating its data directory, database
 // and token key on first use.
-func Open(ctx context.Context, cfg config.Config, opts ...identity.Option) (*Hub, error) {
+func Open(ctx context.Context, cfg config.Config, opts ...Option) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -68,7 +85,35 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 	return sqlite.Open(ctx, cfg.SQLitePath())
 }
 
-func build(ctx context.Context, cfg config.Config, st store.Store, opts []identity.Option) (*Hub, error) {
+// Option adjusts the services a hub is built from, mostly for tests.
+type Option func(*options)
+
+type options struct {
+	identity    []identity.Option
+	connections []connection.Option
+	webhooks    []audit.Option
+}
+
+// WithIdentity passes options to the identity service.
+func WithIdentity(o ...identity.Option) Option {
+	return func(b *options) { b.identity = append(b.identity, o...) }
+}
+
+// WithConnections passes options to the connection service.
+func WithConnections(o ...connection.Option) Option {
+	return func(b *options) { b.connections = append(b.connections, o...) }
+}
+
+// WithWebhooks passes options to the webhooks.
+func WithWebhooks(o ...audit.Option) Option {
+	return func(b *options) { b.webhooks = append(b.webhooks, o...) }
+}
+
+func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option) (*Hub, error) {
+	var o options
+	for _, fn := range opts {
+		fn(&o)
+	}
 	key, err := oauth.LoadOrCreateKey(cfg.KeyFile())
 	if err != nil {
 		return nil, err
@@ -88,8 +133,15 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []identi
 	if err := records.Prepare(ctx); err != nil {
 		return nil, fmt.Errorf("prepare indexes: %w", err)
 	}
-	ident := identity.NewService(st, opts...)
+	log := slog.New(slog.DiscardHandler)
+	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
+	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
+		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log)}, o.connections...)...)
+	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
 	return &Hub{
+		Connections: conns,
+		Webhooks:    hooks,
+		Audit:       audit.NewLog(st),
 		Store:       st,
 		Identity:    ident,
 		CRM:         records,
@@ -125,8 +177,10 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 // the pages behind it.
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	srv := h.OAuthServer(log)
-	admin := api.NewAdmin(h.Apps, h.Grants, h.Identity, h.Sessions, log)
-	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes)
+	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
+		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit}, log)
+	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
+	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
 }
 
 // OAuthServer returns the hub's authorization server.

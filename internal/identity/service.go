@@ -19,6 +19,7 @@ type Service struct {
 	store store.Store
 	now   func() time.Time
 	argon Argon2Params
+	hooks []EventHook
 	decoy struct {
 		once sync.Once
 		hash string
@@ -30,6 +31,14 @@ type Option func(*Service)
 
 // WithArgon2 sets the cost of new password hashes.
 func WithArgon2(p Argon2Params) Option { return func(s *Service) { s.argon = p } }
+
+// EventHook runs inside the transaction that changes a user, after the
+// change and its events are written, so that whatever depends on the user
+// (connections run as them, say) changes with it or not at all.
+type EventHook func(ctx context.Context, tx store.Tx, u store.User, events []store.IdentityEvent) error
+
+// WithEventHook adds a hook run on every change that records events.
+func WithEventHook(h EventHook) Option { return func(s *Service) { s.hooks = append(s.hooks, h) } }
 
 // NewService returns a Service over st.
 func NewService(st store.Store, opts ...Option) *Service {
@@ -237,13 +246,7 @@ func (s *Service) Remove(ctx context.Context, ref string) (store.User, error) {
 }
 
 func (s *Service) setStatus(ctx context.Context, ref, status string) (store.User, error) {
-	return s.update(ctx, ref, func(u store.User) (store.User, error) {
-		if u.Status == StatusRemoved {
-			return u, ErrUserRemoved
-		}
-		u.Status = status
-		return u, nil
-	})
+	return s.update(ctx, ref, StatusChange(status))
 }
 
 // update runs change on the user in one transaction, refuses to leave the hub
@@ -251,33 +254,59 @@ func (s *Service) setStatus(ctx context.Context, ref, status string) (store.User
 func (s *Service) update(ctx context.Context, ref string, change func(store.User) (store.User, error)) (store.User, error) {
 	var updated store.User
 	err := s.store.Update(ctx, func(tx store.Tx) error {
-		old, err := lookup(ctx, tx, ref)
-		if err != nil {
-			return err
-		}
-		if updated, err = change(old); err != nil {
-			return err
-		}
-		if err := keepSuperAdmin(ctx, tx, old, updated); err != nil {
-			return err
-		}
-		events := diff(old, updated)
-		if len(events) == 0 && old.Name == updated.Name {
-			return nil
-		}
-		updated.UpdatedAt = s.now().UTC()
-		if err := tx.UpdateUser(ctx, updated); err != nil {
-			return err
-		}
-		for _, e := range events {
-			e.UserID, e.At = updated.ID, updated.UpdatedAt
-			if _, err := tx.AppendIdentityEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		return nil
+		var err error
+		updated, err = s.UpdateTx(ctx, tx, ref, change)
+		return err
 	})
 	return updated, err
+}
+
+// UpdateTx is update inside the caller's transaction, for changes that must
+// commit together with others (a removal and the transfer of what the user
+// owned).
+func (s *Service) UpdateTx(ctx context.Context, tx store.Tx, ref string, change func(store.User) (store.User, error)) (store.User, error) {
+	old, err := lookup(ctx, tx, ref)
+	if err != nil {
+		return store.User{}, err
+	}
+	updated, err := change(old)
+	if err != nil {
+		return store.User{}, err
+	}
+	if err := keepSuperAdmin(ctx, tx, old, updated); err != nil {
+		return store.User{}, err
+	}
+	events := diff(old, updated)
+	if len(events) == 0 && old.Name == updated.Name {
+		return updated, nil
+	}
+	updated.UpdatedAt = s.now().UTC()
+	if err := tx.UpdateUser(ctx, updated); err != nil {
+		return store.User{}, err
+	}
+	for i, e := range events {
+		e.UserID, e.At = updated.ID, updated.UpdatedAt
+		if events[i], err = tx.AppendIdentityEvent(ctx, e); err != nil {
+			return store.User{}, err
+		}
+	}
+	for _, h := range s.hooks {
+		if err := h(ctx, tx, updated, events); err != nil {
+			return store.User{}, err
+		}
+	}
+	return updated, nil
+}
+
+// StatusChange returns the change that gives a user a status, for UpdateTx.
+func StatusChange(status string) func(store.User) (store.User, error) {
+	return func(u store.User) (store.User, error) {
+		if u.Status == StatusRemoved {
+			return u, ErrUserRemoved
+		}
+		u.Status = status
+		return u, nil
+	}
 }
 
 func keepSuperAdmin(ctx context.Context, tx store.Tx, old, updated store.User) error {

@@ -34,7 +34,7 @@ func (g *Grants) List(ctx context.Context, userID, appID int64) ([]GrantView, er
 		if err != nil {
 			return err
 		}
-		revoke, err := revokeOnCredentialsChange(ctx, tx)
+		revoke, err := RevokeOnCredentialsChange(ctx, tx)
 		if err != nil {
 			return err
 		}

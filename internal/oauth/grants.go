@@ -55,8 +55,10 @@ func credentialsEnded(u store.User) *ErrGrantEnded {
 		Reason: "the user who authorized this app, " + u.Email + ", changed their password, which ends their app authorizations; reconnect the app"}
 }
 
-// revokeOnCredentialsChange reads the policy; it is on unless set to false.
-func revokeOnCredentialsChange(ctx context.Context, tx store.Tx) (bool, error) {
+// RevokeOnCredentialsChange reads the policy inside a transaction; it is on
+// unless set to false. It also decides whether a password change holds the
+// user's user-mode connections.
+func RevokeOnCredentialsChange(ctx context.Context, tx store.Tx) (bool, error) {
 	v, err := tx.Meta(ctx, "policy."+PolicyRevokeOnCredentialsChange)
 	if errors.Is(err, store.ErrNotFound) {
 		return true, nil
@@ -91,7 +93,7 @@ func Policy(ctx context.Context, st store.Store, name string) (bool, error) {
 	}
 	var v bool
 	err := st.View(ctx, func(tx store.Tx) (err error) {
-		v, err = revokeOnCredentialsChange(ctx, tx)
+		v, err = RevokeOnCredentialsChange(ctx, tx)
 		return err
 	})
 	return v, err
@@ -101,7 +103,7 @@ func Policy(ctx context.Context, st store.Store, name string) (bool, error) {
 // credentials since consent: the grant is revoked for good, or carried over
 // to the new credentials so the question is not asked again.
 func settle(ctx context.Context, tx store.Tx, g store.Grant, u store.User, now time.Time) (*ErrGrantEnded, error) {
-	revoke, err := revokeOnCredentialsChange(ctx, tx)
+	revoke, err := RevokeOnCredentialsChange(ctx, tx)
 	if err != nil {
 		return nil, err
 	}

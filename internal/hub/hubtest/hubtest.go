@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -67,16 +68,31 @@ func New(t testing.TB, backend Backend, options ...func(*config.Config)) *Env {
 	for _, o := range options {
 		o(&cfg)
 	}
+	return Open(t, cfg)
+}
+
+// Open serves the hub cfg describes on loopback, initialising it unless it
+// already is, so a second Open of the same configuration is a second replica
+// of the same hub. The hub's public URL is its loopback address unless cfg
+// names one.
+func Open(t testing.TB, cfg config.Config, hubOpts ...hub.Option) *Env {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + srv.Listener.Addr().String()
+	}
 	ctx := context.Background()
-	h, err := hub.Open(ctx, cfg, identity.WithArgon2(CheapArgon2))
+	h, err := hub.Open(ctx, cfg, append([]hub.Option{hub.WithIdentity(identity.WithArgon2(CheapArgon2))}, hubOpts...)...)
 	if err != nil {
 		t.Fatalf("open hub: %v", err)
 	}
-	if _, _, err := h.Identity.Init(ctx, identity.InitParams{AdminEmail: "admin@example.com", AdminPassword: "correct horse"}); err != nil {
+	_, _, err = h.Identity.Init(ctx, identity.InitParams{AdminEmail: "admin@example.com", AdminPassword: "correct horse"})
+	if err != nil && !errors.Is(err, identity.ErrAlreadyInitialized) {
 		t.Fatalf("init hub: %v", err)
 	}
 	logs := &SyncBuffer{}
-	srv := httptest.NewServer(h.Handler(slog.New(slog.NewJSONHandler(logs, nil))))
+	srv.Config.Handler = h.Handler(slog.New(slog.NewJSONHandler(logs, nil)))
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		h.Close()

@@ -50,6 +50,8 @@ var Dialect = sqlstore.Dialect{
 	Analyze:         "ANALYZE records",
 	ForUpdate:       " FOR UPDATE",
 	UniqueViolation: uniqueViolation,
+	// Workers on several replicas claim due rows without waiting on each other.
+	ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
 }
 
 func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {

@@ -45,6 +45,8 @@ var Dialect = sqlstore.Dialect{
 	AllocIDs:        allocIDs,
 	ForUpdate:       "",
 	UniqueViolation: uniqueViolation,
+	// Writers are serial, so no other transaction holds a row to skip.
+	ForUpdateSkipLocked: "",
 }
 
 // allocIDs continues the table's AUTOINCREMENT sequence, which inserting

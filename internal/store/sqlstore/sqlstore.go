@@ -47,6 +47,10 @@ type Dialect struct {
 	Analyze string
 	// ForUpdate is appended to row reads inside write transactions.
 	ForUpdate string
+	// ForUpdateSkipLocked is appended to reads that claim rows for a worker
+	// inside write transactions: it locks the rows and passes over those
+	// another transaction holds, so replicas claim different ones.
+	ForUpdateSkipLocked string
 	// UniqueViolation reports whether err is a unique-constraint failure.
 	UniqueViolation func(err error) bool
 }
@@ -193,6 +197,14 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 func (t *tx) forUpdate() string {
 	if t.writable {
 		return t.d.ForUpdate
+	}
+	return ""
+}
+
+// forUpdateSkipLocked returns the claiming suffix inside write transactions.
+func (t *tx) forUpdateSkipLocked() string {
+	if t.writable {
+		return t.d.ForUpdateSkipLocked
 	}
 	return ""
 }

@@ -1,0 +1,357 @@
+package api
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// viewIntegrations lets admins and integration managers read connections,
+// the review and the audit log.
+func viewIntegrations(u store.User) *apiError {
+	if identity.CanManageIntegrations(u) || u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
+		return nil
+	}
+	return forbidden(u.Email + " may not view integrations; an admin or the integrations.manage permission is needed")
+}
+
+func (a *Admin) connectionRoutes(handle func(string, gate, func(adminCall) (int, any, error))) {
+	handle("GET /api/v1/providers", viewIntegrations, a.listProviders)
+	handle("GET /api/v1/integrations", viewIntegrations, a.listIntegrations)
+	handle("POST /api/v1/integrations", manageIntegrations, a.createIntegration)
+	handle("DELETE /api/v1/integrations/{integration}", manageIntegrations, a.deleteIntegration)
+	handle("GET /api/v1/connections", viewIntegrations, a.listConnections)
+	handle("POST /api/v1/connections", manageIntegrations, a.createConnection)
+	handle("GET /api/v1/connections/{id}", viewIntegrations, a.getConnection)
+	handle("DELETE /api/v1/connections/{id}", manageIntegrations, a.deleteConnection)
+	handle("POST /api/v1/connections/{id}/reconnect", manageIntegrations, a.reconnect)
+	handle("POST /api/v1/connections/{id}/transfer", manageIntegrations, a.transfer)
+	handle("POST /api/v1/connections/{id}/pause", manageIntegrations, a.pause)
+	handle("POST /api/v1/connections/{id}/resume", manageIntegrations, a.resume)
+	handle("POST /api/v1/connections/{id}/diagnose", manageIntegrations, a.diagnose)
+	handle("GET /api/v1/review", viewIntegrations, a.review)
+	handle("GET /api/v1/audit", viewIntegrations, a.auditLog)
+	handle("GET /api/v1/webhooks", manageIntegrations, a.listWebhooks)
+	handle("POST /api/v1/webhooks", manageIntegrations, a.createWebhook)
+	handle("DELETE /api/v1/webhooks/{id}", manageIntegrations, a.deleteWebhook)
+	handle("POST /api/v1/users/{user}/remove", userAdmin, a.offboard(identity.StatusRemoved))
+	handle("POST /api/v1/users/{user}/deactivate", userAdmin, a.offboard(identity.StatusDeactivated))
+}
+
+func actor(u store.User) audit.Actor { return audit.Actor{ID: u.ID, Label: u.Email} }
+
+// externalError is an external app's answer during a create or reconnect:
+// a definite one is the caller's to fix, a transient one the external app's.
+func externalError(err error) error {
+	var e *connector.Error
+	errors.As(err, &e)
+	status := http.StatusBadRequest
+	if !e.Definite {
+		status = http.StatusBadGateway
+	}
+	msg := e.Message
+	if e.Detail != "" {
+		msg += " (" + e.Detail + ")"
+	}
+	return &apiError{status: status, category: catValidation, subCategory: strings.ToUpper(e.Reason), message: msg}
+}
+
+func pathID(c adminCall) (int64, error) {
+	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
+	if err != nil {
+		return 0, badRequest("INVALID_ID", "the id in the path must be a number")
+	}
+	return id, nil
+}
+
+func (a *Admin) listProviders(adminCall) (int, any, error) {
+	type provider struct {
+		Name  string   `json:"name"`
+		Auths []string `json:"auth"`
+	}
+	out := []provider{}
+	for _, name := range connection.Providers() {
+		out = append(out, provider{Name: name, Auths: connection.ProviderAuth(name)})
+	}
+	return http.StatusOK, map[string]any{"results": out}, nil
+}
+
+func (a *Admin) listIntegrations(c adminCall) (int, any, error) {
+	ins, err := a.Connections.Integrations(c.r.Context())
+	out := make([]IntegrationView, len(ins))
+	for i, in := range ins {
+		out[i] = NewIntegrationView(in)
+	}
+	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+type integrationJSON struct {
+	Name     string            `json:"name"`
+	Provider string            `json:"provider"`
+	Auth     string            `json:"auth"`
+	Settings map[string]string `json:"settings"`
+	// BaseURL fills the OAuth URLs of another HubSpot-compatible hub.
+	BaseURL      string `json:"base_url"`
+	ClientSecret string `json:"client_secret"`
+}
+
+func (a *Admin) createIntegration(c adminCall) (int, any, error) {
+	var in integrationJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	n := connection.NewIntegration{Name: in.Name, Provider: in.Provider, AuthKind: in.Auth,
+		Settings: connection.ProviderSettings(in.Provider, in.BaseURL, in.Settings), Secret: in.ClientSecret}
+	created, err := a.Connections.CreateIntegration(c.r.Context(), actor(c.user), n)
+	return http.StatusCreated, NewIntegrationView(created), err
+}
+
+func (a *Admin) deleteIntegration(c adminCall) (int, any, error) {
+	return http.StatusNoContent, nil, a.Connections.DeleteIntegration(c.r.Context(), actor(c.user), c.r.PathValue("integration"))
+}
+
+func (a *Admin) listConnections(c adminCall) (int, any, error) {
+	cs, err := a.Connections.List(c.r.Context())
+	out := make([]ConnectionView, len(cs))
+	for i, conn := range cs {
+		out[i] = NewConnectionView(conn)
+	}
+	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+// credentialJSON is a key or database URL given to create or reconnect.
+type credentialJSON struct {
+	APIKey string `json:"api_key"`
+	URL    string `json:"url"`
+}
+
+func (j credentialJSON) credential() connector.Credential {
+	return connector.Credential{APIKey: j.APIKey, URL: j.URL}
+}
+
+type connectionJSON struct {
+	Integration string            `json:"integration"`
+	Name        string            `json:"name"`
+	AuthMode    string            `json:"auth_mode"`
+	Owner       string            `json:"owner"`
+	Maintainer  string            `json:"maintainer"`
+	Note        string            `json:"note"`
+	Objects     []string          `json:"objects"`
+	Config      map[string]string `json:"config"`
+	Credential  credentialJSON    `json:"credential"`
+}
+
+func (a *Admin) createConnection(c adminCall) (int, any, error) {
+	var in connectionJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	started, err := a.Connections.Create(c.r.Context(), actor(c.user), connection.NewConnection{
+		Integration: in.Integration, Name: in.Name, AuthMode: in.AuthMode, Owner: in.Owner, Maintainer: in.Maintainer,
+		Note: in.Note, Objects: in.Objects, Config: in.Config, Credential: in.Credential.credential()})
+	status := http.StatusCreated
+	if started.AuthorizeURL != "" {
+		status = http.StatusAccepted
+	}
+	return status, NewStartedView(started), err
+}
+
+func (a *Admin) getConnection(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.Connections.Get(c.r.Context(), id)
+	return http.StatusOK, NewConnectionView(conn), err
+}
+
+func (a *Admin) deleteConnection(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, a.Connections.Delete(c.r.Context(), actor(c.user), id)
+}
+
+func (a *Admin) reconnect(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Owner      string         `json:"owner"`
+		Credential credentialJSON `json:"credential"`
+	}
+	if err := decodeOptional(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	started, err := a.Connections.Reconnect(c.r.Context(), actor(c.user), id,
+		connection.Reconnection{Owner: in.Owner, Credential: in.Credential.credential()})
+	status := http.StatusOK
+	if started.AuthorizeURL != "" {
+		status = http.StatusAccepted
+	}
+	return status, NewStartedView(started), err
+}
+
+func (a *Admin) transfer(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		To       string `json:"to"`
+		AuthMode string `json:"auth_mode"`
+	}
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.AuthMode != "" && in.AuthMode != connection.ModeApp && in.AuthMode != connection.ModeUser {
+		return 0, nil, badRequest("INVALID_INPUT", "auth_mode must be user or app")
+	}
+	conn, err := a.Connections.Transfer(c.r.Context(), actor(c.user), id, in.To, in.AuthMode == connection.ModeApp)
+	return http.StatusOK, NewConnectionView(conn), err
+}
+
+func (a *Admin) pause(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.Connections.Pause(c.r.Context(), actor(c.user), id)
+	return http.StatusOK, NewConnectionView(conn), err
+}
+
+func (a *Admin) resume(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.Connections.Resume(c.r.Context(), actor(c.user), id)
+	return http.StatusOK, NewConnectionView(conn), err
+}
+
+func (a *Admin) diagnose(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	d, err := a.Connections.Diagnose(c.r.Context(), id)
+	return http.StatusOK, NewDiagnosisView(d), err
+}
+
+func (a *Admin) review(c adminCall) (int, any, error) {
+	days := 90
+	if v := c.r.URL.Query().Get("stale_days"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, nil, badRequest("INVALID_INPUT", "stale_days must be a positive whole number")
+		}
+		days = n
+	}
+	rows, err := a.Connections.Review(c.r.Context(), time.Duration(days)*24*time.Hour)
+	return http.StatusOK, map[string]any{"stale_days": days, "results": NewReviewView(rows)}, err
+}
+
+func (a *Admin) auditLog(c adminCall) (int, any, error) {
+	q := c.r.URL.Query()
+	aq := store.AuditQuery{TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Limit: 100}
+	for name, dst := range map[string]*int64{"before": &aq.BeforeSeq} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return 0, nil, badRequest("INVALID_INPUT", name+" must be a number")
+			}
+			*dst = n
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return 0, nil, badRequest("INVALID_INPUT", "limit must be 1 to 1000")
+		}
+		aq.Limit = n
+	}
+	events, err := a.Audit.List(c.r.Context(), aq)
+	return http.StatusOK, map[string]any{"results": NewAuditViews(events)}, err
+}
+
+func (a *Admin) listWebhooks(c adminCall) (int, any, error) {
+	hooks, err := a.Webhooks.List(c.r.Context())
+	out := make([]WebhookView, len(hooks))
+	for i, w := range hooks {
+		out[i] = NewWebhookView(w, "")
+	}
+	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+func (a *Admin) createWebhook(c adminCall) (int, any, error) {
+	var in struct {
+		URL    string   `json:"url"`
+		Events []string `json:"events"`
+	}
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	w, secret, err := a.Webhooks.Create(c.r.Context(), actor(c.user), in.URL, in.Events)
+	return http.StatusCreated, NewWebhookView(w, secret), err
+}
+
+func (a *Admin) deleteWebhook(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, a.Webhooks.Delete(c.r.Context(), actor(c.user), id)
+}
+
+// offboard removes or deactivates a user, transferring their connections
+// or, with force, letting them break.
+func (a *Admin) offboard(status string) func(adminCall) (int, any, error) {
+	return func(c adminCall) (int, any, error) {
+		var in struct {
+			TransferTo string `json:"transfer_to"`
+			Force      bool   `json:"force"`
+		}
+		if err := decodeOptional(c.r, &in); err != nil {
+			return 0, nil, err
+		}
+		u, deps, err := a.Connections.Offboard(c.r.Context(), actor(c.user), a.Identity, connection.Offboarding{
+			User: c.r.PathValue("user"), Status: status, TransferTo: in.TransferTo, Force: in.Force})
+		return http.StatusOK, map[string]any{"user": NewUserView(u), "connections": NewDependentViews(deps)}, err
+	}
+}
+
+var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · hubsync</title></head>
+<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p></main></body></html>`))
+
+// Callback finishes an OAuth connect or reconnect when the external app
+// sends the admin's browser back. The state parameter, a secret only the
+// attempt knows, is what authorizes it.
+func Callback(conns *connection.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		c, err := conns.Callback(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
+		page := struct{ Title, Message string }{}
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			page.Title, page.Message = "The connection was not made", err.Error()
+		} else {
+			page.Title = "Connected: " + c.Name
+			page.Message = "Connection " + strconv.FormatInt(c.ID, 10) + " is " + c.Status + "."
+		}
+		_ = callbackPage.Execute(w, page)
+	})
+}

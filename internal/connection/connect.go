@@ -1,0 +1,398 @@
+package connection
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/vault"
+)
+
+// NewConnection describes a connection to create.
+type NewConnection struct {
+	Integration string // id or name
+	Name        string
+	AuthMode    string   // user (default) or app
+	Owner       string   // connector user (user mode) or accountable person; default the actor
+	Maintainer  string   // who looks after it; default the owner
+	Note        string   // how the integration is run
+	Objects     []string // hub objects it syncs; default all
+	Config      map[string]string
+	// Credential is the key or database URL of a non-OAuth integration.
+	Credential connector.Credential
+}
+
+// Started is the result of a create or reconnect: either the connection
+// itself (key and password credentials are checked at once) or where the
+// admin's browser must go to approve the hub (OAuth).
+type Started struct {
+	Connection   store.Connection
+	AuthorizeURL string
+}
+
+// Create makes a connection. Key and password credentials are verified
+// with a live call before anything is saved; OAuth connections are saved
+// when the external app sends the admin back to Callback.
+func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (Started, error) {
+	if strings.TrimSpace(n.Name) == "" {
+		return Started{}, invalid("a connection needs a name")
+	}
+	objects, err := checkObjects(n.Objects)
+	if err != nil {
+		return Started{}, err
+	}
+	mode := n.AuthMode
+	if mode == "" {
+		mode = ModeUser
+	}
+	if mode != ModeUser && mode != ModeApp {
+		return Started{}, invalid("auth mode must be user or app, not %q", mode)
+	}
+	c := store.Connection{Name: n.Name, AuthMode: mode, Note: n.Note, Objects: objects, Config: n.Config}
+	var in store.Integration
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		if in, err = findIntegration(ctx, tx, n.Integration); err != nil {
+			return err
+		}
+		c.IntegrationID = in.ID
+		if c.OwnerID, err = ownerFor(ctx, tx, a, mode, n.Owner); err != nil {
+			return err
+		}
+		if c.MaintainerID, err = userRef(ctx, tx, n.Maintainer, c.OwnerID); err != nil {
+			return err
+		}
+		return preflight(ctx, tx, c)
+	})
+	if err != nil {
+		return Started{}, err
+	}
+	if in.AuthKind == AuthOAuth2 {
+		url, err := s.begin(ctx, a, in, c, 0)
+		return Started{AuthorizeURL: url}, err
+	}
+	c, err = s.finishWithCredential(ctx, a, in, c, 0, n.Credential)
+	return Started{Connection: c}, err
+}
+
+// checkObjects defaults to every hub object and refuses unknown ones.
+func checkObjects(objects []string) ([]string, error) {
+	if len(objects) == 0 {
+		return slices.Clone(identity.Objects), nil
+	}
+	out := make([]string, 0, len(objects))
+	for _, o := range objects {
+		if !slices.Contains(identity.Objects, o) {
+			return nil, invalid("unknown object %q; the hub syncs %s", o, strings.Join(identity.Objects, ", "))
+		}
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// ownerFor picks the connection's owner: the given user, else the actor.
+// A user-mode connection needs one, since it runs as them.
+func ownerFor(ctx context.Context, tx store.Tx, a audit.Actor, mode, ref string) (int64, error) {
+	id, err := userRef(ctx, tx, ref, a.ID)
+	if err != nil {
+		return 0, err
+	}
+	if id == 0 && mode == ModeUser {
+		return 0, invalid("a user-mode connection runs as a hub user; name one as its owner")
+	}
+	return id, nil
+}
+
+// userRef resolves a user given by id or email to its id; fallback when ref
+// is empty.
+func userRef(ctx context.Context, tx store.Tx, ref string, fallback int64) (int64, error) {
+	if ref == "" {
+		return fallback, nil
+	}
+	var u store.User
+	var err error
+	if id, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
+		u, err = tx.User(ctx, id)
+	} else {
+		u, err = tx.UserByEmail(ctx, strings.ToLower(strings.TrimSpace(ref)))
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, invalid("no user %q", ref)
+	}
+	return u.ID, err
+}
+
+// preflight refuses a connection whose hub-side identity may not edit the
+// objects it syncs. App mode acts as the account, which may edit anything.
+func preflight(ctx context.Context, tx store.Tx, c store.Connection) error {
+	if c.AuthMode == ModeApp {
+		return nil
+	}
+	u, err := tx.User(ctx, c.OwnerID)
+	if err != nil {
+		return fmt.Errorf("connector user: %w", err)
+	}
+	if u.Status != identity.StatusActive {
+		return fmt.Errorf("%w: the connector user %s is %s", ErrPreflight, u.Email, u.Status)
+	}
+	if missing := missingObjects(u, c.Objects); len(missing) > 0 {
+		return fmt.Errorf("%w: the connector user %s may not edit %s", ErrPreflight, u.Email, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// missingObjects are the objects u may not edit.
+func missingObjects(u store.User, objects []string) []string {
+	var missing []string
+	for _, o := range objects {
+		if !identity.Allows(u, o, identity.AccessEdit) {
+			missing = append(missing, o)
+		}
+	}
+	return missing
+}
+
+// begin stores an OAuth attempt and returns the external authorize URL.
+// connID is the connection a reconnect repairs, 0 for a new one.
+func (s *Service) begin(ctx context.Context, a audit.Actor, in store.Integration, c store.Connection, connID int64) (string, error) {
+	k, err := s.connectors.Get(in.Provider)
+	if err != nil {
+		return "", err
+	}
+	authz, ok := k.(connector.Authorizer)
+	if !ok {
+		return "", invalid("provider %s cannot authorize through a browser", in.Provider)
+	}
+	t, err := s.target(in, c)
+	if err != nil {
+		return "", err
+	}
+	state, verifier := randomHex(32), randomHex(32)
+	url, err := authz.AuthCodeURL(t, state, verifier, s.callbackURL)
+	if err != nil {
+		return "", err
+	}
+	now := s.clock()
+	at := store.ConnectAttempt{StateHash: hashState(state), IntegrationID: in.ID, ConnectionID: connID,
+		ActorID: a.ID, Spec: spec(c), CreatedAt: now, ExpiresAt: now.Add(s.tuning.AttemptTTL)}
+	if at.Verifier, err = s.vault.Seal([]byte(verifier), vault.AttemptAAD(at.StateHash)); err != nil {
+		return "", err
+	}
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteConnectAttemptsBefore(ctx, now); err != nil {
+			return err
+		}
+		return tx.CreateConnectAttempt(ctx, at)
+	})
+	return url, err
+}
+
+func hashState(state string) []byte {
+	h := sha256.Sum256([]byte(state))
+	return h[:]
+}
+
+// spec is what an attempt remembers of the connection it will make.
+func spec(c store.Connection) map[string]string {
+	m := map[string]string{"name": c.Name, "mode": c.AuthMode, "owner": strconv.FormatInt(c.OwnerID, 10),
+		"maintainer": strconv.FormatInt(c.MaintainerID, 10), "note": c.Note, "objects": strings.Join(c.Objects, " ")}
+	for k, v := range c.Config {
+		m["config."+k] = v
+	}
+	return m
+}
+
+func fromSpec(m map[string]string) store.Connection {
+	c := store.Connection{Name: m["name"], AuthMode: m["mode"], Note: m["note"], Objects: strings.Fields(m["objects"])}
+	c.OwnerID, _ = strconv.ParseInt(m["owner"], 10, 64)
+	c.MaintainerID, _ = strconv.ParseInt(m["maintainer"], 10, 64)
+	for k, v := range m {
+		if name, ok := strings.CutPrefix(k, "config."); ok {
+			if c.Config == nil {
+				c.Config = map[string]string{}
+			}
+			c.Config[name] = v
+		}
+	}
+	return c
+}
+
+// Callback finishes an OAuth connect or reconnect: the state must match an
+// unexpired attempt, the code is exchanged with its PKCE verifier and the
+// new credential is checked with a live call before it is saved.
+func (s *Service) Callback(ctx context.Context, state, code, externalError string) (store.Connection, error) {
+	var at store.ConnectAttempt
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		at, err = tx.TakeConnectAttempt(ctx, hashState(state))
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) || err == nil && at.ExpiresAt.Before(s.clock()) {
+		return store.Connection{}, invalid("this connect link is unknown, used or expired; start the connection again")
+	}
+	if err != nil {
+		return store.Connection{}, err
+	}
+	if externalError != "" {
+		return store.Connection{}, invalid("the external app did not approve the connection: %s", externalError)
+	}
+	verifier, err := s.vault.Unseal(at.Verifier, vault.AttemptAAD(at.StateHash))
+	if err != nil {
+		return store.Connection{}, err
+	}
+	var in store.Integration
+	var a audit.Actor
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		if in, err = tx.Integration(ctx, at.IntegrationID); err != nil {
+			return err
+		}
+		a, err = actorOf(ctx, tx, at.ActorID)
+		return err
+	})
+	if err != nil {
+		return store.Connection{}, err
+	}
+	c := fromSpec(at.Spec)
+	c.IntegrationID = in.ID
+	k, err := s.connectors.Get(in.Provider)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	t, err := s.target(in, c)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	cred, err := k.(connector.Authorizer).Exchange(ctx, t, code, string(verifier), s.callbackURL)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	return s.finishWithCredential(ctx, a, in, c, at.ConnectionID, cred)
+}
+
+// actorOf is the audit actor for a user id; 0 is the command line.
+func actorOf(ctx context.Context, tx store.Tx, id int64) (audit.Actor, error) {
+	if id == 0 {
+		return audit.CLI, nil
+	}
+	u, err := tx.User(ctx, id)
+	return audit.Actor{ID: id, Label: u.Email}, err
+}
+
+// finishWithCredential checks cred with a live call, then creates the
+// connection (connID 0) or repairs connection connID with it, keeping its
+// id, links, cursors and mappings.
+func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in store.Integration, c store.Connection, connID int64, cred connector.Credential) (store.Connection, error) {
+	k, err := s.connectors.Get(in.Provider)
+	if err != nil {
+		return c, err
+	}
+	t, err := s.target(in, c)
+	if err != nil {
+		return c, err
+	}
+	if v, ok := k.(interface {
+		Validate(connector.Target, connector.Credential) error
+	}); ok {
+		if err := v.Validate(t, cred); err != nil {
+			return c, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	who, err := k.Check(ctx, t, cred)
+	if err != nil {
+		return c, err
+	}
+	now := s.clock()
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		if connID == 0 {
+			return s.insert(ctx, tx, a, &c, cred, who, now)
+		}
+		return s.repair(ctx, tx, a, &c, connID, cred, who, now)
+	})
+	return c, err
+}
+
+func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *store.Connection, cred connector.Credential, who connector.Identity, now time.Time) error {
+	if err := preflight(ctx, tx, *c); err != nil {
+		return err
+	}
+	c.Status, c.StatusChangedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt = StatusActive, now, a.ID, now, now
+	c.Scopes, c.External, c.LastSuccessAt, c.LastCheckAt = who.Scopes, external(who), now, now
+	c.NextCheckAt = now.Add(s.tuning.CheckEvery)
+	var err error
+	if *c, err = tx.CreateConnection(ctx, *c); err != nil {
+		return err
+	}
+	if err := s.storeCredential(c, cred); err != nil {
+		return err
+	}
+	if err := tx.UpdateConnection(ctx, *c); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, now, a, "connection.create", "connection", strconv.FormatInt(c.ID, 10), nil, fields(*c))
+}
+
+func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) error {
+	old, err := tx.Connection(ctx, connID)
+	if err != nil {
+		return err
+	}
+	if old.Status == StatusDisconnected {
+		return invalid("connection %d was deleted; create a new one", connID)
+	}
+	updated := old
+	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID
+	if err := preflight(ctx, tx, updated); err != nil {
+		return err
+	}
+	if err := s.storeCredential(&updated, cred); err != nil {
+		return err
+	}
+	updated.Scopes, updated.External, updated.UpdatedAt = who.Scopes, external(who), now
+	updated.LastSuccessAt, updated.LastCheckAt, updated.NextCheckAt = now, now, now.Add(s.tuning.CheckEvery)
+	updated.TransientFailures, updated.RefreshLeaseUntil, updated.RefreshLeaseOwner = 0, time.Time{}, ""
+	if err := audit.Record(ctx, tx, now, a, "connection.reconnect", "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
+		return err
+	}
+	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
+		return err
+	}
+	*c = updated
+	return nil
+}
+
+func external(who connector.Identity) map[string]string {
+	m := map[string]string{}
+	if who.Account != "" {
+		m["account"] = who.Account
+	}
+	if who.User != "" {
+		m["user"] = who.User
+	}
+	return m
+}
+
+// fields is what the audit log keeps of a connection: never its credential.
+func fields(c store.Connection) map[string]string {
+	m := map[string]string{"name": c.Name, "mode": c.AuthMode, "owner": strconv.FormatInt(c.OwnerID, 10),
+		"objects": strings.Join(c.Objects, " "), "status": c.Status}
+	if c.MaintainerID != 0 {
+		m["maintainer"] = strconv.FormatInt(c.MaintainerID, 10)
+	}
+	return m
+}

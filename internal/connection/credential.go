@@ -1,0 +1,78 @@
+package connection
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/vault"
+)
+
+// target is what the connector needs to reach c's external app.
+func (s *Service) target(in store.Integration, c store.Connection) (connector.Target, error) {
+	t := connector.Target{AuthKind: in.AuthKind, Settings: in.Config, Config: c.Config, Objects: c.Objects}
+	if len(in.Secret) > 0 {
+		secret, err := s.vault.Unseal(in.Secret, vault.IntegrationAAD(in.ID))
+		if err != nil {
+			return t, fmt.Errorf("open integration %s's secret: %w", in.Name, err)
+		}
+		t.Secret = string(secret)
+	}
+	return t, nil
+}
+
+func (s *Service) seal(id int64, cred connector.Credential) ([]byte, error) {
+	raw, err := json.Marshal(cred)
+	if err != nil {
+		return nil, err
+	}
+	return s.vault.Seal(raw, vault.ConnectionAAD(id))
+}
+
+func (s *Service) unseal(c store.Connection) (connector.Credential, error) {
+	var cred connector.Credential
+	if len(c.Credential) == 0 {
+		return cred, fmt.Errorf("%w: connection %d holds no credential", ErrHeld, c.ID)
+	}
+	raw, err := s.vault.Unseal(c.Credential, vault.ConnectionAAD(c.ID))
+	if err != nil {
+		return cred, fmt.Errorf("open connection %d's credential: %w", c.ID, err)
+	}
+	return cred, json.Unmarshal(raw, &cred)
+}
+
+// storeCredential seals cred into c and notes when it expires.
+func (s *Service) storeCredential(c *store.Connection, cred connector.Credential) error {
+	sealed, err := s.seal(c.ID, cred)
+	if err != nil {
+		return err
+	}
+	c.Credential, c.CredentialExpiresAt = sealed, cred.ExpiresAt.UTC()
+	if cred.ExpiresAt.IsZero() {
+		c.CredentialExpiresAt = cred.ExpiresAt
+	}
+	return nil
+}
+
+// resolved is a connection with what a live call needs.
+type resolved struct {
+	conn   store.Connection
+	in     store.Integration
+	impl   connector.Connector
+	target connector.Target
+}
+
+func (s *Service) resolve(ctx context.Context, tx store.Tx, c store.Connection) (resolved, error) {
+	in, err := tx.Integration(ctx, c.IntegrationID)
+	if err != nil {
+		return resolved{}, fmt.Errorf("integration of connection %d: %w", c.ID, err)
+	}
+	k, err := s.connectors.Get(in.Provider)
+	if err != nil {
+		return resolved{}, err
+	}
+	t, err := s.target(in, c)
+	return resolved{conn: c, in: in, impl: k, target: t}, err
+}

@@ -1,0 +1,203 @@
+package connection
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Verdicts of a diagnose step.
+const (
+	Pass = "pass"
+	Warn = "warn"
+	Fail = "fail"
+)
+
+// Step is one line of the troubleshooting checklist.
+type Step struct {
+	Name    string `json:"name"`
+	Verdict string `json:"verdict"`
+	Detail  string `json:"detail"`
+	Next    string `json:"next_step,omitempty"`
+}
+
+// Diagnosis is the checklist's outcome for one connection.
+type Diagnosis struct {
+	Connection store.Connection
+	Steps      []Step
+	// Verdict is the worst step's; Next the first failing step's next step.
+	Verdict string
+	Next    string
+}
+
+// Diagnose runs the troubleshooting checklist on a connection: the connector
+// user, their permissions, the external credential (a live call), the
+// external grant where the provider can say, and the last run and success.
+// The live call's answer is recorded like any health check.
+func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
+	var c store.Connection
+	var owner store.User
+	var r resolved
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		if c, err = tx.Connection(ctx, id); err != nil {
+			return err
+		}
+		if c.OwnerID != 0 {
+			if owner, err = tx.User(ctx, c.OwnerID); err != nil {
+				return err
+			}
+		}
+		r, err = s.resolve(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return Diagnosis{}, err
+	}
+	d := Diagnosis{Steps: []Step{userStep(c, owner), permissionStep(c, owner)}}
+	d.Steps = append(d.Steps, s.credentialStep(ctx, c), s.grantStep(ctx, c, r))
+	d.Steps = append(d.Steps, runStep(c, s.clock()))
+	if d.Connection, err = s.Get(ctx, id); err != nil {
+		return d, err
+	}
+	d.Verdict = Pass
+	for _, st := range d.Steps {
+		if st.Verdict == Fail || st.Verdict == Warn && d.Verdict == Pass {
+			if d.Verdict != Fail && st.Next != "" {
+				d.Next = st.Next
+			}
+			d.Verdict = st.Verdict
+		}
+	}
+	if d.Next == "" && d.Connection.NextStep != "" {
+		d.Next = d.Connection.NextStep
+	}
+	return d, nil
+}
+
+func userStep(c store.Connection, u store.User) Step {
+	st := Step{Name: "connector_user"}
+	switch {
+	case c.AuthMode == ModeApp && (u.ID == 0 || u.Status == identity.StatusActive):
+		st.Verdict, st.Detail = Pass, "App mode: the connection runs as the hub itself."
+	case c.AuthMode == ModeApp:
+		st.Verdict, st.Detail = Warn, fmt.Sprintf("App mode runs as the hub, but its owner %s is %s, so nobody is accountable for it.", u.Email, u.Status)
+		st.Next = "Transfer the connection to an active owner."
+	case u.Status == identity.StatusActive:
+		st.Verdict, st.Detail = Pass, fmt.Sprintf("The connector user %s exists and is active.", u.Email)
+	default:
+		_, st.Detail, st.Next = explain(map[string]string{identity.StatusRemoved: ReasonUserRemoved,
+			identity.StatusDeactivated: ReasonUserDeactivated}[u.Status], u.Email)
+		st.Verdict = Fail
+	}
+	return st
+}
+
+func permissionStep(c store.Connection, u store.User) Step {
+	st := Step{Name: "permissions"}
+	if c.AuthMode == ModeApp {
+		st.Verdict, st.Detail = Pass, "App mode may edit every object: "+strings.Join(c.Objects, ", ")+"."
+		return st
+	}
+	if missing := missingObjects(u, c.Objects); len(missing) > 0 {
+		_, st.Detail, st.Next = explain(ReasonPermissionsReduced, strings.Join(missing, ", "))
+		st.Verdict = Fail
+		return st
+	}
+	st.Verdict, st.Detail = Pass, fmt.Sprintf("%s may edit %s.", u.Email, strings.Join(c.Objects, ", "))
+	return st
+}
+
+// credentialStep checks the external credential live, refreshing it if it
+// has expired; a held connection is checked with what it has, without
+// changing its status.
+func (s *Service) credentialStep(ctx context.Context, c store.Connection) Step {
+	st := Step{Name: "external_credential"}
+	var err error
+	if usable(c) == nil {
+		_, err = s.Check(ctx, c.ID)
+	} else {
+		err = s.probe(ctx, c)
+	}
+	if err == nil {
+		st.Verdict, st.Detail = Pass, "The external app accepted the credential."
+		return st
+	}
+	e := connector.AsError(err)
+	_, st.Detail, st.Next = explain(e.Reason, firstNonEmpty(e.Detail, e.Message))
+	st.Verdict = Fail
+	if !e.Definite {
+		st.Verdict = Warn
+	}
+	return st
+}
+
+// probe checks a held connection's credential without recording anything.
+func (s *Service) probe(ctx context.Context, c store.Connection) error {
+	if c.Status == StatusDisconnected {
+		return connector.Definite(ReasonDeletedByUser, "the connection was deleted")
+	}
+	cred, err := s.unseal(c)
+	if err != nil {
+		return err
+	}
+	_, err = s.checkOnce(ctx, c.ID, cred)
+	return err
+}
+
+func (s *Service) grantStep(ctx context.Context, c store.Connection, r resolved) Step {
+	st := Step{Name: "external_grant"}
+	gc, ok := r.impl.(connector.GrantChecker)
+	if !ok || r.in.AuthKind != AuthOAuth2 {
+		st.Verdict, st.Detail = Pass, "Not applicable: the credential is a key or password, not a grant."
+		return st
+	}
+	cur, err := s.Get(ctx, c.ID)
+	if err == nil {
+		var cred connector.Credential
+		if cred, err = s.unseal(cur); err == nil {
+			err = gc.CheckGrant(ctx, r.target, cred)
+		}
+	}
+	if err == nil {
+		st.Verdict, st.Detail = Pass, "The external app still lists the hub's grant."
+		return st
+	}
+	e := connector.AsError(err)
+	_, st.Detail, st.Next = explain(e.Reason, firstNonEmpty(e.Detail, e.Message))
+	st.Verdict = Fail
+	if !e.Definite {
+		st.Verdict = Warn
+	}
+	return st
+}
+
+func runStep(c store.Connection, now time.Time) Step {
+	st := Step{Name: "last_run"}
+	success := "never"
+	if !c.LastSuccessAt.IsZero() {
+		success = c.LastSuccessAt.Format(time.RFC3339) + " (" + now.Sub(c.LastSuccessAt).Round(time.Second).String() + " ago)"
+	}
+	switch {
+	case c.LastRunAt.IsZero():
+		st.Verdict, st.Detail = Warn, "No sync run yet; last successful call "+success+"."
+		st.Next = "Start a sync run once object syncs are configured."
+	case !c.LastErrorAt.IsZero() && c.LastErrorAt.After(c.LastSuccessAt):
+		st.Verdict, st.Detail = Warn, "The last call failed ("+c.LastError+"); last success "+success+"."
+	default:
+		st.Verdict, st.Detail = Pass, "Last run "+c.LastRunAt.Format(time.RFC3339)+"; last success "+success+"."
+	}
+	return st
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

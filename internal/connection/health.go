@@ -1,0 +1,127 @@
+package connection
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Check runs the provider's cheapest live call for connection id and
+// records what it says. An access token refused with a 401 is refreshed
+// once and checked again before the connection is called broken. Only
+// active and degraded connections are checked.
+func (s *Service) Check(ctx context.Context, id int64) (connector.Identity, error) {
+	cred, err := s.Credential(ctx, id)
+	if err != nil {
+		return connector.Identity{}, err
+	}
+	who, err := s.checkOnce(ctx, id, cred)
+	if e := connector.AsError(err); err != nil && e.Definite && e.Reason == connector.ReasonTokenExpired && cred.RefreshToken != "" {
+		if cred, err = s.refreshOnce(ctx, id, cred.AccessToken); err != nil {
+			return who, err
+		}
+		who, err = s.checkOnce(ctx, id, cred)
+	}
+	if err != nil {
+		return who, s.outcome(ctx, id, nil, err)
+	}
+	return who, s.checked(ctx, id, who)
+}
+
+func (s *Service) checkOnce(ctx context.Context, id int64, cred connector.Credential) (connector.Identity, error) {
+	var r resolved
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		c, err := tx.Connection(ctx, id)
+		if err != nil {
+			return err
+		}
+		r, err = s.resolve(ctx, tx, c)
+		return err
+	})
+	if err != nil {
+		return connector.Identity{}, err
+	}
+	return r.impl.Check(ctx, r.target, cred)
+}
+
+// checked records a passing check and the scopes it saw.
+func (s *Service) checked(ctx context.Context, id int64, who connector.Identity) error {
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Connection(ctx, id)
+		if err != nil {
+			return err
+		}
+		if len(who.Scopes) > 0 {
+			c.Scopes = who.Scopes
+		}
+		c.LastCheckAt = s.clock()
+		return s.succeeded(ctx, tx, &c, c.LastCheckAt)
+	})
+}
+
+// Tick runs one round of upkeep: every active or degraded connection whose
+// check is due, or whose token expires within RefreshAhead, is checked
+// (refreshing it on the way). A connection is claimed by moving its next
+// check forward first, so replicas do not check it twice.
+func (s *Service) Tick(ctx context.Context) error {
+	conns, err := s.List(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.clock()
+	var errs []error
+	for _, c := range conns {
+		if usable(c) != nil || !s.due(c, now) {
+			continue
+		}
+		claimed, err := s.claim(ctx, c.ID, now)
+		if err != nil || !claimed {
+			errs = append(errs, err)
+			continue
+		}
+		if _, err := s.Check(ctx, c.ID); err != nil && !errors.Is(err, ErrHeld) {
+			s.log.Info("connection check failed", "connection", c.ID, "reason", connector.AsError(err).Reason)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) due(c store.Connection, now time.Time) bool {
+	if !now.Before(c.NextCheckAt) {
+		return true
+	}
+	return !c.CredentialExpiresAt.IsZero() && !now.Before(c.CredentialExpiresAt.Add(-s.tuning.RefreshAhead))
+}
+
+func (s *Service) claim(ctx context.Context, id int64, now time.Time) (bool, error) {
+	claimed := false
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Connection(ctx, id)
+		if err != nil || usable(c) != nil || !s.due(c, now) {
+			return err
+		}
+		c.NextCheckAt = now.Add(s.tuning.CheckEvery)
+		claimed = true
+		return tx.UpdateConnection(ctx, c)
+	})
+	return claimed, err
+}
+
+// Run calls Tick every interval until ctx ends.
+func (s *Service) Run(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("connection upkeep failed", "error", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,221 @@
+package connection
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Get reads one connection.
+func (s *Service) Get(ctx context.Context, id int64) (store.Connection, error) {
+	var c store.Connection
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		c, err = tx.Connection(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// List lists every connection, deleted ones included.
+func (s *Service) List(ctx context.Context) ([]store.Connection, error) {
+	var cs []store.Connection
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		cs, err = tx.Connections(ctx)
+		return err
+	})
+	return cs, err
+}
+
+// Reconnection says how to repair a connection.
+type Reconnection struct {
+	// Owner is the user to run as from now on; default the current owner
+	// (user mode) or the actor when the owner is gone.
+	Owner string
+	// Credential replaces a key or database URL.
+	Credential connector.Credential
+}
+
+// Reconnect gives a connection a fresh authorization, as the same or another
+// user, keeping its id, links, cursors and mappings. OAuth connections
+// return the URL the admin's browser must visit.
+func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reconnection) (Started, error) {
+	var c store.Connection
+	var in store.Integration
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		var err error
+		if c, err = tx.Connection(ctx, id); err != nil {
+			return err
+		}
+		if c.Status == StatusDisconnected {
+			return invalid("connection %d was deleted; create a new one", id)
+		}
+		if in, err = tx.Integration(ctx, c.IntegrationID); err != nil {
+			return err
+		}
+		if c.OwnerID, err = userRef(ctx, tx, r.Owner, c.OwnerID); err != nil {
+			return err
+		}
+		return preflight(ctx, tx, c)
+	})
+	if err != nil {
+		return Started{}, err
+	}
+	if in.AuthKind == AuthOAuth2 {
+		url, err := s.begin(ctx, a, in, c, id)
+		return Started{AuthorizeURL: url}, err
+	}
+	c, err = s.finishWithCredential(ctx, a, in, c, id, r.Credential)
+	return Started{Connection: c}, err
+}
+
+// Transfer moves a connection to another owner, or to app mode when toApp
+// is set (then owner, if given, is the accountable person). The new
+// identity must pass the preflight. A connection held only because its old
+// owner left comes back to active.
+func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
+	var c store.Connection
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		var err error
+		c, err = s.transferTx(ctx, tx, a, id, owner, toApp)
+		return err
+	})
+	return c, err
+}
+
+func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
+	old, err := tx.Connection(ctx, id)
+	if err != nil {
+		return old, err
+	}
+	if old.Status == StatusDisconnected {
+		return old, invalid("connection %d was deleted", id)
+	}
+	c := old
+	if toApp {
+		c.AuthMode = ModeApp
+	} else {
+		c.AuthMode = ModeUser
+	}
+	fallback := c.OwnerID
+	if owner == "" && !toApp {
+		return old, invalid("name the user to transfer connection %d to, or transfer it to app mode", id)
+	}
+	if c.OwnerID, err = userRef(ctx, tx, owner, fallback); err != nil {
+		return old, err
+	}
+	if err := preflight(ctx, tx, c); err != nil {
+		return old, err
+	}
+	c.UpdatedAt = s.clock()
+	if err := audit.Record(ctx, tx, c.UpdatedAt, a, "connection.transfer", "connection", strconv.FormatInt(id, 10), fields(old), fields(c)); err != nil {
+		return old, err
+	}
+	if hubSide(c.Reason) {
+		return c, s.setStatus(ctx, tx, &c, a, "", "")
+	}
+	return c, tx.UpdateConnection(ctx, c)
+}
+
+// hubSide reports whether a reason comes from the hub's own identity, which
+// a transfer to a healthy identity cures.
+func hubSide(reason string) bool {
+	switch reason {
+	case ReasonUserRemoved, ReasonUserDeactivated, ReasonCredentialsChanged, ReasonPermissionsReduced:
+		return true
+	}
+	return false
+}
+
+// Pause holds a connection until Resume; nothing syncs meanwhile and its
+// cursors stay where they are.
+func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
+	return s.change(ctx, a, id, "connection.pause", func(tx store.Tx, c *store.Connection) error {
+		switch c.Status {
+		case StatusPaused:
+			return nil
+		case StatusNeedsReconnect:
+			return invalid("connection %d needs reconnecting (%s); reconnect it instead", c.ID, c.Reason)
+		}
+		return s.setStatus(ctx, tx, c, a, ReasonPausedByUser, a.Label)
+	})
+}
+
+// Resume ends a pause; the connection is then checked as usual.
+func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
+	return s.change(ctx, a, id, "connection.resume", func(tx store.Tx, c *store.Connection) error {
+		if c.Status != StatusPaused {
+			return invalid("connection %d is %s, not paused", c.ID, c.Status)
+		}
+		c.NextCheckAt = s.clock()
+		if err := s.setStatus(ctx, tx, c, a, "", ""); err != nil {
+			return err
+		}
+		return s.recheckIdentity(ctx, tx, c, a)
+	})
+}
+
+// Delete disconnects a connection for good: its credential is wiped (and
+// revoked on the external side when the provider can), its row stays for
+// the audit trail.
+func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
+	var cred connector.Credential
+	var r resolved
+	c, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
+		if c.Status == StatusDisconnected {
+			return nil
+		}
+		var err error
+		if r, err = s.resolve(ctx, tx, *c); err != nil {
+			return err
+		}
+		cred, _ = s.unseal(*c)
+		c.Credential, c.CredentialExpiresAt = nil, time.Time{}
+		return s.setStatus(ctx, tx, c, a, ReasonDeletedByUser, a.Label)
+	})
+	if err != nil {
+		return err
+	}
+	if rv, ok := r.impl.(connector.Revoker); ok && cred.RefreshToken != "" {
+		if err := rv.Revoke(ctx, r.target, cred); err != nil {
+			s.log.Warn("revoking a deleted connection's grant failed", "connection", c.ID, "reason", connector.AsError(err).Reason)
+		}
+	}
+	return nil
+}
+
+// change runs fn on a locked connection after the governance check and
+// records action in the audit log.
+func (s *Service) change(ctx context.Context, a audit.Actor, id int64, action string, fn func(store.Tx, *store.Connection) error) (store.Connection, error) {
+	var c store.Connection
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		old, err := tx.Connection(ctx, id)
+		if err != nil {
+			return err
+		}
+		c = old
+		if err := fn(tx, &c); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, s.clock(), a, action, "connection", strconv.FormatInt(id, 10), fields(old), fields(c))
+	})
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", action, err)
+	}
+	return c, nil
+}

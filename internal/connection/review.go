@@ -1,0 +1,81 @@
+package connection
+
+import (
+	"context"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Review flags.
+const (
+	FlagStale         = "stale"
+	FlagNonAdminOwner = "owned_by_non_admin"
+	FlagOwnerDeparted = "owner_departed"
+	FlagFailing       = "failing"
+	FlagNoOwner       = "no_owner"
+)
+
+// ReviewRow is one connection in the review report.
+type ReviewRow struct {
+	Connection  store.Connection
+	Owner       store.User // zero when nobody owns it
+	Integration store.Integration
+	Flags       []string
+}
+
+// Review reports every connection that is not deleted with its owner and
+// the flags a periodic access review looks for. staleAfter is how long
+// unused makes a connection stale.
+func (s *Service) Review(ctx context.Context, staleAfter time.Duration) ([]ReviewRow, error) {
+	var rows []ReviewRow
+	now := s.clock()
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		conns, err := tx.Connections(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			if c.Status == StatusDisconnected {
+				continue
+			}
+			row := ReviewRow{Connection: c}
+			if c.OwnerID != 0 {
+				if row.Owner, err = tx.User(ctx, c.OwnerID); err != nil {
+					return err
+				}
+			}
+			if row.Integration, err = tx.Integration(ctx, c.IntegrationID); err != nil {
+				return err
+			}
+			row.Flags = flags(c, row.Owner, now, staleAfter)
+			rows = append(rows, row)
+		}
+		return nil
+	})
+	return rows, err
+}
+
+func flags(c store.Connection, owner store.User, now time.Time, staleAfter time.Duration) []string {
+	var f []string
+	lastUsed := c.LastUsedAt
+	if lastUsed.IsZero() {
+		lastUsed = c.CreatedAt
+	}
+	if now.Sub(lastUsed) > staleAfter {
+		f = append(f, FlagStale)
+	}
+	switch {
+	case owner.ID == 0:
+		f = append(f, FlagNoOwner)
+	case owner.Status != identity.StatusActive:
+		f = append(f, FlagOwnerDeparted)
+	case owner.Role == identity.RoleMember:
+		f = append(f, FlagNonAdminOwner)
+	}
+	if c.Status == StatusNeedsReconnect || c.Status == StatusDegraded {
+		f = append(f, FlagFailing)
+	}
+	return f
+}

@@ -1,0 +1,242 @@
+package connection
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// usable reports whether a connection may use its credential now.
+func usable(c store.Connection) error {
+	switch c.Status {
+	case StatusActive, StatusDegraded:
+		return nil
+	}
+	msg := c.ReasonMessage
+	if msg == "" {
+		msg = "it is " + c.Status
+	}
+	return fmt.Errorf("%w: connection %d is %s: %s", ErrHeld, c.ID, c.Status, msg)
+}
+
+// Credential returns a working credential for connection id. A token that
+// expires within RefreshAhead is refreshed first, once per connection
+// however many callers (and, on PostgreSQL, replicas) ask at the same time.
+func (s *Service) Credential(ctx context.Context, id int64) (connector.Credential, error) {
+	c, cred, err := s.load(ctx, id)
+	if err != nil {
+		return cred, err
+	}
+	if err := usable(c); err != nil {
+		return cred, err
+	}
+	s.touch(ctx, c)
+	if !s.stale(cred, "") {
+		return cred, nil
+	}
+	return s.refreshOnce(ctx, id, "")
+}
+
+// refreshOnce collapses this process's concurrent refreshes of a connection
+// into one; refresh collapses the replicas'. failed is an access token the
+// external app refused, which is refreshed even if not yet expired.
+func (s *Service) refreshOnce(ctx context.Context, id int64, failed string) (connector.Credential, error) {
+	v, err, _ := s.flights.Do(strconv.FormatInt(id, 10)+"/"+failed, func() (any, error) {
+		return s.refresh(ctx, id, failed)
+	})
+	cred, _ := v.(connector.Credential)
+	return cred, err
+}
+
+func (s *Service) load(ctx context.Context, id int64) (store.Connection, connector.Credential, error) {
+	var c store.Connection
+	var cred connector.Credential
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		if c, err = tx.Connection(ctx, id); err != nil {
+			return err
+		}
+		if c.Status == StatusDisconnected {
+			return usable(c)
+		}
+		cred, err = s.unseal(c)
+		return err
+	})
+	return c, cred, err
+}
+
+// touch notes when a connection was last used, at most once a minute.
+func (s *Service) touch(ctx context.Context, c store.Connection) {
+	now := s.clock()
+	if now.Sub(c.LastUsedAt) < time.Minute {
+		return
+	}
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Connection(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		c.LastUsedAt = now
+		return tx.UpdateConnection(ctx, c)
+	})
+	if err != nil {
+		s.log.Warn("could not note a connection's use", "connection", c.ID, "error", err)
+	}
+}
+
+// stale reports whether cred must be refreshed before use.
+func (s *Service) stale(cred connector.Credential, failed string) bool {
+	if cred.RefreshToken == "" {
+		return false
+	}
+	if failed != "" && cred.AccessToken == failed {
+		return true
+	}
+	return !cred.ExpiresAt.IsZero() && !s.clock().Before(cred.ExpiresAt.Add(-s.tuning.RefreshAhead))
+}
+
+// refresh renews the credential of connection id unless another caller
+// already did: it takes the connection's refresh lease in a short
+// transaction that re-reads the stored credential, calls the external
+// token endpoint outside any transaction, and stores the outcome. A caller
+// that finds the lease taken waits and re-reads; a lease whose holder died
+// ends after RefreshLease.
+func (s *Service) refresh(ctx context.Context, id int64, failed string) (connector.Credential, error) {
+	for {
+		var cred connector.Credential
+		var r resolved
+		var done, wait bool
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			c, err := tx.Connection(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := usable(c); err != nil {
+				return err
+			}
+			if cred, err = s.unseal(c); err != nil {
+				return err
+			}
+			now := s.clock()
+			switch {
+			case !s.stale(cred, failed):
+				done = true
+				return nil
+			case c.RefreshLeaseUntil.After(now) && c.RefreshLeaseOwner != s.replica:
+				wait = true
+				return nil
+			}
+			if r, err = s.resolve(ctx, tx, c); err != nil {
+				return err
+			}
+			c.RefreshLeaseUntil, c.RefreshLeaseOwner = now.Add(s.tuning.RefreshLease), s.replica
+			return tx.UpdateConnection(ctx, c)
+		})
+		switch {
+		case err != nil:
+			return cred, err
+		case done:
+			return cred, nil
+		case wait:
+			if err := sleep(ctx, 20*time.Millisecond); err != nil {
+				return cred, err
+			}
+			continue
+		}
+		refresher, ok := r.impl.(connector.Refresher)
+		if !ok {
+			return cred, s.outcome(ctx, id, nil, connector.Definite(connector.ReasonTokenExpired, "the provider cannot refresh tokens"))
+		}
+		fresh, err := refresher.Refresh(ctx, r.target, cred)
+		if err != nil {
+			return cred, s.outcome(ctx, id, nil, err)
+		}
+		return fresh, s.outcome(ctx, id, &fresh, nil)
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// outcome records the result of a live call (a refresh or a check) on
+// connection id and returns callErr. A fresh credential is stored. A
+// definite failure breaks the connection with its reason; a transient one
+// only counts, schedules a retry with backoff, and shows the connection as
+// degraded after UnreachableAfter in a row.
+func (s *Service) outcome(ctx context.Context, id int64, fresh *connector.Credential, callErr error) error {
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		c, err := tx.Connection(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		if c.RefreshLeaseOwner == s.replica {
+			c.RefreshLeaseUntil, c.RefreshLeaseOwner = time.Time{}, ""
+		}
+		c.LastCheckAt = now
+		if fresh != nil {
+			if err := s.storeCredential(&c, *fresh); err != nil {
+				return err
+			}
+		}
+		if callErr == nil {
+			return s.succeeded(ctx, tx, &c, now)
+		}
+		return s.failed(ctx, tx, &c, connector.AsError(callErr), now)
+	})
+	if err != nil {
+		return errors.Join(callErr, err)
+	}
+	return callErr
+}
+
+func (s *Service) succeeded(ctx context.Context, tx store.Tx, c *store.Connection, now time.Time) error {
+	c.LastSuccessAt, c.TransientFailures, c.NextCheckAt = now, 0, now.Add(s.tuning.CheckEvery)
+	if c.Status == StatusDegraded && !hubSide(c.Reason) {
+		return s.setStatus(ctx, tx, c, audit.System, "", "")
+	}
+	return tx.UpdateConnection(ctx, *c)
+}
+
+func (s *Service) failed(ctx context.Context, tx store.Tx, c *store.Connection, e *connector.Error, now time.Time) error {
+	c.LastErrorAt, c.LastError = now, e.Reason+": "+e.Message
+	if e.Definite {
+		c.TransientFailures = 0
+		detail := e.Message
+		if e.Detail != "" {
+			detail = e.Detail
+		}
+		return s.setStatus(ctx, tx, c, audit.System, e.Reason, detail)
+	}
+	c.TransientFailures++
+	c.NextCheckAt = now.Add(s.backoff(c.TransientFailures, e.RetryAfter))
+	if c.TransientFailures >= s.tuning.UnreachableAfter && c.Status == StatusActive {
+		return s.setStatus(ctx, tx, c, audit.System, e.Reason, e.Message)
+	}
+	return tx.UpdateConnection(ctx, *c)
+}
+
+// backoff is the wait before retry n: doubling from a second, capped, with
+// jitter so replicas do not retry in step, and never shorter than what the
+// external app asked for.
+func (s *Service) backoff(n int, retryAfter time.Duration) time.Duration {
+	d := time.Second << min(n-1, 20)
+	d = min(d, s.tuning.MaxBackoff)
+	d = d/2 + rand.N(d/2+1)
+	return max(d, retryAfter)
+}
