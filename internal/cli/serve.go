@@ -45,7 +45,7 @@ func (a *app) serveCmd() *cobra.Command {
 func (a *app) serve(ctx context.Context) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
 	hub.TuneGC()
-	h, err := hub.Open(ctx, a.cfg)
+	h, err := hub.Open(ctx, a.cfg, hub.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -60,6 +60,12 @@ func (a *app) serve(ctx context.Context) error {
 	srv := &http.Server{Handler: h.Handler(log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	upkeep := h.Background(background)
+	defer func() {
+		stopBackground()
+		<-upkeep
+	}()
 	log.Info("hubsync listening", "addr", ln.Addr().String(), "database", databaseKind(a.cfg))
 	fmt.Fprintf(a.stdout, "hubsync listening on http://%s\n", ln.Addr())
 	select {

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/audit"
@@ -89,10 +91,14 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 type Option func(*options)
 
 type options struct {
+	log         *slog.Logger
 	identity    []identity.Option
 	connections []connection.Option
 	webhooks    []audit.Option
 }
+
+// WithLogger sets the logger of the hub's background work.
+func WithLogger(l *slog.Logger) Option { return func(b *options) { b.log = l } }
 
 // WithIdentity passes options to the identity service.
 func WithIdentity(o ...identity.Option) Option {
@@ -133,7 +139,10 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	if err := records.Prepare(ctx); err != nil {
 		return nil, fmt.Errorf("prepare indexes: %w", err)
 	}
-	log := slog.New(slog.DiscardHandler)
+	log := o.log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
 	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log)}, o.connections...)...)
@@ -187,6 +196,24 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
 		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate}, log)
+}
+
+// UpkeepEvery is how often the hub checks which connections need a health
+// check or a token refresh.
+const UpkeepEvery = time.Second
+
+// Background runs the hub's upkeep until ctx ends: connection health checks
+// and token refreshes ahead of expiry, and webhook deliveries. Every replica
+// runs it; both claim their work in the database. The channel closes when
+// everything has stopped.
+func (h *Hub) Background(ctx context.Context) <-chan struct{} {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); h.Connections.Run(ctx, UpkeepEvery) }()
+	go func() { defer wg.Done(); h.Webhooks.Run(ctx) }()
+	go func() { wg.Wait(); close(done) }()
+	return done
 }
 
 // Close releases the store.

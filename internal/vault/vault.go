@@ -10,7 +10,9 @@
 // file, whoever can read it can read every credential the hub holds: a copy
 // of the database alone reveals nothing, a copy of the database with this
 // file reveals everything. Back it up apart from the database, and give every
-// replica the same file.
+// replica the same file: replicas on other machines must see a rotation
+// (a shared volume, or the new file copied to each) before Reseal moves
+// stored values to the new key, or they cannot open them.
 //
 // Several processes may use one file: the server, and "hubsync keys" run
 // beside it. Changes are written to a temporary file and renamed into place
