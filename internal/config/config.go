@@ -28,7 +28,7 @@ type Config struct {
 	// VaultKeysetFile holds the keyset outbound credentials are sealed
 	// with; by default in DataDir.
 	VaultKeysetFile string
-	Listen       string
+	Listen          string
 	// PublicURL is the hub's base URL as apps and browsers reach it (OAuth
 	// metadata and redirects); empty means whatever host a request names.
 	PublicURL string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/store"
@@ -43,8 +44,13 @@ func (s *Service) unseal(c store.Connection) (connector.Credential, error) {
 	return cred, json.Unmarshal(raw, &cred)
 }
 
-// storeCredential seals cred into c and notes when it expires.
+// storeCredential seals a fresh cred into c and notes when it expires.
+// Connectors stamp expiry on the wall clock; it is moved onto the service's
+// clock (the same one, except in tests that move time).
 func (s *Service) storeCredential(c *store.Connection, cred connector.Credential) error {
+	if !cred.ExpiresAt.IsZero() {
+		cred.ExpiresAt = s.clock().Add(time.Until(cred.ExpiresAt)).Truncate(time.Millisecond)
+	}
 	sealed, err := s.seal(c.ID, cred)
 	if err != nil {
 		return err

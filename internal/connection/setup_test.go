@@ -123,7 +123,8 @@ func setup(t *testing.T, backend hubtest.Backend) *testBundle {
 // replica opens hub B (again, for a second replica) on cfg with the
 // bundle's clock.
 func (tb *testBundle) replica(t *testing.T, cfg config.Config) *hubtest.Env {
-	return hubtest.Open(t, cfg, hub.WithConnections(connection.WithClock(tb.clock.Now), connection.WithTuning(fastTuning)))
+	return hubtest.Open(t, cfg, hub.WithConnections(connection.WithClock(tb.clock.Now), connection.WithTuning(fastTuning)),
+		hub.WithWebhooks(audit.WithClock(tb.clock.Now)))
 }
 
 // connect makes a connection from B to A, approved on A's consent page by

@@ -1,0 +1,440 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+func (a *app) connectionsCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "connections", Short: "Manage the hub's connections to external apps"}
+	cmd.AddCommand(a.connectionsCreateCmd(), a.connectionsListCmd(), a.connectionsShowCmd(), a.connectionsReconnectCmd(),
+		a.connectionsTransferCmd(),
+		a.connectionsChangeCmd("pause", "Hold a connection: nothing syncs until resume; its cursors stay", (*connection.Service).Pause),
+		a.connectionsChangeCmd("resume", "End a pause; the connection is checked again", (*connection.Service).Resume),
+		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd())
+	return cmd
+}
+
+// explainError turns an external app's answer into "reason: message", the
+// words a person acts on, and names what a bare not-found was looking for.
+func explainError(err error, what string) error {
+	var e *connector.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &e):
+		msg := e.Message
+		if msg == "" {
+			msg = e.Detail
+		}
+		return errors.New(e.Reason + ": " + msg)
+	case errors.Is(err, store.ErrNotFound) && what != "":
+		return fmt.Errorf("%w: %s", err, what)
+	}
+	return err
+}
+
+func connectionID(arg string) (int64, error) {
+	id, err := strconv.ParseInt(arg, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("connection id %q must be a number (see hubsync connections list)", arg)
+	}
+	return id, nil
+}
+
+// callbackFlag lets create and reconnect name the URL the server is reached
+// at: the external app sends the admin's browser back there, and the server
+// must compute the same callback URL to finish the exchange.
+func (a *app) callbackFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"),
+		"oauth2: base URL browsers reach the running server at, as given to hubsync serve (env HUBSYNC_PUBLIC_URL)")
+}
+
+// credentialFor reads the key or database URL a non-OAuth integration needs
+// from standard input.
+func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Credential, error) {
+	var cred connector.Credential
+	if in.AuthKind == connection.AuthOAuth2 {
+		if fromStdin {
+			return cred, fmt.Errorf("integration %s uses oauth2: approve it in a browser instead of giving a credential", in.Name)
+		}
+		return cred, nil
+	}
+	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL (with its password)"}[in.AuthKind]
+	if what == "" {
+		what = "credential"
+	}
+	if !fromStdin {
+		return cred, fmt.Errorf("integration %s authenticates with a %s: give it on standard input with --credential-stdin", in.Name, what)
+	}
+	s, err := readSecret(a.stdin, what)
+	if err != nil {
+		return cred, err
+	}
+	if in.AuthKind == connection.AuthPassword {
+		cred.URL = s
+	} else {
+		cred.APIKey = s
+	}
+	return cred, nil
+}
+
+// printStarted prints a connection made at once, or where to approve it.
+func (a *app) printStarted(s connection.Started) error {
+	if s.AuthorizeURL == "" {
+		return a.printJSON(api.NewConnectionView(s.Connection))
+	}
+	fmt.Fprintf(a.stdout, "Open this URL in a browser signed in to the external app and approve the hub; "+
+		"the hubsync server must be running at %s to receive the callback:\n", a.cfg.BaseURL())
+	_, err := fmt.Fprintln(a.stdout, s.AuthorizeURL)
+	return err
+}
+
+func (a *app) connectionsCreateCmd() *cobra.Command {
+	var n connection.NewConnection
+	var config []string
+	var credStdin bool
+	cmd := &cobra.Command{
+		Use: "create --integration I --name N [--auth-mode user|app] [--owner email] [--maintainer email] [--note …] " +
+			"[--objects contacts,deals] [--config k=v]… [--credential-stdin]",
+		Short: "Connect the hub to an external app; a key or database URL is read from standard input",
+		Long: "Connect the hub to an external app. For a private_app integration standard input holds the API key,\n" +
+			"for postgres the database URL with its password. For an oauth2 integration the command prints a URL\n" +
+			"to approve the connection in a browser; the server must be running to receive the callback.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if n.Config, err = keyValues("config", config); err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				in, err := h.Connections.Integration(cmd.Context(), n.Integration)
+				if err != nil {
+					return explainError(err, "integration "+strconv.Quote(n.Integration))
+				}
+				if n.Credential, err = a.credentialFor(in, credStdin); err != nil {
+					return err
+				}
+				started, err := h.Connections.Create(cmd.Context(), audit.CLI, n)
+				if err != nil {
+					return explainError(err, "")
+				}
+				return a.printStarted(started)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&n.Integration, "integration", "", "integration id or name (see hubsync integrations list)")
+	fl.StringVar(&n.Name, "name", "", "name of the connection")
+	fl.StringVar(&n.AuthMode, "auth-mode", connection.ModeUser, "user (runs as the owner's hub permissions) or app (runs as the account)")
+	fl.StringVar(&n.Owner, "owner", "", "connector user (user mode) or accountable person (app mode), id or email")
+	fl.StringVar(&n.Maintainer, "maintainer", "", "who looks after it, id or email (default: the owner)")
+	fl.StringVar(&n.Note, "note", "", "how the integration is run, so ownership is documented")
+	fl.StringSliceVar(&n.Objects, "objects", nil, "hub objects it syncs, e.g. contacts,deals (default: all)")
+	fl.StringArrayVar(&config, "config", nil, "a connection setting as key=value, e.g. --config table=public.people (repeatable)")
+	fl.BoolVar(&credStdin, "credential-stdin", false, "read the API key or database URL from standard input")
+	a.callbackFlag(cmd)
+	cmd.MarkFlagRequired("integration")
+	cmd.MarkFlagRequired("name")
+	return cmd
+}
+
+// emails maps user ids to emails, for tables.
+func emails(ctx context.Context, h *hub.Hub) (map[int64]string, error) {
+	users, err := h.Identity.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(users))
+	for _, u := range users {
+		m[u.ID] = u.Email
+	}
+	return m, nil
+}
+
+func timeOr(t *time.Time, none string) string {
+	if t == nil {
+		return none
+	}
+	return t.Format(time.RFC3339)
+}
+
+func (a *app) connectionsListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List connections, deleted ones included",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				cs, err := h.Connections.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := make([]api.ConnectionView, len(cs))
+				for i, c := range cs {
+					out[i] = api.NewConnectionView(c)
+				}
+				if asJSON {
+					return a.printJSON(out)
+				}
+				who, err := emails(cmd.Context(), h)
+				if err != nil {
+					return err
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tREASON\tMODE\tOWNER\tLAST SUCCESS")
+				for _, c := range out {
+					reason, owner := "-", "-"
+					if c.Reason != nil {
+						reason = c.Reason.Code
+					}
+					if c.OwnerID != 0 {
+						owner = who[c.OwnerID]
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Status, reason, c.AuthMode, owner,
+						timeOr(c.LastSuccessAt, "never"))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) connectionsShowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show <id>",
+		Short: "Show a connection: status, reason, next step, owner, timestamps",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				c, err := h.Connections.Get(cmd.Context(), id)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				return a.printJSON(api.NewConnectionView(c))
+			})
+		},
+	}
+}
+
+func (a *app) connectionsReconnectCmd() *cobra.Command {
+	var owner string
+	var credStdin bool
+	cmd := &cobra.Command{
+		Use:   "reconnect <id> [--owner email] [--credential-stdin]",
+		Short: "Authorize a connection afresh, as the same or another user, keeping its id, links and cursors",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				c, err := h.Connections.Get(cmd.Context(), id)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				in, err := h.Connections.Integration(cmd.Context(), strconv.FormatInt(c.IntegrationID, 10))
+				if err != nil {
+					return err
+				}
+				r := connection.Reconnection{Owner: owner}
+				if r.Credential, err = a.credentialFor(in, credStdin); err != nil {
+					return err
+				}
+				started, err := h.Connections.Reconnect(cmd.Context(), audit.CLI, id, r)
+				if err != nil {
+					return explainError(err, "")
+				}
+				return a.printStarted(started)
+			})
+		},
+	}
+	cmd.Flags().StringVar(&owner, "owner", "", "user to run as from now on, id or email (default: the current owner)")
+	cmd.Flags().BoolVar(&credStdin, "credential-stdin", false, "read the new API key or database URL from standard input")
+	a.callbackFlag(cmd)
+	return cmd
+}
+
+func (a *app) connectionsTransferCmd() *cobra.Command {
+	var to string
+	var appMode bool
+	cmd := &cobra.Command{
+		Use:   "transfer <id> (--to email | --app-mode [--to email])",
+		Short: "Move a connection to another user, or to app mode (then --to names the accountable person)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			if to == "" && !appMode {
+				return errors.New("give --to <email> to transfer to a user, or --app-mode to run as the account")
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				c, err := h.Connections.Transfer(cmd.Context(), audit.CLI, id, to, appMode)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				return a.printJSON(api.NewConnectionView(c))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the new owner, id or email")
+	cmd.Flags().BoolVar(&appMode, "app-mode", false, "run as the account instead of a user")
+	return cmd
+}
+
+type connectionChange func(*connection.Service, context.Context, audit.Actor, int64) (store.Connection, error)
+
+func (a *app) connectionsChangeCmd(name, short string, change connectionChange) *cobra.Command {
+	return &cobra.Command{
+		Use:   name + " <id>",
+		Short: short,
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				c, err := change(h.Connections, cmd.Context(), audit.CLI, id)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				return a.printJSON(api.NewConnectionView(c))
+			})
+		},
+	}
+}
+
+func (a *app) connectionsDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete <id>",
+		Short: "Disconnect a connection for good; its credential is wiped, its history kept",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.Connections.Delete(cmd.Context(), audit.CLI, id); err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				fmt.Fprintf(a.stdout, "connection %d deleted; its credential is wiped\n", id)
+				return nil
+			})
+		},
+	}
+}
+
+func (a *app) connectionsDiagnoseCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diagnose <id>",
+		Short: "Run the troubleshooting checklist on a connection; exits 1 when a step fails",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				d, err := h.Connections.Diagnose(cmd.Context(), id)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				v := api.NewDiagnosisView(d)
+				if asJSON {
+					err = a.printJSON(v)
+				} else {
+					err = a.printDiagnosis(v)
+				}
+				if err != nil {
+					return err
+				}
+				if v.Verdict == connection.Fail {
+					return fmt.Errorf("connection %d fails its checklist", id)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) printDiagnosis(v api.DiagnosisView) error {
+	c := v.Connection
+	fmt.Fprintf(a.stdout, "Connection %d %q is %s.\n", c.ID, c.Name, c.Status)
+	if c.Reason != nil {
+		fmt.Fprintf(a.stdout, "%s: %s\n", c.Reason.Code, c.Reason.Message)
+	}
+	width := 0
+	for _, s := range v.Steps {
+		width = max(width, len(s.Name))
+	}
+	for _, s := range v.Steps {
+		line := fmt.Sprintf("%-4s  %-*s  %s", strings.ToUpper(s.Verdict), width, s.Name, s.Detail)
+		if s.Next != "" {
+			line += " Next: " + s.Next
+		}
+		fmt.Fprintln(a.stdout, line)
+	}
+	fmt.Fprintf(a.stdout, "Verdict: %s.", strings.ToUpper(v.Verdict))
+	if v.NextStep != "" {
+		fmt.Fprintf(a.stdout, " Next step: %s", v.NextStep)
+	}
+	_, err := fmt.Fprintln(a.stdout)
+	return err
+}
+
+func (a *app) connectionsCheckCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "check <id>",
+		Short: "Make the external app's cheapest live call now and print the connection's status after",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := connectionID(args[0])
+			if err != nil {
+				return err
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				_, checkErr := h.Connections.Check(cmd.Context(), id)
+				c, err := h.Connections.Get(cmd.Context(), id)
+				if err != nil {
+					return explainError(err, "connection "+args[0])
+				}
+				fmt.Fprintf(a.stdout, "connection %d %q is %s", c.ID, c.Name, c.Status)
+				if c.Reason != "" {
+					fmt.Fprintf(a.stdout, " (%s): %s Next step: %s", c.Reason, c.ReasonMessage, c.NextStep)
+				}
+				fmt.Fprintln(a.stdout)
+				return explainError(checkErr, "")
+			})
+		},
+	}
+}

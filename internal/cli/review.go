@@ -1,0 +1,223 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+func (a *app) reviewCmd() *cobra.Command {
+	var staleDays int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "review [--stale-days 90]",
+		Short: "Report every connection with its owner and what an access review looks for",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if staleDays < 1 {
+				return errors.New("--stale-days must be a positive whole number")
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				rows, err := h.Connections.Review(cmd.Context(), time.Duration(staleDays)*24*time.Hour)
+				if err != nil {
+					return err
+				}
+				out := api.NewReviewView(rows)
+				if asJSON {
+					return a.printJSON(out)
+				}
+				if len(out) == 0 {
+					fmt.Fprintln(a.stdout, "No connections to review.")
+					return nil
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tNAME\tPROVIDER\tSTATUS\tMODE\tOWNER\tOWNER STATUS\tOWNER ROLE\tLAST USED\tLAST SUCCESS\tFLAGS")
+				for _, r := range out {
+					status := r.Status
+					if r.Reason != "" {
+						status += " (" + r.Reason + ")"
+					}
+					flags := strings.Join(r.Flags, ",")
+					if flags == "" {
+						flags = "-"
+					}
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ConnectionID, r.Name, r.Provider, status,
+						r.AuthMode, dash(r.Owner), dash(r.OwnerStatus), dash(r.OwnerRole),
+						timeOr(r.LastUsedAt, "never"), timeOr(r.LastSuccessAt, "never"), flags)
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().IntVar(&staleDays, "stale-days", 90, "a connection unused for this many days is flagged stale")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func (a *app) auditCmd() *cobra.Command {
+	var q store.AuditQuery
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "audit [--target-type connection] [--target-id 3] [--limit 50] [--before SEQ]",
+		Short: "Show the audit log, newest first: who did what to which connection, app or webhook",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if q.Limit < 1 || q.Limit > audit.MaxListLimit {
+				return fmt.Errorf("--limit must be 1 to %d", audit.MaxListLimit)
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				events, err := h.Audit.List(cmd.Context(), q)
+				if err != nil {
+					return err
+				}
+				out := api.NewAuditViews(events)
+				if asJSON {
+					return a.printJSON(out)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tACTION\tTARGET\tCHANGES")
+				for _, e := range out {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action,
+						e.TargetType, e.TargetID, changes(e.Before, e.After))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&q.TargetType, "target-type", "", "only events about this kind of target: connection, integration, webhook, …")
+	fl.StringVar(&q.TargetID, "target-id", "", "only events about this target id")
+	fl.IntVar(&q.Limit, "limit", 50, "at most this many events")
+	fl.Int64Var(&q.BeforeSeq, "before", 0, "only events older than this sequence number, to page")
+	fl.BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+// changes is an event's before and after on one line: what changed, what
+// was set, what was removed.
+func changes(before, after map[string]string) string {
+	union := maps.Clone(after)
+	if union == nil {
+		union = map[string]string{}
+	}
+	maps.Copy(union, before)
+	keys := slices.Sorted(maps.Keys(union))
+	var parts []string
+	for _, k := range keys {
+		b, hadB := before[k]
+		v, hasA := after[k]
+		switch {
+		case !hadB:
+			parts = append(parts, k+"="+v)
+		case !hasA:
+			parts = append(parts, k+": "+b+" → (none)")
+		case b != v:
+			parts = append(parts, k+": "+b+" → "+v)
+		}
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (a *app) webhooksCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "webhooks", Short: "Manage signed webhooks that say when a connection breaks or recovers"}
+	cmd.AddCommand(a.webhooksCreateCmd(), a.webhooksListCmd(), a.webhooksDeleteCmd())
+	return cmd
+}
+
+func (a *app) webhooksCreateCmd() *cobra.Command {
+	var url string
+	var events []string
+	cmd := &cobra.Command{
+		Use:   "create --url U [--events " + strings.Join(audit.EventKinds, ",") + "]",
+		Short: "Subscribe a URL; prints the signing secret, shown only now",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				w, secret, err := h.Webhooks.Create(cmd.Context(), audit.CLI, url, events)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewWebhookView(w, secret))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "where to POST the events")
+	cmd.Flags().StringSliceVar(&events, "events", nil, "events to send: "+strings.Join(audit.EventKinds, ", ")+" (default: all)")
+	cmd.MarkFlagRequired("url")
+	return cmd
+}
+
+func (a *app) webhooksListCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List webhooks (their secrets are never shown again)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				hooks, err := h.Webhooks.List(cmd.Context())
+				if err != nil {
+					return err
+				}
+				out := make([]api.WebhookView, len(hooks))
+				for i, w := range hooks {
+					out[i] = api.NewWebhookView(w, "")
+				}
+				if asJSON {
+					return a.printJSON(out)
+				}
+				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+				fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED")
+				for _, w := range out {
+					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", w.ID, w.URL, strings.Join(w.Events, ","), w.CreatedAt.Format(time.RFC3339))
+				}
+				return tw.Flush()
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) webhooksDeleteCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "delete <id>",
+		Short: "Delete a webhook; nothing more is sent to it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("webhook id %q must be a number (see hubsync webhooks list)", args[0])
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := h.Webhooks.Delete(cmd.Context(), audit.CLI, id); err != nil {
+					return explainError(err, "webhook "+args[0])
+				}
+				fmt.Fprintf(a.stdout, "webhook %d deleted\n", id)
+				return nil
+			})
+		},
+	}
+}
