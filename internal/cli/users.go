@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
@@ -20,10 +22,10 @@ import (
 func (a *app) usersCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "users", Short: "Manage the hub's users"}
 	cmd.AddCommand(a.usersCreateCmd(), a.usersListCmd(), a.usersUpdateCmd(),
-		a.userStatusCmd("deactivate", "Suspend a user; their tokens stop working until reactivated", (*identity.Service).Deactivate),
+		a.offboardCmd("deactivate", "Suspend a user; their tokens stop working until reactivated", identity.StatusDeactivated),
 		a.userStatusCmd("reactivate", "Restore a deactivated user", (*identity.Service).Reactivate),
-		a.userStatusCmd("remove", "Remove a user for good", (*identity.Service).Remove),
-		a.usersImpactCmd())
+		a.offboardCmd("remove", "Remove a user for good", identity.StatusRemoved),
+		a.userImpactCmd())
 	return cmd
 }
 
@@ -206,4 +208,119 @@ func (a *app) userStatusCmd(name, short string, change statusChange) *cobra.Comm
 			})
 		},
 	}
+}
+
+// offboardCmd removes or deactivates a user. A user who still runs, owns or
+// maintains connections needs --transfer-to (the connections move to that
+// user in the same transaction) or --force (they break and say why).
+func (a *app) offboardCmd(name, short, status string) *cobra.Command {
+	var transferTo string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   name + " <id|email> [--transfer-to email | --force]",
+		Short: short + "; their connections need --transfer-to or --force",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				u, deps, err := h.Connections.Offboard(cmd.Context(), audit.CLI, h.Identity, connection.Offboarding{
+					User: args[0], Status: status, TransferTo: transferTo, Force: force})
+				if errors.Is(err, connection.ErrHasDependents) {
+					return fmt.Errorf("%w (see hubsync users impact %s; use --transfer-to <email> or --force)", err, args[0])
+				}
+				if err != nil {
+					return explainError(err, "user "+args[0])
+				}
+				for _, d := range deps {
+					a.reportHandOver(cmd.Context(), h, d, transferTo)
+				}
+				return a.printJSON(api.NewUserView(u))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&transferTo, "transfer-to", "", "user (id or email) who takes over the user's connections")
+	cmd.Flags().BoolVar(&force, "force", false, "go ahead even though the user's connections break")
+	return cmd
+}
+
+// reportHandOver says on stderr what became of a connection the offboarded
+// user had; stdout keeps the user alone.
+func (a *app) reportHandOver(ctx context.Context, h *hub.Hub, d connection.Dependent, transferTo string) {
+	c, err := h.Connections.Get(ctx, d.Connection.ID)
+	if err != nil {
+		c = d.Connection
+	}
+	switch {
+	case transferTo != "":
+		fmt.Fprintf(a.stderr, "connection %d %q (%s): transferred to %s; it is %s\n", c.ID, c.Name, d.Role, transferTo, c.Status)
+	case c.Reason != "":
+		fmt.Fprintf(a.stderr, "connection %d %q (%s): %s (%s). Next step: %s\n", c.ID, c.Name, d.Role, c.Status, c.Reason, c.NextStep)
+	default:
+		fmt.Fprintf(a.stderr, "connection %d %q (%s): %s\n", c.ID, c.Name, d.Role, c.Status)
+	}
+}
+
+func (a *app) userImpactCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "impact <id|email>",
+		Short: "List what removing or deactivating a user would break: app grants and connections",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				u, err := h.Identity.User(cmd.Context(), args[0])
+				if err != nil {
+					return explainError(err, "user "+args[0])
+				}
+				grants, err := h.Grants.Impact(cmd.Context(), u.ID)
+				if err != nil {
+					return err
+				}
+				deps, err := h.Connections.Dependents(cmd.Context(), u.ID)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return a.printJSON(api.ImpactView{User: api.NewUserView(u), Grants: api.NewGrantViews(grants),
+						Connections: api.NewDependentViews(deps)})
+				}
+				if len(grants) == 0 && len(deps) == 0 {
+					fmt.Fprintf(a.stdout, "Removing %s breaks nothing: no app acts as them and they have no connections.\n", u.Email)
+					return nil
+				}
+				if len(grants) > 0 {
+					fmt.Fprintf(a.stdout, "Removing or deactivating %s stops these %d app grants:\n", u.Email, len(grants))
+					if err := a.printGrants(grants, false); err != nil {
+						return err
+					}
+				}
+				if len(deps) > 0 {
+					if len(grants) > 0 {
+						fmt.Fprintln(a.stdout)
+					}
+					fmt.Fprintf(a.stdout, "%s has %d connections; removing them needs --transfer-to <email> or --force:\n", u.Email, len(deps))
+					return a.printDependents(deps)
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (a *app) printDependents(deps []connection.Dependent) error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CONNECTION\tNAME\tROLE\tMODE\tSTATUS\tIF REMOVED")
+	for _, d := range api.NewDependentViews(deps) {
+		c := d.Connection
+		effect := "keeps running; nobody is accountable for it"
+		switch {
+		case d.Role == "connector":
+			effect = "stops: needs reconnecting"
+		case d.Role == "maintainer":
+			effect = "keeps running; nobody maintains it"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, d.Role, c.AuthMode, c.Status, effect)
+	}
+	return tw.Flush()
 }

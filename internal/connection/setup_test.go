@@ -212,3 +212,7 @@ func (tb *testBundle) diagnose(t *testing.T, id int64) connection.Diagnosis {
 	}
 	return d
 }
+
+func storeQuery(targetType string) store.AuditQuery {
+	return store.AuditQuery{TargetType: targetType, Limit: 1000}
+}
