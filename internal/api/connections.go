@@ -28,6 +28,7 @@ func (a *Admin) connectionRoutes(handle func(string, gate, func(adminCall) (int,
 	handle("GET /api/v1/providers", viewIntegrations, a.listProviders)
 	handle("GET /api/v1/integrations", viewIntegrations, a.listIntegrations)
 	handle("POST /api/v1/integrations", manageIntegrations, a.createIntegration)
+	handle("PATCH /api/v1/integrations/{integration}", manageIntegrations, a.updateIntegration)
 	handle("DELETE /api/v1/integrations/{integration}", manageIntegrations, a.deleteIntegration)
 	handle("GET /api/v1/connections", viewIntegrations, a.listConnections)
 	handle("POST /api/v1/connections", manageIntegrations, a.createConnection)
@@ -113,6 +114,19 @@ func (a *Admin) createIntegration(c adminCall) (int, any, error) {
 		Settings: connection.ProviderSettings(in.Provider, in.BaseURL, in.Settings), Secret: in.ClientSecret}
 	created, err := a.Connections.CreateIntegration(c.r.Context(), actor(c.user), n)
 	return http.StatusCreated, NewIntegrationView(created), err
+}
+
+func (a *Admin) updateIntegration(c adminCall) (int, any, error) {
+	var in struct {
+		Settings     map[string]string `json:"settings"`
+		ClientSecret string            `json:"client_secret"`
+	}
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	updated, err := a.Connections.UpdateIntegration(c.r.Context(), actor(c.user), c.r.PathValue("integration"),
+		connection.IntegrationChange{Settings: in.Settings, Secret: in.ClientSecret})
+	return http.StatusOK, NewIntegrationView(updated), err
 }
 
 func (a *Admin) deleteIntegration(c adminCall) (int, any, error) {

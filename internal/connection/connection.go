@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -69,6 +70,7 @@ type Service struct {
 	// callbackURL is where external apps send the admin back after consent.
 	callbackURL string
 	flights     singleflight.Group
+	touched     sync.Map // connection id → when this process last noted its use
 	// replica names this process in refresh leases.
 	replica string
 	tuning  Tuning
@@ -97,7 +99,7 @@ type Tuning struct {
 var DefaultTuning = Tuning{
 	RefreshAhead:     5 * time.Minute,
 	RefreshLease:     30 * time.Second,
-	CheckEvery:       5 * time.Minute,
+	CheckEvery:       time.Minute,
 	UnreachableAfter: 3,
 	MaxBackoff:       time.Minute,
 	AttemptTTL:       15 * time.Minute,

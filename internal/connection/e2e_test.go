@@ -334,3 +334,34 @@ func TestGovernanceAndAudit(t *testing.T) {
 		t.Errorf("integration audit: %+v", ev)
 	}
 }
+
+func TestAppConfigChanged(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite)
+	ctx := context.Background()
+	c := tb.connect(t, connection.NewConnection{Owner: tb.connector.Email})
+	apps, err := tb.a.Hub.Apps.List(ctx)
+	if err != nil || len(apps) != 1 {
+		t.Fatal(err)
+	}
+	_, secret, err := tb.a.Hub.Apps.RotateSecret(ctx, apps[0].ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.expire(t, c.ID)
+	if _, err := tb.b.Hub.Connections.Credential(ctx, c.ID); err == nil {
+		t.Fatal("a refresh with the old client secret worked")
+	}
+	tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connector.ReasonAppConfig)
+	if _, err := tb.b.Hub.Connections.UpdateIntegration(ctx, tb.admin, tb.integration.Name, connection.IntegrationChange{Secret: secret}); err != nil {
+		t.Fatal(err)
+	}
+	started, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, c.ID, connection.Reconnection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := tb.approve(t, started.AuthorizeURL); got.ID != c.ID {
+		t.Fatalf("reconnect made connection %d", got.ID)
+	}
+	tb.wantStatus(t, c.ID, connection.StatusActive, "")
+}

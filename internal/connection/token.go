@@ -72,12 +72,17 @@ func (s *Service) load(ctx context.Context, id int64) (store.Connection, connect
 	return c, cred, err
 }
 
-// touch notes when a connection was last used, at most once a minute.
+// touch notes when a connection was last used, at most once a minute per
+// process however many callers use it at once.
 func (s *Service) touch(ctx context.Context, c store.Connection) {
 	now := s.clock()
 	if now.Sub(c.LastUsedAt) < time.Minute {
 		return
 	}
+	if last, ok := s.touched.Load(c.ID); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	s.touched.Store(c.ID, now)
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		c, err := tx.Connection(ctx, c.ID)
 		if err != nil {
