@@ -31,22 +31,17 @@ func (a *app) connectionsCmd() *cobra.Command {
 }
 
 // explainError turns an external app's answer into "reason: message", the
-// words a person acts on, and names what a bare not-found was looking for.
-func explainError(err error, what string) error {
+// words a person acts on; its cause may quote the request, so it is left out.
+func explainError(err error) error {
 	var e *connector.Error
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &e):
-		msg := e.Message
-		if msg == "" {
-			msg = e.Detail
-		}
-		return errors.New(e.Reason + ": " + msg)
-	case errors.Is(err, store.ErrNotFound) && what != "":
-		return fmt.Errorf("%w: %s", err, what)
+	if !errors.As(err, &e) {
+		return err
 	}
-	return err
+	msg := e.Message
+	if msg == "" {
+		msg = e.Detail
+	}
+	return errors.New(e.Reason + ": " + msg)
 }
 
 func connectionID(arg string) (int64, error) {
@@ -125,14 +120,14 @@ func (a *app) connectionsCreateCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				in, err := h.Connections.Integration(cmd.Context(), n.Integration)
 				if err != nil {
-					return explainError(err, "integration "+strconv.Quote(n.Integration))
+					return explainError(err)
 				}
 				if n.Credential, err = a.credentialFor(in, credStdin); err != nil {
 					return err
 				}
 				started, err := h.Connections.Create(cmd.Context(), audit.CLI, n)
 				if err != nil {
-					return explainError(err, "")
+					return explainError(err)
 				}
 				return a.printStarted(started)
 			})
@@ -231,7 +226,7 @@ func (a *app) connectionsShowCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				return a.printJSON(api.NewConnectionView(c))
 			})
@@ -254,7 +249,7 @@ func (a *app) connectionsReconnectCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				in, err := h.Connections.Integration(cmd.Context(), strconv.FormatInt(c.IntegrationID, 10))
 				if err != nil {
@@ -266,7 +261,7 @@ func (a *app) connectionsReconnectCmd() *cobra.Command {
 				}
 				started, err := h.Connections.Reconnect(cmd.Context(), audit.CLI, id, r)
 				if err != nil {
-					return explainError(err, "")
+					return explainError(err)
 				}
 				return a.printStarted(started)
 			})
@@ -296,7 +291,7 @@ func (a *app) connectionsTransferCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				c, err := h.Connections.Transfer(cmd.Context(), audit.CLI, id, to, appMode)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				return a.printJSON(api.NewConnectionView(c))
 			})
@@ -322,7 +317,7 @@ func (a *app) connectionsChangeCmd(name, short string, change connectionChange) 
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				c, err := change(h.Connections, cmd.Context(), audit.CLI, id)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				return a.printJSON(api.NewConnectionView(c))
 			})
@@ -342,7 +337,7 @@ func (a *app) connectionsDeleteCmd() *cobra.Command {
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				if err := h.Connections.Delete(cmd.Context(), audit.CLI, id); err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				fmt.Fprintf(a.stdout, "connection %d deleted; its credential is wiped\n", id)
 				return nil
@@ -365,7 +360,7 @@ func (a *app) connectionsDiagnoseCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				d, err := h.Connections.Diagnose(cmd.Context(), id)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				v := api.NewDiagnosisView(d)
 				if asJSON {
@@ -426,14 +421,14 @@ func (a *app) connectionsCheckCmd() *cobra.Command {
 				_, checkErr := h.Connections.Check(cmd.Context(), id)
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
-					return explainError(err, "connection "+args[0])
+					return explainError(err)
 				}
 				fmt.Fprintf(a.stdout, "connection %d %q is %s", c.ID, c.Name, c.Status)
 				if c.Reason != "" {
 					fmt.Fprintf(a.stdout, " (%s): %s Next step: %s", c.Reason, c.ReasonMessage, c.NextStep)
 				}
 				fmt.Fprintln(a.stdout)
-				return explainError(checkErr, "")
+				return explainError(checkErr)
 			})
 		},
 	}

@@ -323,7 +323,7 @@ func TestConnectionLifecycleFromTheCommandLine(t *testing.T) {
 	if got := b.show(t, c.ID); got.Status != "disconnected" || got.Reason == nil || got.Reason.Code != "deleted_by_user" {
 		t.Errorf("after delete: %+v", got)
 	}
-	if errOut := b.fails(t, "", "connections", "show", "99"); !strings.Contains(errOut, "not found: connection 99") {
+	if errOut := b.fails(t, "", "connections", "show", "99"); !strings.Contains(errOut, "connection 99: not found") {
 		t.Errorf("show of an unknown connection: %q", errOut)
 	}
 
@@ -348,7 +348,7 @@ func TestConnectionLifecycleFromTheCommandLine(t *testing.T) {
 		t.Errorf("audit is not newest first: %v", actions)
 	}
 	table2 := b.must(t, "", "audit", "--limit", "3")
-	if n := strings.Count(strings.TrimSpace(table2), "\n"); n != 3 || !strings.Contains(table2, "cli") || !strings.Contains(table2, "status: active → disconnected") {
+	if n := strings.Count(strings.TrimSpace(table2), "\n"); n != 3 || !strings.Contains(table2, "cli") || !strings.Contains(table2, "status: needs_reconnect → disconnected") {
 		t.Errorf("audit --limit 3:\n%s", table2)
 	}
 }
@@ -367,7 +367,7 @@ func TestHubSpotPrivateAppConnection(t *testing.T) {
 		t.Errorf("a wrong key: %q", errOut)
 	}
 	var c connView
-	decodeJSON(t, b.must(t, token+"\n", "connections", "create", "--integration", "2", "--name", "crm",
+	decodeJSON(t, b.must(t, token+"\n", "connections", "create", "--integration", "1", "--name", "crm",
 		"--owner", "ann@example.com", "--note", "runs the sales pipeline", "--credential-stdin"), &c)
 	if c.Status != "active" {
 		t.Fatalf("created %+v", c)
@@ -380,7 +380,10 @@ func TestHubSpotPrivateAppConnection(t *testing.T) {
 
 	// Rotating the key on the other hub breaks the connection until a
 	// reconnect with the new one.
-	newToken := strings.TrimSpace(mustRun(t, "--data-dir", env.Config.DataDir, "private-apps", "rotate", "1"))
+	_, newToken, err := env.Hub.PrivateApps.Rotate(context.Background(), 1, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	b.secrets = append(b.secrets, newToken)
 	if code, out, _ := b.run(t, "", "connections", "check", id); code == 0 || !strings.Contains(out, "needs_reconnect (api_key_invalid)") {
 		t.Errorf("check after the key was rotated: exit %d %q", code, out)
@@ -408,7 +411,7 @@ func TestOffboardingFromTheCommandLine(t *testing.T) {
 	danas := b.postgresConnection(t, "dana's sync", dbURL, table, "dana@example.com")
 
 	impact := b.must(t, "", "users", "impact", "ann@example.com")
-	if !strings.Contains(impact, "1 connections") || !regexp.MustCompile(`(?m)^\d+\s+ann's sync\s+connector\s+user\s+active`).MatchString(impact) {
+	if !strings.Contains(impact, "has 1 connection;") || !regexp.MustCompile(`(?m)^\d+\s+ann's sync\s+connector\s+user\s+active`).MatchString(impact) {
 		t.Errorf("users impact:\n%s", impact)
 	}
 	var iv struct {
@@ -426,6 +429,9 @@ func TestOffboardingFromTheCommandLine(t *testing.T) {
 		t.Errorf("impact of a user with nothing: %q", out)
 	}
 
+	if errOut := b.fails(t, "", "users", "remove", "ann@example.com", "--transfer-to", "ann@example.com"); !strings.Contains(errOut, "name another user") {
+		t.Errorf("transfer to the user being removed: %q", errOut)
+	}
 	errOut := b.fails(t, "", "users", "remove", "ann@example.com")
 	if !strings.Contains(errOut, "user owns connections") || !strings.Contains(errOut, `"ann's sync"`) || !strings.Contains(errOut, "--transfer-to") {
 		t.Errorf("remove of a connection owner: %q", errOut)
@@ -489,6 +495,8 @@ func TestWebhooksFromTheCommandLine(t *testing.T) {
 	if w.Secret == "" || w.URL != "https://example.com/hook" || strings.Join(w.Events, ",") != "connection.broken" {
 		t.Fatalf("webhooks create: %+v", w)
 	}
+	// Shown once, at creation, and never again.
+	b.outputs.Reset()
 	b.secrets = append(b.secrets, w.Secret)
 	b.fails(t, "", "webhooks", "create", "--url", "https://example.com/hook", "--events", "connection.exploded")
 	list := b.must(t, "", "webhooks", "list")
@@ -496,7 +504,7 @@ func TestWebhooksFromTheCommandLine(t *testing.T) {
 		t.Errorf("webhooks list:\n%s", list)
 	}
 	b.must(t, "", "webhooks", "delete", "1")
-	if errOut := b.fails(t, "", "webhooks", "delete", "1"); !strings.Contains(errOut, "not found: webhook 1") {
+	if errOut := b.fails(t, "", "webhooks", "delete", "1"); !strings.Contains(errOut, "webhook 1: not found") {
 		t.Errorf("deleting twice: %q", errOut)
 	}
 	audit := b.must(t, "", "audit", "--target-type", "webhook")

@@ -213,7 +213,7 @@ func (a *app) webhooksDeleteCmd() *cobra.Command {
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				if err := h.Webhooks.Delete(cmd.Context(), audit.CLI, id); err != nil {
-					return explainError(err, "webhook "+args[0])
+					return explainError(err)
 				}
 				fmt.Fprintf(a.stdout, "webhook %d deleted\n", id)
 				return nil

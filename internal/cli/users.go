@@ -222,13 +222,16 @@ func (a *app) offboardCmd(name, short, status string) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if err := refuseSelfTransfer(cmd.Context(), h, args[0], transferTo); err != nil {
+					return err
+				}
 				u, deps, err := h.Connections.Offboard(cmd.Context(), audit.CLI, h.Identity, connection.Offboarding{
 					User: args[0], Status: status, TransferTo: transferTo, Force: force})
 				if errors.Is(err, connection.ErrHasDependents) {
 					return fmt.Errorf("%w (see hubsync users impact %s; use --transfer-to <email> or --force)", err, args[0])
 				}
 				if err != nil {
-					return explainError(err, "user "+args[0])
+					return explainError(err)
 				}
 				for _, d := range deps {
 					a.reportHandOver(cmd.Context(), h, d, transferTo)
@@ -269,7 +272,7 @@ func (a *app) userImpactCmd() *cobra.Command {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				u, err := h.Identity.User(cmd.Context(), args[0])
 				if err != nil {
-					return explainError(err, "user "+args[0])
+					return explainError(err)
 				}
 				grants, err := h.Grants.Impact(cmd.Context(), u.ID)
 				if err != nil {
@@ -297,7 +300,8 @@ func (a *app) userImpactCmd() *cobra.Command {
 					if len(grants) > 0 {
 						fmt.Fprintln(a.stdout)
 					}
-					fmt.Fprintf(a.stdout, "%s has %d connections; removing them needs --transfer-to <email> or --force:\n", u.Email, len(deps))
+					fmt.Fprintf(a.stdout, "%s has %s; removing or deactivating them needs --transfer-to <email> or --force:\n",
+						u.Email, count(len(deps), "connection"))
 					return a.printDependents(deps)
 				}
 				return nil
@@ -323,4 +327,31 @@ func (a *app) printDependents(deps []connection.Dependent) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, d.Role, c.AuthMode, c.Status, effect)
 	}
 	return tw.Flush()
+}
+
+// refuseSelfTransfer refuses handing a user's connections to that same
+// user: they would move nowhere and break with the removal.
+func refuseSelfTransfer(ctx context.Context, h *hub.Hub, user, transferTo string) error {
+	if transferTo == "" {
+		return nil
+	}
+	u, err := h.Identity.User(ctx, user)
+	if err != nil {
+		return err
+	}
+	to, err := h.Identity.User(ctx, transferTo)
+	if err != nil {
+		return fmt.Errorf("--transfer-to %s: %w", transferTo, err)
+	}
+	if u.ID == to.ID {
+		return fmt.Errorf("--transfer-to names %s, the user being offboarded; name another user", u.Email)
+	}
+	return nil
+}
+
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

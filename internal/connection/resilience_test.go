@@ -17,7 +17,7 @@ import (
 )
 
 // expire moves the shared clock past the connection's access token expiry.
-func (tb *testBundle) expire(t *testing.T, id int64) {
+func (tb *testBundle) expire(t testing.TB, id int64) {
 	t.Helper()
 	c := tb.get(t, id)
 	if c.CredentialExpiresAt.IsZero() {

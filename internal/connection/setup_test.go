@@ -50,7 +50,7 @@ type front struct {
 	down      atomic.Bool
 }
 
-func newFront(t *testing.T, a http.Handler) *front {
+func newFront(t testing.TB, a http.Handler) *front {
 	f := &front{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/oauth/v1/token" {
@@ -93,9 +93,11 @@ var editAll = map[string]string{"contacts": "edit", "companies": "edit", "deals"
 var fastTuning = connection.Tuning{RefreshAhead: time.Minute, RefreshLease: 30 * time.Second,
 	CheckEvery: 5 * time.Minute, UnreachableAfter: 3, MaxBackoff: 10 * time.Second, AttemptTTL: 15 * time.Minute}
 
-func setup(t *testing.T, backend hubtest.Backend) *testBundle {
+func setup(t testing.TB, backend hubtest.Backend) *testBundle {
 	t.Helper()
-	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite), clock: newClock(), approver: "approver@a.example"}
+	// A's per-client token rate limit is off so benchmarks can refresh in a loop.
+	noLimit := func(c *config.Config) { c.TokenRate = -1 }
+	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), clock: newClock(), approver: "approver@a.example"}
 	tb.front = newFront(t, tb.a.Server.Config.Handler)
 	tb.a.User(t, tb.approver, identity.RoleAdmin, nil)
 	tb.b = tb.replica(t, hubtest.Config(t, backend))
@@ -122,14 +124,14 @@ func setup(t *testing.T, backend hubtest.Backend) *testBundle {
 
 // replica opens hub B (again, for a second replica) on cfg with the
 // bundle's clock.
-func (tb *testBundle) replica(t *testing.T, cfg config.Config) *hubtest.Env {
+func (tb *testBundle) replica(t testing.TB, cfg config.Config) *hubtest.Env {
 	return hubtest.Open(t, cfg, hub.WithConnections(connection.WithClock(tb.clock.Now), connection.WithTuning(fastTuning)),
 		hub.WithWebhooks(audit.WithClock(tb.clock.Now)))
 }
 
 // connect makes a connection from B to A, approved on A's consent page by
 // approver, and returns it.
-func (tb *testBundle) connect(t *testing.T, n connection.NewConnection) store.Connection {
+func (tb *testBundle) connect(t testing.TB, n connection.NewConnection) store.Connection {
 	t.Helper()
 	n.Integration = tb.integration.Name
 	if n.Name == "" {
@@ -143,7 +145,7 @@ func (tb *testBundle) connect(t *testing.T, n connection.NewConnection) store.Co
 }
 
 // approve runs an authorize URL through A's consent page and B's callback.
-func (tb *testBundle) approve(t *testing.T, authorizeURL string) store.Connection {
+func (tb *testBundle) approve(t testing.TB, authorizeURL string) store.Connection {
 	t.Helper()
 	if !strings.HasPrefix(authorizeURL, tb.front.URL+"/oauth/authorize?") {
 		t.Fatalf("authorize URL %q does not lead to A", authorizeURL)
@@ -170,7 +172,7 @@ func (tb *testBundle) approve(t *testing.T, authorizeURL string) store.Connectio
 	return newest
 }
 
-func (tb *testBundle) get(t *testing.T, id int64) store.Connection {
+func (tb *testBundle) get(t testing.TB, id int64) store.Connection {
 	t.Helper()
 	c, err := tb.b.Hub.Connections.Get(context.Background(), id)
 	if err != nil {
@@ -180,7 +182,7 @@ func (tb *testBundle) get(t *testing.T, id int64) store.Connection {
 }
 
 // wantStatus fails unless connection id has the status and reason.
-func (tb *testBundle) wantStatus(t *testing.T, id int64, status, reason string) store.Connection {
+func (tb *testBundle) wantStatus(t testing.TB, id int64, status, reason string) store.Connection {
 	t.Helper()
 	c := tb.get(t, id)
 	if c.Status != status || c.Reason != reason {
@@ -193,7 +195,7 @@ func (tb *testBundle) wantStatus(t *testing.T, id int64, status, reason string) 
 }
 
 // step returns the named step of a diagnosis.
-func step(t *testing.T, d connection.Diagnosis, name string) connection.Step {
+func step(t testing.TB, d connection.Diagnosis, name string) connection.Step {
 	t.Helper()
 	for _, s := range d.Steps {
 		if s.Name == name {
@@ -204,7 +206,7 @@ func step(t *testing.T, d connection.Diagnosis, name string) connection.Step {
 	return connection.Step{}
 }
 
-func (tb *testBundle) diagnose(t *testing.T, id int64) connection.Diagnosis {
+func (tb *testBundle) diagnose(t testing.TB, id int64) connection.Diagnosis {
 	t.Helper()
 	d, err := tb.b.Hub.Connections.Diagnose(context.Background(), id)
 	if err != nil {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -159,9 +160,17 @@ func (t *tx) CreateConnection(ctx context.Context, c store.Connection) (store.Co
 	return c, err
 }
 
+// qConnection runs whenever a sync worker needs a connection's credential.
+var qConnection = hot(`SELECT ` + connectionColumns + ` FROM connections WHERE id = ?`)
+
 func (t *tx) Connection(ctx context.Context, id int64) (store.Connection, error) {
-	c, err := scanConnection(t.queryRow(ctx, `SELECT `+connectionColumns+` FROM connections
-		WHERE id = ?`+t.forUpdate(), id))
+	var row *sql.Row
+	if lock := t.forUpdate(); lock != "" {
+		row = t.queryRow(ctx, qConnection+lock, id)
+	} else {
+		row = t.cachedQueryRow(ctx, qConnection, id)
+	}
+	c, err := scanConnection(row)
 	return c, notFound(err, fmt.Sprintf("connection %d", id))
 }
 
