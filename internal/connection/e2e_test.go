@@ -108,8 +108,15 @@ func TestExternalConsentRevoked(t *testing.T) {
 }
 
 func TestConnectorUserRemoved(t *testing.T) {
-	t.Parallel()
-	tb := setup(t, hubtest.SQLite)
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			testConnectorUserRemoved(t, setup(t, backend))
+		})
+	}
+}
+
+func testConnectorUserRemoved(t *testing.T, tb *testBundle) {
 	userMode := tb.connect(t, connection.NewConnection{Name: "user mode", Owner: tb.connector.Email})
 	appMode := tb.connect(t, connection.NewConnection{Name: "app mode", AuthMode: connection.ModeApp, Owner: tb.connector.Email})
 	ctx := context.Background()
@@ -170,8 +177,15 @@ func TestConnectorPasswordChange(t *testing.T) {
 }
 
 func TestPermissionsReduced(t *testing.T) {
-	t.Parallel()
-	tb := setup(t, hubtest.SQLite)
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			testPermissionsReduced(t, setup(t, backend))
+		})
+	}
+}
+
+func testPermissionsReduced(t *testing.T, tb *testBundle) {
 	c := tb.connect(t, connection.NewConnection{Owner: tb.connector.Email})
 	app := tb.connect(t, connection.NewConnection{Name: "app", AuthMode: connection.ModeApp, Owner: tb.connector.Email})
 	ctx := context.Background()
@@ -196,8 +210,15 @@ func TestPermissionsReduced(t *testing.T) {
 }
 
 func TestReconnectAsAnotherUserThenTransferToAppMode(t *testing.T) {
-	t.Parallel()
-	tb := setup(t, hubtest.SQLite)
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			testReconnectAsAnotherUserThenTransferToAppMode(t, setup(t, backend))
+		})
+	}
+}
+
+func testReconnectAsAnotherUserThenTransferToAppMode(t *testing.T, tb *testBundle) {
 	ctx := context.Background()
 	c := tb.connect(t, connection.NewConnection{Owner: tb.connector.Email})
 	if _, err := tb.b.Hub.Identity.Remove(ctx, tb.connector.Email); err != nil {
@@ -234,6 +255,19 @@ func TestReconnectAsAnotherUserThenTransferToAppMode(t *testing.T) {
 	}
 	if _, err := tb.b.Hub.Connections.Check(ctx, c.ID); err != nil {
 		t.Fatalf("app-mode connection after its old owner left: %v", err)
+	}
+	events, err := tb.b.Hub.Audit.List(ctx, store.AuditQuery{TargetType: "connection", TargetID: strconv.FormatInt(c.ID, 10)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	for _, want := range []string{"connection.reconnect", "connection.transfer", "connection.status"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit log lacks %s: %v", want, actions)
+		}
 	}
 	rows, err := tb.b.Hub.Connections.Review(ctx, 90*24*time.Hour)
 	if err != nil || len(rows) != 1 || !slices.Contains(rows[0].Flags, connection.FlagOwnerDeparted) {

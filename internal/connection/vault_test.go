@@ -178,7 +178,7 @@ func TestPostgresConnectionReportsMissingPrivilege(t *testing.T) {
 	}
 	n := connection.NewConnection{Integration: in.Name, Name: "people", AuthMode: connection.ModeApp, Credential: cred,
 		Objects: []string{"contacts"},
-		Config: map[string]string{connpg.ConfigTable: schema + ".people", connpg.ConfigKeyColumn: "id", connpg.ConfigUpdatedColumn: "updated_at"}}
+		Config:  map[string]string{connpg.ConfigTable: schema + ".people", connpg.ConfigKeyColumn: "id", connpg.ConfigUpdatedColumn: "updated_at"}}
 	_, err = tb.b.Hub.Connections.Create(ctx, tb.admin, n)
 	e := connector.AsError(err)
 	if !e.Definite || e.Reason != connector.ReasonScopesMissing || !strings.Contains(e.Detail, "INSERT") {
