@@ -95,38 +95,6 @@ func (a *app) grantsRevokeCmd() *cobra.Command {
 	}
 }
 
-func (a *app) usersImpactCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "impact <id|email>",
-		Short: "List what removing or deactivating a user would break",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
-				u, err := h.Identity.User(cmd.Context(), args[0])
-				if err != nil {
-					return err
-				}
-				views, err := h.Grants.Impact(cmd.Context(), u.ID)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return a.printJSON(api.ImpactView{User: api.NewUserView(u), Grants: api.NewGrantViews(views)})
-				}
-				if len(views) == 0 {
-					fmt.Fprintf(a.stdout, "Removing %s breaks nothing: no app acts as them.\n", u.Email)
-					return nil
-				}
-				fmt.Fprintf(a.stdout, "Removing or deactivating %s stops these %d app grants:\n", u.Email, len(views))
-				return a.printGrants(views, false)
-			})
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
-}
-
 func (a *app) policyCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "policy", Short: "Read and set the hub's policies"}
 	cmd.AddCommand(&cobra.Command{

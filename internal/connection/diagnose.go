@@ -104,6 +104,10 @@ func permissionStep(c store.Connection, u store.User) Step {
 		st.Verdict, st.Detail = Pass, "App mode may edit every object: "+strings.Join(c.Objects, ", ")+"."
 		return st
 	}
+	if u.Status != identity.StatusActive {
+		st.Verdict, st.Detail = Warn, fmt.Sprintf("Not checked: the connector user %s is %s.", u.Email, u.Status)
+		return st
+	}
 	if missing := missingObjects(u, c.Objects); len(missing) > 0 {
 		_, st.Detail, st.Next = explain(ReasonPermissionsReduced, strings.Join(missing, ", "))
 		st.Verdict = Fail

@@ -145,6 +145,9 @@ func testConnectorUserRemoved(t *testing.T, tb *testBundle) {
 	if s := step(t, d, "connector_user"); s.Verdict != connection.Fail || !strings.Contains(s.Detail, "removed") {
 		t.Fatalf("diagnose connector_user = %+v", s)
 	}
+	if s := step(t, d, "permissions"); s.Verdict != connection.Warn {
+		t.Fatalf("diagnose blames permissions for a removed user: %+v", s)
+	}
 }
 
 func TestConnectorUserDeactivatedAndReactivated(t *testing.T) {
@@ -289,14 +292,19 @@ func TestOffboardingTransfersInTheSameTransaction(t *testing.T) {
 	if u, _ := tb.b.Hub.Identity.User(ctx, tb.connector.Email); u.Status != identity.StatusActive {
 		t.Fatalf("the failed offboarding still removed the user: %s", u.Status)
 	}
+	_, _, err = tb.b.Hub.Connections.Offboard(ctx, tb.admin, tb.b.Hub.Identity, connection.Offboarding{
+		User: tb.connector.Email, Status: identity.StatusRemoved, TransferTo: tb.connector.Email})
+	if !errors.Is(err, connection.ErrInvalid) {
+		t.Fatalf("transfer to the departing user: %v", err)
+	}
 	_, deps, err := tb.b.Hub.Connections.Offboard(ctx, tb.admin, tb.b.Hub.Identity, connection.Offboarding{
 		User: tb.connector.Email, Status: identity.StatusRemoved, TransferTo: tb.other.Email})
 	if err != nil || len(deps) != 1 {
 		t.Fatalf("offboard with transfer: %v (%d dependents)", err, len(deps))
 	}
 	got := tb.wantStatus(t, c.ID, connection.StatusActive, "")
-	if got.OwnerID != tb.other.ID {
-		t.Fatalf("owner %d, want %d", got.OwnerID, tb.other.ID)
+	if got.OwnerID != tb.other.ID || got.MaintainerID != tb.other.ID {
+		t.Fatalf("owner %d maintainer %d, want both %d", got.OwnerID, got.MaintainerID, tb.other.ID)
 	}
 }
 

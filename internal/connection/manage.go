@@ -38,7 +38,8 @@ type Reconnection struct {
 	// Owner is the user to run as from now on; default the current owner
 	// (user mode) or the actor when the owner is gone.
 	Owner string
-	// Credential replaces a key or database URL.
+	// Credential replaces a key or database URL; when empty the stored one
+	// is checked again.
 	Credential connector.Credential
 }
 
@@ -74,7 +75,14 @@ func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reco
 		url, err := s.begin(ctx, a, in, c, id)
 		return Started{AuthorizeURL: url}, err
 	}
-	c, err = s.finishWithCredential(ctx, a, in, c, id, r.Credential)
+	cred := r.Credential
+	if cred == (connector.Credential{}) {
+		// A reconnect as another user may keep the key it has.
+		if cred, err = s.unseal(c); err != nil {
+			return Started{}, invalid("connection %d holds no key to reuse; give the new one", id)
+		}
+	}
+	c, err = s.finishWithCredential(ctx, a, in, c, id, cred)
 	return Started{Connection: c}, err
 }
 

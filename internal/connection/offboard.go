@@ -3,6 +3,7 @@ package connection
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hubsync/hubsync/internal/audit"
@@ -109,23 +110,37 @@ func (s *Service) handOver(ctx context.Context, tx store.Tx, a audit.Actor, old 
 	if err := authorize(ctx, tx, a); err != nil {
 		return err
 	}
+	target, err := userRef(ctx, tx, o.TransferTo, 0)
+	if err != nil {
+		return err
+	}
+	if target == old.ID {
+		return invalid("%s cannot take over their own connections; name another user", old.Email)
+	}
 	for _, d := range deps {
-		if d.Role == "maintainer" {
-			c, err := tx.Connection(ctx, d.Connection.ID)
-			if err != nil {
-				return err
+		if d.Role != "maintainer" {
+			if _, err := s.transferTx(ctx, tx, a, d.Connection.ID, o.TransferTo, d.Connection.AuthMode == ModeApp); err != nil {
+				return fmt.Errorf("transfer connection %d: %w", d.Connection.ID, err)
 			}
-			if c.MaintainerID, err = userRef(ctx, tx, o.TransferTo, 0); err != nil {
-				return err
-			}
-			if err := tx.UpdateConnection(ctx, c); err != nil {
-				return err
-			}
-			continue
 		}
-		if _, err := s.transferTx(ctx, tx, a, d.Connection.ID, o.TransferTo, d.Connection.AuthMode == ModeApp); err != nil {
-			return fmt.Errorf("transfer connection %d: %w", d.Connection.ID, err)
+		if err := s.handMaintenance(ctx, tx, a, d.Connection.ID, old.ID, target); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// handMaintenance makes target the maintainer of a connection the departing
+// user maintained.
+func (s *Service) handMaintenance(ctx context.Context, tx store.Tx, a audit.Actor, id, departing, target int64) error {
+	c, err := tx.Connection(ctx, id)
+	if err != nil || c.MaintainerID != departing {
+		return err
+	}
+	old := c
+	c.MaintainerID, c.UpdatedAt = target, s.clock()
+	if err := tx.UpdateConnection(ctx, c); err != nil {
+		return err
+	}
+	return audit.Record(ctx, tx, c.UpdatedAt, a, "connection.maintainer", "connection", strconv.FormatInt(id, 10), fields(old), fields(c))
 }

@@ -215,6 +215,13 @@ func TestPostgresConnectionReportsMissingPrivilege(t *testing.T) {
 	if d := tb.diagnose(t, c.ID); step(t, d, "external_credential").Verdict != connection.Fail {
 		t.Fatalf("diagnose: %+v", d.Steps)
 	}
+	if _, err := admin.Exec(ctx, "GRANT UPDATE ON "+schema+".people TO "+role.User.Username()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, c.ID, connection.Reconnection{}); err != nil {
+		t.Fatalf("reconnect with the stored URL: %v", err)
+	}
+	tb.wantStatus(t, c.ID, connection.StatusActive, "")
 	password, _ := role.User.Password()
 	if found := plaintextIn(t, tb.b, map[string]string{"database password": password}); len(found) > 0 {
 		t.Fatal("the database password is stored in plaintext")
