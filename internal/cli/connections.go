@@ -219,11 +219,7 @@ func (a *app) connectionsShowCmd() *cobra.Command {
 		Short: "Show a connection: status, reason, next step, owner, timestamps",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
 					return explainError(err)
@@ -242,11 +238,7 @@ func (a *app) connectionsReconnectCmd() *cobra.Command {
 		Short: "Authorize a connection afresh, as the same or another user, keeping its id, links and cursors",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
 					return explainError(err)
@@ -310,11 +302,7 @@ func (a *app) connectionsChangeCmd(name, short string, change connectionChange) 
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				c, err := change(h.Connections, cmd.Context(), audit.CLI, id)
 				if err != nil {
 					return explainError(err)
@@ -331,11 +319,7 @@ func (a *app) connectionsDeleteCmd() *cobra.Command {
 		Short: "Disconnect a connection for good; its credential is wiped, its history kept",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				if err := h.Connections.Delete(cmd.Context(), audit.CLI, id); err != nil {
 					return explainError(err)
 				}
@@ -353,11 +337,7 @@ func (a *app) connectionsDiagnoseCmd() *cobra.Command {
 		Short: "Run the troubleshooting checklist on a connection; exits 1 when a step fails",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				d, err := h.Connections.Diagnose(cmd.Context(), id)
 				if err != nil {
 					return explainError(err)
@@ -413,11 +393,7 @@ func (a *app) connectionsCheckCmd() *cobra.Command {
 		Short: "Make the external app's cheapest live call now and print the connection's status after",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := connectionID(args[0])
-			if err != nil {
-				return err
-			}
-			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				_, checkErr := h.Connections.Check(cmd.Context(), id)
 				c, err := h.Connections.Get(cmd.Context(), id)
 				if err != nil {
@@ -432,4 +408,14 @@ func (a *app) connectionsCheckCmd() *cobra.Command {
 			})
 		},
 	}
+}
+
+// withConnection opens the hub for a command about the connection whose id
+// is arg.
+func (a *app) withConnection(ctx context.Context, arg string, fn func(h *hub.Hub, id int64) error) error {
+	id, err := connectionID(arg)
+	if err != nil {
+		return err
+	}
+	return a.withHub(ctx, func(h *hub.Hub) error { return fn(h, id) })
 }

@@ -128,8 +128,14 @@ func (s *Service) credentialStep(ctx context.Context, c store.Connection) Step {
 	} else {
 		err = s.probe(ctx, c)
 	}
+	return liveStep(st, err, "The external app accepted the credential.")
+}
+
+// liveStep fills a step from a live call's outcome: a definite refusal
+// fails, a transient one warns.
+func liveStep(st Step, err error, passed string) Step {
 	if err == nil {
-		st.Verdict, st.Detail = Pass, "The external app accepted the credential."
+		st.Verdict, st.Detail = Pass, passed
 		return st
 	}
 	e := connector.AsError(err)
@@ -168,17 +174,7 @@ func (s *Service) grantStep(ctx context.Context, c store.Connection, r resolved)
 			err = gc.CheckGrant(ctx, r.target, cred)
 		}
 	}
-	if err == nil {
-		st.Verdict, st.Detail = Pass, "The external app still lists the hub's grant."
-		return st
-	}
-	e := connector.AsError(err)
-	_, st.Detail, st.Next = explain(e.Reason, firstNonEmpty(e.Detail, e.Message))
-	st.Verdict = Fail
-	if !e.Definite {
-		st.Verdict = Warn
-	}
-	return st
+	return liveStep(st, err, "The external app still lists the hub's grant.")
 }
 
 func runStep(c store.Connection, now time.Time) Step {
