@@ -208,6 +208,15 @@ func TestIntegrationsFromTheCommandLine(t *testing.T) {
 		t.Errorf("oauth2 create with a credential: %q", errOut)
 	}
 
+	decodeJSON(t, b.must(t, "rotated-secret\n", "integrations", "update", "other-hub", "--setting", "scopes=crm.objects.deals.read",
+		"--client-secret-stdin"), &in)
+	if in.Settings["scopes"] != "crm.objects.deals.read" || !in.HasSecret {
+		t.Errorf("integrations update: %+v", in)
+	}
+	if out := b.must(t, "", "audit", "--target-type", "integration", "--json"); !strings.Contains(out, "integration.update") ||
+		strings.Contains(out, "rotated-secret") {
+		t.Errorf("integration update audit:\n%s", out)
+	}
 	b.must(t, "", "integrations", "delete", "other-hub")
 	if errOut := b.fails(t, "", "integrations", "delete", strconv.FormatInt(oauthID, 10)); !strings.Contains(errOut, "not found") {
 		t.Errorf("deleting a deleted integration: %q", errOut)

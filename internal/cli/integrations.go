@@ -18,7 +18,7 @@ import (
 
 func (a *app) integrationsCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "integrations", Short: "Manage integrations: the external apps the hub can connect to and its registration with them"}
-	cmd.AddCommand(a.integrationsCreateCmd(), a.integrationsListCmd(), a.integrationsDeleteCmd())
+	cmd.AddCommand(a.integrationsCreateCmd(), a.integrationsListCmd(), a.integrationsUpdateCmd(), a.integrationsDeleteCmd())
 	return cmd
 }
 
@@ -96,6 +96,38 @@ func (a *app) integrationsCreateCmd() *cobra.Command {
 	cmd.MarkFlagRequired("name")
 	cmd.MarkFlagRequired("provider")
 	cmd.MarkFlagRequired("auth")
+	return cmd
+}
+
+func (a *app) integrationsUpdateCmd() *cobra.Command {
+	var settings []string
+	var secretStdin bool
+	cmd := &cobra.Command{
+		Use:   "update <id|name> [--setting k=v]… [--client-secret-stdin]",
+		Short: "Change an integration's settings (k= removes one) or client secret, e.g. after it was rotated on the external app",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var ch connection.IntegrationChange
+			var err error
+			if ch.Settings, err = keyValues("setting", settings); err != nil {
+				return err
+			}
+			if secretStdin {
+				if ch.Secret, err = readSecret(a.stdin, "client secret"); err != nil {
+					return err
+				}
+			}
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				in, err := h.Connections.UpdateIntegration(cmd.Context(), audit.CLI, args[0], ch)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewIntegrationView(in))
+			})
+		},
+	}
+	cmd.Flags().StringArrayVar(&settings, "setting", nil, "a provider setting as key=value (repeatable)")
+	cmd.Flags().BoolVar(&secretStdin, "client-secret-stdin", false, "read the new client secret from standard input")
 	return cmd
 }
 
