@@ -407,3 +407,32 @@ func TestAppConfigChanged(t *testing.T) {
 	}
 	tb.wantStatus(t, c.ID, connection.StatusActive, "")
 }
+
+func TestReviewFlagsStaleConnections(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite)
+	ctx := context.Background()
+	member := tb.connect(t, connection.NewConnection{Name: "member-owned", Owner: tb.connector.Email})
+	used := tb.connect(t, connection.NewConnection{Name: "used", Owner: tb.other.Email})
+	tb.clock.Advance(40 * 24 * time.Hour)
+	if _, err := tb.b.Hub.Connections.Check(ctx, member.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.b.Hub.Connections.Credential(ctx, used.ID); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tb.b.Hub.Connections.Review(ctx, 30*24*time.Hour)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("review: %v %v", rows, err)
+	}
+	flags := map[string][]string{}
+	for _, r := range rows {
+		flags[r.Connection.Name] = r.Flags
+	}
+	if !slices.Contains(flags["member-owned"], connection.FlagStale) || !slices.Contains(flags["member-owned"], connection.FlagNonAdminOwner) {
+		t.Errorf("a health check made a connection look used, or the member owner is not flagged: %v", flags["member-owned"])
+	}
+	if len(flags["used"]) != 0 {
+		t.Errorf("a used connection owned by an admin is flagged: %v", flags["used"])
+	}
+}

@@ -14,7 +14,7 @@ import (
 // once and checked again before the connection is called broken. Only
 // active and degraded connections are checked.
 func (s *Service) Check(ctx context.Context, id int64) (connector.Identity, error) {
-	cred, err := s.Credential(ctx, id)
+	cred, err := s.credential(ctx, id, false)
 	if err != nil {
 		return connector.Identity{}, err
 	}

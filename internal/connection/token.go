@@ -30,6 +30,12 @@ func usable(c store.Connection) error {
 // expires within RefreshAhead is refreshed first, once per connection
 // however many callers (and, on PostgreSQL, replicas) ask at the same time.
 func (s *Service) Credential(ctx context.Context, id int64) (connector.Credential, error) {
+	return s.credential(ctx, id, true)
+}
+
+// credential is Credential; use says whether the caller will use it for
+// work (a health check does not make a connection "used").
+func (s *Service) credential(ctx context.Context, id int64, use bool) (connector.Credential, error) {
 	c, cred, err := s.load(ctx, id)
 	if err != nil {
 		return cred, err
@@ -37,7 +43,9 @@ func (s *Service) Credential(ctx context.Context, id int64) (connector.Credentia
 	if err := usable(c); err != nil {
 		return cred, err
 	}
-	s.touch(ctx, c)
+	if use {
+		s.touch(ctx, c)
+	}
 	if !s.stale(cred, "") {
 		return cred, nil
 	}
