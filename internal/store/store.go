@@ -157,4 +157,39 @@ type Tx interface {
 	// Deliveries lists a webhook's deliveries, newest first.
 	Deliveries(ctx context.Context, webhookID int64, limit int) ([]Delivery, error)
 	UpdateDelivery(ctx context.Context, d Delivery) error
+
+	CreateObjectSync(ctx context.Context, o ObjectSync) (ObjectSync, error)
+	ObjectSync(ctx context.Context, id int64) (ObjectSync, error)
+	// ObjectSyncs lists a connection's object syncs by id.
+	ObjectSyncs(ctx context.Context, connectionID int64) ([]ObjectSync, error)
+	UpdateObjectSync(ctx context.Context, o ObjectSync) error
+	// DeleteObjectSync deletes an object sync with its links, cursors and
+	// record errors.
+	DeleteObjectSync(ctx context.Context, id int64) error
+
+	// LinksByHubID and LinksByExternalID return the links of a sync among
+	// these ids, in any order, skipping ids without one.
+	LinksByHubID(ctx context.Context, syncID int64, hubIDs []int64) ([]Link, error)
+	LinksByExternalID(ctx context.Context, syncID int64, externalIDs []string) ([]Link, error)
+	// PutLinks inserts or replaces links by (sync, hub id); a link's
+	// external id is unique within its sync too.
+	PutLinks(ctx context.Context, links []Link) error
+	CountLinks(ctx context.Context, syncID int64) (int, error)
+
+	// SyncCursor is a side's opaque position; "" when the side has none.
+	SyncCursor(ctx context.Context, syncID int64, side string) (string, error)
+	SetSyncCursor(ctx context.Context, syncID int64, side, position string) error
+
+	CreateSyncRun(ctx context.Context, r SyncRun) (SyncRun, error)
+	UpdateSyncRun(ctx context.Context, r SyncRun) error
+	// SyncRuns lists a connection's runs, newest first.
+	SyncRuns(ctx context.Context, connectionID int64, limit int) ([]SyncRun, error)
+
+	// PutRecordError records a refusal, or counts one more attempt of an
+	// open error of the same sync, side and record.
+	PutRecordError(ctx context.Context, e RecordError) (RecordError, error)
+	// RecordErrors lists the errors of a connection's syncs, newest first;
+	// open only when unresolved is set.
+	RecordErrors(ctx context.Context, connectionID int64, unresolved bool, limit int) ([]RecordError, error)
+	ResolveRecordError(ctx context.Context, id int64, at time.Time) error
 }
