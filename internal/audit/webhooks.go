@@ -158,7 +158,7 @@ func (w *Webhooks) Create(ctx context.Context, a Actor, rawURL string, events []
 			return err
 		}
 		return Record(ctx, tx, now, a, "webhook.create", "webhook", strconv.FormatInt(hook.ID, 10),
-			nil, map[string]string{"url": hook.URL, "events": strings.Join(hook.Events, ",")})
+			nil, map[string]string{"url": shownURL(hook.URL), "events": strings.Join(hook.Events, ",")})
 	})
 	if err != nil {
 		return store.Webhook{}, "", err
@@ -223,7 +223,7 @@ func (w *Webhooks) Delete(ctx context.Context, a Actor, id int64) error {
 			return err
 		}
 		return Record(ctx, tx, w.now(), a, "webhook.delete", "webhook", strconv.FormatInt(id, 10),
-			map[string]string{"url": hook.URL, "events": strings.Join(hook.Events, ",")}, nil)
+			map[string]string{"url": shownURL(hook.URL), "events": strings.Join(hook.Events, ",")}, nil)
 	})
 }
 
@@ -241,3 +241,13 @@ func (w *Webhooks) Deliveries(ctx context.Context, webhookID int64, limit int) (
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// shownURL is a webhook URL as the audit log keeps it: without its query,
+// which may carry a receiver's token.
+func shownURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host + u.Path
+}

@@ -82,6 +82,9 @@ func TestAdminAPIGovernance(t *testing.T) {
 		}
 	}
 
+	if status, body := tb.call(t, tb.other.Email, "POST", "/api/v1/users/admin@example.com/deactivate", map[string]any{"force": true}); status != http.StatusForbidden {
+		t.Fatalf("an admin deactivated a super admin: %d %s", status, body)
+	}
 	status, body := tb.call(t, "admin@example.com", "POST", "/api/v1/users/"+tb.connector.Email+"/remove", nil)
 	if status != http.StatusConflict || !strings.Contains(body, "USER_HAS_CONNECTIONS") || !strings.Contains(body, "B to A") {
 		t.Fatalf("removing a connector without transfer: %d %s", status, body)

@@ -57,6 +57,11 @@ func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (S
 	if mode != ModeUser && mode != ModeApp {
 		return Started{}, invalid("auth mode must be user or app, not %q", mode)
 	}
+	for k := range n.Config {
+		if secretish(k) {
+			return Started{}, invalid("setting %q looks like a secret; give secrets only as the connection's credential", k)
+		}
+	}
 	c := store.Connection{Name: n.Name, AuthMode: mode, Note: n.Note, Objects: objects, Config: n.Config}
 	var in store.Integration
 	err = s.st.View(ctx, func(tx store.Tx) error {
@@ -348,12 +353,23 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 }
 
 func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) error {
+	if c.OwnerID != 0 {
+		// Users are locked before connections everywhere.
+		if _, err := tx.User(ctx, c.OwnerID); err != nil {
+			return err
+		}
+	}
 	old, err := tx.Connection(ctx, connID)
 	if err != nil {
 		return err
 	}
 	if old.Status == StatusDisconnected {
 		return invalid("connection %d was deleted; create a new one", connID)
+	}
+	if was, got := old.External["account"], who.Account; was != "" && got != "" && was != got {
+		// Its links and cursors belong to the old account's records.
+		return invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
+			got, connID, was)
 	}
 	updated := old
 	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID

@@ -436,3 +436,40 @@ func TestReviewFlagsStaleConnections(t *testing.T) {
 		t.Errorf("a used connection owned by an admin is flagged: %v", flags["used"])
 	}
 }
+
+func TestReconnectOnlyHoldsSurviveIdentityChanges(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite)
+	ctx := context.Background()
+	c := tb.connect(t, connection.NewConnection{Owner: tb.connector.Email})
+	paused := tb.connect(t, connection.NewConnection{Name: "paused", Owner: tb.connector.Email})
+	if _, err := tb.b.Hub.Connections.Pause(ctx, tb.admin, paused.ID); err != nil {
+		t.Fatal(err)
+	}
+	newPassword := "a brand new password"
+	if _, err := tb.b.Hub.Identity.UpdateUser(ctx, tb.connector.Email, identity.UserChanges{Password: &newPassword}); err != nil {
+		t.Fatal(err)
+	}
+	tb.wantStatus(t, paused.ID, connection.StatusNeedsReconnect, connection.ReasonCredentialsChanged)
+	if _, err := tb.b.Hub.Connections.Resume(ctx, tb.admin, paused.ID); err == nil {
+		t.Fatal("resume lifted a password-change hold")
+	}
+	for _, step := range []func(context.Context, string) (store.User, error){tb.b.Hub.Identity.Deactivate, tb.b.Hub.Identity.Reactivate} {
+		if _, err := step(ctx, tb.connector.Email); err != nil {
+			t.Fatal(err)
+		}
+		tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connection.ReasonCredentialsChanged)
+	}
+	if _, err := tb.b.Hub.Connections.Transfer(ctx, tb.admin, c.ID, tb.connector.Email, false); err != nil {
+		t.Fatal(err)
+	}
+	tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connection.ReasonCredentialsChanged)
+
+	if err := tb.b.Hub.Connections.Delete(ctx, tb.admin, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.b.Hub.Connections.Pause(ctx, tb.admin, c.ID); err == nil {
+		t.Fatal("a deleted connection was paused")
+	}
+	tb.wantStatus(t, c.ID, connection.StatusDisconnected, connection.ReasonDeletedByUser)
+}

@@ -83,15 +83,22 @@ func (s *Service) Tick(ctx context.Context) error {
 			continue
 		}
 		if _, err := s.Check(ctx, c.ID); err != nil && !errors.Is(err, ErrHeld) {
-			s.log.Info("connection check failed", "connection", c.ID, "reason", connector.AsError(err).Reason)
+			// Connector errors hold no secret; others (a vault or store
+			// failure on this replica) must show as what they are.
+			s.log.Warn("connection check failed", "connection", c.ID, "error", err.Error())
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// due reports whether a connection needs a check now: its next check has
+// come, or its token is about to expire, unless a failure asked to back off.
 func (s *Service) due(c store.Connection, now time.Time) bool {
 	if !now.Before(c.NextCheckAt) {
 		return true
+	}
+	if c.TransientFailures > 0 {
+		return false
 	}
 	return !c.CredentialExpiresAt.IsZero() && !now.Before(c.CredentialExpiresAt.Add(-s.tuning.RefreshAhead))
 }

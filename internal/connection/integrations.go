@@ -60,6 +60,10 @@ type NewIntegration struct {
 	Secret string
 }
 
+// Authorize refuses actors who may not manage integrations, for changes
+// other packages make to a connection (its object syncs, say).
+func Authorize(ctx context.Context, tx store.Tx, a audit.Actor) error { return authorize(ctx, tx, a) }
+
 // authorize refuses actors who may not manage integrations. The command
 // line runs with the operator's access to the data directory, so it may.
 func authorize(ctx context.Context, tx store.Tx, a audit.Actor) error {

@@ -33,18 +33,23 @@ func (s *Service) OnIdentityEvents(ctx context.Context, tx store.Tx, u store.Use
 		return err
 	}
 	for _, c := range conns {
-		if c.OwnerID != u.ID || c.AuthMode != ModeUser || c.Status == StatusDisconnected || c.Status == StatusPaused {
+		if c.OwnerID != u.ID || c.AuthMode != ModeUser || c.Status == StatusDisconnected {
 			continue
 		}
 		locked, err := tx.Connection(ctx, c.ID)
 		if err != nil {
 			return err
 		}
-		if credentialsChanged && u.Status == identity.StatusActive {
+		if credentialsChanged && u.Status == identity.StatusActive && !reconnectOnly(locked) {
+			// Even a paused connection needs the reconnect: resuming it
+			// cannot tell that the password changed meanwhile.
 			if err := s.setStatus(ctx, tx, &locked, audit.System, ReasonCredentialsChanged, u.Email); err != nil {
 				return err
 			}
 			continue
+		}
+		if locked.Status == StatusPaused {
+			continue // Resume applies the user's state then
 		}
 		if err := s.applyIdentity(ctx, tx, &locked, u, audit.System); err != nil {
 			return err
@@ -72,14 +77,19 @@ func (s *Service) recheckIdentity(ctx context.Context, tx store.Tx, c *store.Con
 func (s *Service) applyIdentity(ctx context.Context, tx store.Tx, c *store.Connection, u store.User, a audit.Actor) error {
 	code, detail := hubVerdict(u, c.Objects)
 	switch {
-	case c.Reason == ReasonCredentialsChanged && code != ReasonUserRemoved && code != ReasonUserDeactivated:
-		return nil
+	case reconnectOnly(*c):
+		return nil // a reconnect must come first; it checks the user too
 	case code == "" && !hubSide(c.Reason):
-		return nil
-	case c.Status == StatusNeedsReconnect && !hubSide(c.Reason) && code == ReasonPermissionsReduced:
 		return nil
 	}
 	return s.setStatus(ctx, tx, c, a, code, detail)
+}
+
+// reconnectOnly reports whether a connection is held for a reason only a
+// fresh authorization cures: an external refusal or a password change. A
+// change of the connector user must not lift such a hold.
+func reconnectOnly(c store.Connection) bool {
+	return c.Status == StatusNeedsReconnect && (c.Reason == ReasonCredentialsChanged || !hubSide(c.Reason))
 }
 
 // hubVerdict is what the connector user's state means for a connection

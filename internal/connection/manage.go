@@ -104,6 +104,11 @@ func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, owner s
 }
 
 func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
+	// Users are locked before connections everywhere (the identity hook
+	// does so), so that two transactions cannot wait on each other.
+	if _, err := userRef(ctx, tx, owner, 0); err != nil {
+		return store.Connection{}, err
+	}
 	old, err := tx.Connection(ctx, id)
 	if err != nil {
 		return old, err
@@ -131,7 +136,8 @@ func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id
 	if err := audit.Record(ctx, tx, c.UpdatedAt, a, "connection.transfer", "connection", strconv.FormatInt(id, 10), fields(old), fields(c)); err != nil {
 		return old, err
 	}
-	if hubSide(c.Reason) {
+	if hubSide(c.Reason) && (c.OwnerID != old.OwnerID || c.AuthMode != old.AuthMode) {
+		// The identity whose trouble held the connection no longer runs it.
 		return c, s.setStatus(ctx, tx, &c, a, "", "")
 	}
 	return c, tx.UpdateConnection(ctx, c)
@@ -154,6 +160,8 @@ func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Con
 		switch c.Status {
 		case StatusPaused:
 			return nil
+		case StatusDisconnected:
+			return invalid("connection %d was deleted", c.ID)
 		case StatusNeedsReconnect:
 			return invalid("connection %d needs reconnecting (%s); reconnect it instead", c.ID, c.Reason)
 		}

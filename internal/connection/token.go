@@ -34,7 +34,9 @@ func (s *Service) Credential(ctx context.Context, id int64) (connector.Credentia
 }
 
 // credential is Credential; use says whether the caller will use it for
-// work (a health check does not make a connection "used").
+// work. A health check does not make a connection "used", and it may retry
+// a refresh inside a backoff: upkeep schedules checks by the backoff
+// already, and a person's diagnose wants a fresh answer.
 func (s *Service) credential(ctx context.Context, id int64, use bool) (connector.Credential, error) {
 	c, cred, err := s.load(ctx, id)
 	if err != nil {
@@ -49,6 +51,15 @@ func (s *Service) credential(ctx context.Context, id int64, use bool) (connector
 	if !s.stale(cred, "") {
 		return cred, nil
 	}
+	if use && c.TransientFailures > 0 && s.clock().Before(c.NextCheckAt) {
+		// A refresh failed a moment ago: wait out the backoff instead of
+		// hammering the external app, using the token while it lasts.
+		if !cred.ExpiresAt.IsZero() && s.clock().Before(cred.ExpiresAt) {
+			return cred, nil
+		}
+		return cred, connector.Transient(connector.ReasonUnreachable,
+			"the last refresh failed ("+c.LastError+"); retrying at "+c.NextCheckAt.Format(time.RFC3339), nil)
+	}
 	return s.refreshOnce(ctx, id, "")
 }
 
@@ -57,6 +68,12 @@ func (s *Service) credential(ctx context.Context, id int64, use bool) (connector
 // external app refused, which is refreshed even if not yet expired.
 func (s *Service) refreshOnce(ctx context.Context, id int64, failed string) (connector.Credential, error) {
 	v, err, _ := s.flights.Do(strconv.FormatInt(id, 10)+"/"+failed, func() (any, error) {
+		// The flight outlives its first caller: once the external app has
+		// rotated the refresh token, the new one must be stored whatever
+		// happens to that caller, or the next refresh would reuse the old
+		// one and end the grant.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.tuning.RefreshLease)
+		defer cancel()
 		return s.refresh(ctx, id, failed)
 	})
 	cred, _ := v.(connector.Credential)
@@ -122,6 +139,9 @@ func (s *Service) stale(cred connector.Credential, failed string) bool {
 // that finds the lease taken waits and re-reads; a lease whose holder died
 // ends after RefreshLease.
 func (s *Service) refresh(ctx context.Context, id int64, failed string) (connector.Credential, error) {
+	// lease names this attempt: only it may store what it fetched or end
+	// the lease.
+	lease := s.replica + "/" + randomHex(8)
 	for {
 		var cred connector.Credential
 		var r resolved
@@ -142,14 +162,14 @@ func (s *Service) refresh(ctx context.Context, id int64, failed string) (connect
 			case !s.stale(cred, failed):
 				done = true
 				return nil
-			case c.RefreshLeaseUntil.After(now) && c.RefreshLeaseOwner != s.replica:
-				wait = true
+			case c.RefreshLeaseUntil.After(now):
+				wait = true // another refresh, here or on another replica
 				return nil
 			}
 			if r, err = s.resolve(ctx, tx, c); err != nil {
 				return err
 			}
-			c.RefreshLeaseUntil, c.RefreshLeaseOwner = now.Add(s.tuning.RefreshLease), s.replica
+			c.RefreshLeaseUntil, c.RefreshLeaseOwner = now.Add(s.tuning.RefreshLease), lease
 			return tx.UpdateConnection(ctx, c)
 		})
 		switch {
@@ -165,13 +185,13 @@ func (s *Service) refresh(ctx context.Context, id int64, failed string) (connect
 		}
 		refresher, ok := r.impl.(connector.Refresher)
 		if !ok {
-			return cred, s.outcome(ctx, id, nil, connector.Definite(connector.ReasonTokenExpired, "the provider cannot refresh tokens"))
+			return cred, s.settle(ctx, id, lease, nil, connector.Definite(connector.ReasonTokenExpired, "the provider cannot refresh tokens"))
 		}
 		fresh, err := refresher.Refresh(ctx, r.target, cred)
 		if err != nil {
-			return cred, s.outcome(ctx, id, nil, err)
+			return cred, s.settle(ctx, id, lease, nil, err)
 		}
-		return fresh, s.outcome(ctx, id, &fresh, nil)
+		return fresh, s.settle(ctx, id, lease, &fresh, nil)
 	}
 }
 
@@ -186,21 +206,34 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// outcome records the result of a live call (a refresh or a check) on
-// connection id and returns callErr. A fresh credential is stored. A
-// definite failure breaks the connection with its reason; a transient one
-// only counts, schedules a retry with backoff, and shows the connection as
-// degraded after UnreachableAfter in a row.
+// outcome records the result of a live check on connection id and returns
+// callErr. A definite failure breaks the connection with its reason; a
+// transient one only counts, schedules a retry with backoff, and shows the
+// connection as degraded after UnreachableAfter in a row.
 func (s *Service) outcome(ctx context.Context, id int64, fresh *connector.Credential, callErr error) error {
+	return s.settle(ctx, id, "", fresh, callErr)
+}
+
+// settle is outcome for a refresh holding lease: it ends the lease and
+// stores the fresh credential, unless the lease was lost meanwhile (it ran
+// out and another refresh took over, or a reconnect replaced the
+// credential), in which case what this attempt learned is stale and is
+// dropped.
+func (s *Service) settle(ctx context.Context, id int64, lease string, fresh *connector.Credential, callErr error) error {
+	ctx = context.WithoutCancel(ctx)
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		c, err := tx.Connection(ctx, id)
 		if err != nil {
 			return err
 		}
-		now := s.clock()
-		if c.RefreshLeaseOwner == s.replica {
+		if lease != "" {
+			if c.RefreshLeaseOwner != lease {
+				s.log.Warn("a refresh finished after losing its lease; its result is dropped", "connection", id)
+				return nil
+			}
 			c.RefreshLeaseUntil, c.RefreshLeaseOwner = time.Time{}, ""
 		}
+		now := s.clock()
 		c.LastCheckAt = now
 		if fresh != nil {
 			if err := s.storeCredential(&c, *fresh); err != nil {

@@ -455,6 +455,10 @@ type uniqueTaken struct {
 
 func (e *uniqueTaken) Error() string { return "a unique value is taken" }
 
+// Unwrap lets callers of the transaction-level writes tell a taken value
+// from other failures.
+func (e *uniqueTaken) Unwrap() error { return store.ErrAlreadyExists }
+
 func taken(ot *ObjectType, set propertySet, recs []store.Record, err error) error {
 	if errors.Is(err, store.ErrAlreadyExists) {
 		return &uniqueTaken{ot: ot, set: set, recs: recs}

@@ -1,0 +1,193 @@
+package syncer
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// commit makes a step's writes and then, in one transaction, the hub's
+// writes, the links of every pair whose writes all succeeded, and the
+// cursor of side. External writes come first: if the process dies after
+// them, the step is read again and the writes repeat as updates (creates
+// carry an idempotency key), never as duplicates.
+func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
+	if err := e.writeApp(ctx, r, os, p); err != nil {
+		return err
+	}
+	err := e.st.Update(ctx, func(tx store.Tx) error {
+		return e.writeHub(ctx, tx, r, os, p, side, cursor)
+	})
+	if !errors.Is(err, store.ErrAlreadyExists) {
+		return err
+	}
+	// A unique value was taken: the transaction is spent, so each hub
+	// write goes alone and a refused one is quarantined.
+	for _, ref := range p.order {
+		pr := p.pairs[ref]
+		if pr.hub == nil {
+			continue
+		}
+		one := &plan{pairs: map[string]*pair{ref: pr}, order: []string{ref}}
+		err := e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, one, "", "") })
+		if errors.Is(err, store.ErrAlreadyExists) {
+			e.quarantine(ctx, r, os, store.SideHub, pr, "unique_value_taken", "a unique value of this record is held by another hub record")
+			err = nil
+		}
+		if err != nil {
+			return err
+		}
+		pr.hub, pr.link.HubID = nil, -1 // done, or quarantined: nothing left to store
+	}
+	return e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, p, side, cursor) })
+}
+
+// writeApp applies the plan's external writes in batches and notes each
+// result on its pair.
+func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *plan) error {
+	var writes []connector.Write
+	for _, ref := range p.order {
+		if w := p.pairs[ref].app; w != nil {
+			writes = append(writes, *w)
+		}
+	}
+	max := r.writer.MaxBatch()
+	for start := 0; start < len(writes); start += max {
+		chunk := writes[start:min(start+max, len(writes))]
+		var results []connector.WriteResult
+		err := e.external(ctx, r, func() error {
+			var err error
+			results, err = r.writer.Apply(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, chunk)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		for _, res := range results {
+			pr, ok := p.pairs[res.Ref]
+			if !ok {
+				continue
+			}
+			if res.Err != nil {
+				e.quarantine(ctx, r, os, store.SideApp, pr, res.Err.Reason, res.Err.Message)
+				pr.app, pr.hub, pr.link.HubID = nil, nil, -1
+				continue
+			}
+			if pr.app.ID == "" {
+				pr.link.ExternalID = res.ID
+				r.count(os.HubObject, "to_app", "created", 1)
+			}
+			pr.app = nil
+		}
+	}
+	return nil
+}
+
+// writeHub writes the plan's hub changes, then stores links and the cursor
+// (when side is set). An update of a record that changed since it was read
+// is left for the next step, which will see that change.
+func (e *Engine) writeHub(ctx context.Context, tx store.Tx, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
+	if err := e.skipMoved(ctx, tx, os, p); err != nil {
+		return err
+	}
+	var refs []string
+	var writes []crm.SyncWrite
+	for _, ref := range p.order {
+		if pr := p.pairs[ref]; pr.hub != nil {
+			refs, writes = append(refs, ref), append(writes, *pr.hub)
+		}
+	}
+	if len(writes) > 0 {
+		outs, err := e.crm.WriteTx(ctx, tx, r.source, os.HubObject, writes)
+		if err != nil {
+			return err
+		}
+		for i, out := range outs {
+			pr := p.pairs[refs[i]]
+			if out.Err != nil {
+				if err := e.quarantineTx(ctx, tx, r, os, store.SideHub, pr, "record_rejected", out.Err.Error()); err != nil {
+					return err
+				}
+				pr.link.HubID = -1
+				continue
+			}
+			if pr.hub.ID == 0 {
+				pr.link.HubID = out.Record.ID
+				r.count(os.HubObject, "to_hub", "created", 1)
+			}
+		}
+	}
+	links := make([]store.Link, 0, len(p.order))
+	for _, ref := range p.order {
+		if l := p.pairs[ref].link; l.HubID > 0 && l.ExternalID != "" {
+			links = append(links, l)
+		}
+	}
+	if len(links) > 0 {
+		if err := tx.PutLinks(ctx, links); err != nil {
+			return err
+		}
+	}
+	if side == "" {
+		return nil
+	}
+	return tx.SetSyncCursor(ctx, os.ID, side, cursor)
+}
+
+// skipMoved drops hub updates (and their links) of records that changed
+// since the step read them.
+func (e *Engine) skipMoved(ctx context.Context, tx store.Tx, os store.ObjectSync, p *plan) error {
+	var ids []int64
+	for _, ref := range p.order {
+		if pr := p.pairs[ref]; pr.hub != nil && pr.hub.ID != 0 && pr.seen != nil {
+			ids = append(ids, pr.hub.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	now, err := tx.Records(ctx, os.HubObject, ids)
+	if err != nil {
+		return err
+	}
+	at := make(map[int64]store.Record, len(now))
+	for _, rec := range now {
+		at[rec.ID] = rec
+	}
+	for _, ref := range p.order {
+		pr := p.pairs[ref]
+		if pr.hub == nil || pr.hub.ID == 0 || pr.seen == nil {
+			continue
+		}
+		if cur, ok := at[pr.hub.ID]; !ok || !cur.UpdatedAt.Equal(pr.seen.UpdatedAt) {
+			pr.hub, pr.link.HubID = nil, -1
+		}
+	}
+	return nil
+}
+
+// quarantine records a refused record in its own transaction.
+func (e *Engine) quarantine(ctx context.Context, r *run, os store.ObjectSync, side string, pr *pair, reason, msg string) {
+	err := e.st.Update(ctx, func(tx store.Tx) error { return e.quarantineTx(ctx, tx, r, os, side, pr, reason, msg) })
+	if err != nil {
+		e.log.Warn("could not record a refused record", "sync", os.ID, "error", err)
+	}
+}
+
+func (e *Engine) quarantineTx(ctx context.Context, tx store.Tx, r *run, os store.ObjectSync, side string, pr *pair, reason, msg string) error {
+	dir := "to_app"
+	if side == store.SideHub {
+		dir = "to_hub"
+	}
+	r.count(os.HubObject, dir, "failed", 1)
+	hubID := pr.link.HubID
+	if hubID < 0 {
+		hubID = 0
+	}
+	_, err := tx.PutRecordError(ctx, store.RecordError{SyncID: os.ID, Side: side, HubID: hubID, ExternalID: pr.link.ExternalID,
+		Reason: reason, Message: msg, CreatedAt: e.clock(), UpdatedAt: e.clock()})
+	return err
+}

@@ -1,0 +1,174 @@
+// Package syncer is the sync engine: for each object sync of a connection
+// it reads what changed on each side since that side's cursor, filters,
+// maps and matches records, merges each pair three ways against the values
+// last synced, writes in batches, and only then stores links, snapshots and
+// cursors, so a crash at any point replays without losing or duplicating.
+// It does not authenticate (the connection package does) nor speak to
+// external apps (connectors do).
+package syncer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// Run statuses.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+	RunHeld      = "held"
+)
+
+// ErrHeld is a run that did not start because the connection may not sync
+// (paused, or needing a reconnect); it is not retried.
+var ErrHeld = connection.ErrHeld
+
+// Engine runs syncs.
+type Engine struct {
+	st    store.Store
+	crm   *crm.Service
+	conns *connection.Service
+	now   func() time.Time
+	log   *slog.Logger
+	// batch is how many hub changes or external records one step reads.
+	batch int
+	mu    sync.Mutex
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithBatch sets how many records one step reads.
+func WithBatch(n int) Option { return func(e *Engine) { e.batch = n } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
+
+// New returns an Engine.
+func New(st store.Store, records *crm.Service, conns *connection.Service, opts ...Option) *Engine {
+	e := &Engine{st: st, crm: records, conns: conns, now: time.Now, log: slog.New(slog.DiscardHandler), batch: 500}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// run is one run in progress.
+type run struct {
+	sess   connection.Session
+	reader connector.Reader
+	writer connector.Writer
+	rec    store.SyncRun
+	source string // how the hub's change feed names the engine's writes
+}
+
+func (r *run) count(object, dir, what string, n int) {
+	if n != 0 {
+		r.rec.Counts[object+"."+dir+"."+what] += n
+	}
+}
+
+// Run runs every enabled object sync of a connection once, recording the
+// run. A connection that may not sync gives ErrHeld and no run record.
+func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string) error {
+	sess, err := e.conns.Open(ctx, connectionID)
+	if err != nil {
+		return err
+	}
+	r := &run{sess: sess, source: "sync:" + strconv.FormatInt(connectionID, 10),
+		rec: store.SyncRun{ConnectionID: connectionID, Trigger: trigger, Status: RunRunning, StartedAt: e.clock(), Counts: map[string]int{}}}
+	var ok bool
+	if r.reader, ok = sess.Connector.(connector.Reader); !ok {
+		return fmt.Errorf("provider %s cannot read records", sess.Provider)
+	}
+	if r.writer, ok = sess.Connector.(connector.Writer); !ok {
+		return fmt.Errorf("provider %s cannot write records", sess.Provider)
+	}
+	var syncs []store.ObjectSync
+	err = e.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		if syncs, err = tx.ObjectSyncs(ctx, connectionID); err != nil {
+			return err
+		}
+		r.rec, err = tx.CreateSyncRun(ctx, r.rec)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	runErr := e.runAll(ctx, r, syncs)
+	return errors.Join(runErr, e.finish(ctx, r, runErr))
+}
+
+func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) error {
+	for _, os := range syncs {
+		if !os.Enabled {
+			continue
+		}
+		if err := e.syncObject(ctx, r, os); err != nil {
+			return fmt.Errorf("%s: %w", os.HubObject, err)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) syncObject(ctx context.Context, r *run, os store.ObjectSync) error {
+	if flows(os.Direction, "", store.SideApp) {
+		if err := e.hubToApp(ctx, r, os); err != nil {
+			return err
+		}
+	}
+	if flows(os.Direction, "", store.SideHub) {
+		return e.appToHub(ctx, r, os)
+	}
+	return nil
+}
+
+// finish records the run's end and tells the connection how it went.
+func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
+	now := e.clock()
+	r.rec.FinishedAt, r.rec.Status = now, RunSucceeded
+	if runErr != nil {
+		r.rec.Status, r.rec.Error = RunFailed, runErr.Error()
+		if errors.Is(runErr, ErrHeld) {
+			r.rec.Status = RunHeld
+		}
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := e.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateSyncRun(ctx, r.rec) }); err != nil {
+		return err
+	}
+	var ce *connector.Error
+	if runErr == nil || errors.As(runErr, &ce) {
+		// The connection's status machine decides what the answer means.
+		_ = e.conns.Report(ctx, r.sess.Connection.ID, runErr)
+	}
+	return e.conns.RanAt(ctx, r.sess.Connection.ID, now, runErr == nil)
+}
+
+func (e *Engine) clock() time.Time { return e.now().UTC() }
+
+// external calls the connector, renewing the token once if the external
+// app says it expired.
+func (e *Engine) external(ctx context.Context, r *run, call func() error) error {
+	err := call()
+	var ce *connector.Error
+	if errors.As(err, &ce) && ce.Definite && ce.Reason == connector.ReasonTokenExpired && r.sess.Credential.RefreshToken != "" {
+		if rerr := e.conns.Renew(ctx, &r.sess); rerr != nil {
+			return rerr
+		}
+		err = call()
+	}
+	return err
+}

@@ -1,0 +1,153 @@
+package syncer
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// ObjectSyncInput describes an object sync; empty fields take defaults:
+// the external object of the same name, two-way, the default mappings and
+// match keys of the object, most_recent.
+type ObjectSyncInput struct {
+	HubObject        string
+	ExternalObject   string
+	Direction        string
+	Mappings         []store.FieldMapping
+	HubFilters       []store.Filter
+	AppFilters       []store.Filter
+	HubMatchKey      *string
+	AppMatchKey      *string
+	ConflictRule     string
+	PropagateDeletes bool
+}
+
+// AddObjectSync adds an object sync to a connection. The hub object must be
+// one the connection was granted.
+func (e *Engine) AddObjectSync(ctx context.Context, a audit.Actor, connectionID int64, in ObjectSyncInput) (store.ObjectSync, error) {
+	os, err := objectSync(in)
+	if err != nil {
+		return os, err
+	}
+	os.ConnectionID, os.Enabled, os.CreatedAt, os.UpdatedAt = connectionID, true, e.clock(), e.clock()
+	err = e.st.Update(ctx, func(tx store.Tx) error {
+		if err := connection.Authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		c, err := tx.Connection(ctx, connectionID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.Objects, os.HubObject) {
+			return fmt.Errorf("%w: connection %d does not sync %s (it syncs %v)", connection.ErrInvalid, c.ID, os.HubObject, c.Objects)
+		}
+		if os, err = tx.CreateObjectSync(ctx, os); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, e.clock(), a, "object_sync.create", "connection", strconv.FormatInt(connectionID, 10), nil,
+			map[string]string{"object": os.HubObject, "external_object": os.ExternalObject, "direction": os.Direction, "conflict_rule": os.ConflictRule})
+	})
+	return os, err
+}
+
+func objectSync(in ObjectSyncInput) (store.ObjectSync, error) {
+	os := store.ObjectSync{HubObject: in.HubObject, ExternalObject: in.ExternalObject, Direction: in.Direction,
+		Mappings: in.Mappings, HubFilters: in.HubFilters, AppFilters: in.AppFilters, ConflictRule: in.ConflictRule,
+		PropagateDeletes: in.PropagateDeletes}
+	if _, ok := defaultFields[os.HubObject]; !ok {
+		return os, fmt.Errorf("%w: unknown hub object %q", connection.ErrInvalid, os.HubObject)
+	}
+	if os.ExternalObject == "" {
+		os.ExternalObject = os.HubObject
+	}
+	if os.Direction == "" {
+		os.Direction = store.DirectionTwoWay
+	}
+	if len(os.Mappings) == 0 {
+		os.Mappings = DefaultMappings(os.HubObject)
+	}
+	os.HubMatchKey, os.AppMatchKey = DefaultMatchKey(os.HubObject), DefaultMatchKey(os.HubObject)
+	if in.HubMatchKey != nil {
+		os.HubMatchKey = *in.HubMatchKey
+	}
+	if in.AppMatchKey != nil {
+		os.AppMatchKey = *in.AppMatchKey
+	} else if in.HubMatchKey != nil {
+		os.AppMatchKey = appName(os.Mappings, os.HubMatchKey)
+	}
+	if os.ConflictRule == "" {
+		os.ConflictRule = RuleMostRecent
+	}
+	return os, checkObjectSync(os)
+}
+
+func checkObjectSync(os store.ObjectSync) error {
+	wrap := func(err error) error { return fmt.Errorf("%w: %v", connection.ErrInvalid, err) }
+	if !slices.Contains([]string{store.DirectionTwoWay, store.DirectionToHub, store.DirectionToApp}, os.Direction) {
+		return wrap(fmt.Errorf("direction must be two_way, to_hub or to_app, not %q", os.Direction))
+	}
+	if !slices.Contains([]string{RuleMostRecent, RuleHubWins, RuleAppWins}, os.ConflictRule) {
+		return wrap(fmt.Errorf("conflict rule must be most_recent, hub_wins or app_wins, not %q", os.ConflictRule))
+	}
+	if err := checkMappings(os.Direction, os.Mappings); err != nil {
+		return wrap(err)
+	}
+	if err := checkFilters(os.HubFilters); err != nil {
+		return wrap(err)
+	}
+	if err := checkFilters(os.AppFilters); err != nil {
+		return wrap(err)
+	}
+	if (os.HubMatchKey == "") != (os.AppMatchKey == "") {
+		return wrap(fmt.Errorf("match keys come in pairs: a hub property and an external field"))
+	}
+	return nil
+}
+
+// appName is the external field a hub property maps to, or the same name.
+func appName(ms []store.FieldMapping, hub string) string {
+	for _, m := range ms {
+		if m.Hub == hub {
+			return m.App
+		}
+	}
+	return hub
+}
+
+// ObjectSyncs lists a connection's object syncs.
+func (e *Engine) ObjectSyncs(ctx context.Context, connectionID int64) ([]store.ObjectSync, error) {
+	var out []store.ObjectSync
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.ObjectSyncs(ctx, connectionID)
+		return err
+	})
+	return out, err
+}
+
+// Runs lists a connection's runs, newest first.
+func (e *Engine) Runs(ctx context.Context, connectionID int64, limit int) ([]store.SyncRun, error) {
+	var out []store.SyncRun
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.SyncRuns(ctx, connectionID, limit)
+		return err
+	})
+	return out, err
+}
+
+// RecordErrors lists a connection's quarantined records, newest first.
+func (e *Engine) RecordErrors(ctx context.Context, connectionID int64, unresolved bool, limit int) ([]store.RecordError, error) {
+	var out []store.RecordError
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.RecordErrors(ctx, connectionID, unresolved, limit)
+		return err
+	})
+	return out, err
+}

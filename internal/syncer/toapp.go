@@ -1,0 +1,291 @@
+package syncer
+
+import (
+	"context"
+	"maps"
+	"strconv"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// hubToApp delivers what changed in the hub since the sync's hub cursor.
+func (e *Engine) hubToApp(ctx context.Context, r *run, os store.ObjectSync) error {
+	for {
+		step, err := e.readHub(ctx, r, os)
+		if err != nil || step.done {
+			return err
+		}
+		if err := e.deliverToApp(ctx, r, os, step); err != nil {
+			return err
+		}
+	}
+}
+
+// hubStep is a batch of hub records that changed, with their links.
+type hubStep struct {
+	done    bool
+	cursor  int64 // the feed position after this batch
+	records []store.Record
+	links   map[int64]store.Link
+}
+
+// readHub reads the next batch of the change feed for the sync's object,
+// skipping the engine's own writes: they are no news to the app.
+func (e *Engine) readHub(ctx context.Context, r *run, os store.ObjectSync) (hubStep, error) {
+	var step hubStep
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		pos, err := tx.SyncCursor(ctx, os.ID, store.SideHub)
+		if err != nil {
+			return err
+		}
+		after, _ := strconv.ParseInt(pos, 10, 64)
+		changes, err := tx.Changes(ctx, after, e.batch)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			step.done = true
+			return nil
+		}
+		step.cursor = changes[len(changes)-1].Seq
+		var ids []int64
+		seen := map[int64]bool{}
+		for _, c := range changes {
+			if c.ObjectType != os.HubObject || c.Source == r.source || seen[c.RecordID] {
+				continue
+			}
+			seen[c.RecordID] = true
+			ids = append(ids, c.RecordID)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if step.records, err = tx.Records(ctx, os.HubObject, ids); err != nil {
+			return err
+		}
+		links, err := tx.LinksByHubID(ctx, os.ID, ids)
+		step.links = map[int64]store.Link{}
+		for _, l := range links {
+			step.links[l.HubID] = l
+		}
+		return err
+	})
+	return step, err
+}
+
+// pair is one record pair of a step: the writes planned on each side and
+// the link to store once every one of them succeeded.
+type pair struct {
+	link store.Link
+	app  *connector.Write
+	hub  *crm.SyncWrite
+	// seen is the hub record as read, to skip an update of a record that
+	// changed again before the write (that change comes through the feed).
+	seen *store.Record
+}
+
+// plan is what one step will write on each side, by pair.
+type plan struct {
+	pairs map[string]*pair
+	order []string
+}
+
+func newPlan() *plan { return &plan{pairs: map[string]*pair{}} }
+
+// add returns the pair named ref, making it with link if new.
+func (p *plan) add(ref string, link store.Link) *pair {
+	if pr, ok := p.pairs[ref]; ok {
+		return pr
+	}
+	pr := &pair{link: link}
+	p.pairs[ref] = pr
+	p.order = append(p.order, ref)
+	return pr
+}
+
+func hubRef(id int64) string { return "h" + strconv.FormatInt(id, 10) }
+
+func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, step hubStep) error {
+	const dir = "to_app"
+	obj := os.HubObject
+	r.count(obj, dir, "read", len(step.records))
+	p := newPlan()
+	var linkedIDs []string
+	for _, l := range step.links {
+		linkedIDs = append(linkedIDs, l.ExternalID)
+	}
+	apps, err := e.getApp(ctx, r, os, linkedIDs)
+	if err != nil {
+		return err
+	}
+	var unlinked []store.Record
+	for _, rec := range step.records {
+		link, linked := step.links[rec.ID]
+		switch {
+		case rec.Archived:
+			e.planHubArchive(r, os, p, rec, link, linked)
+		case !passes(os.HubFilters, rec.Props):
+			r.count(obj, dir, "skipped_filter", 1)
+		case !linked:
+			unlinked = append(unlinked, rec)
+		default:
+			app, ok := apps[link.ExternalID]
+			if !ok {
+				r.count(obj, dir, "skipped_missing", 1)
+				continue
+			}
+			e.planPair(r, os, p, dir, rec, app, link, true)
+		}
+	}
+	if err := e.matchOnApp(ctx, r, os, p, unlinked); err != nil {
+		return err
+	}
+	return e.commit(ctx, r, os, p, store.SideHub, strconv.FormatInt(step.cursor, 10))
+}
+
+// getApp reads linked external records by id.
+func (e *Engine) getApp(ctx context.Context, r *run, os store.ObjectSync, ids []string) (map[string]connector.Record, error) {
+	out := map[string]connector.Record{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var recs []connector.Record
+	err := e.external(ctx, r, func() error {
+		var err error
+		recs, err = r.reader.Get(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, appFields(os.Mappings), ids)
+		return err
+	})
+	for _, rec := range recs {
+		out[rec.ID] = rec
+	}
+	return out, err
+}
+
+// matchOnApp pairs hub records seen for the first time with external
+// records by the match key, and plans creates for the rest.
+func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p *plan, recs []store.Record) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	byKey := map[string]connector.Record{}
+	if os.HubMatchKey != "" && os.AppMatchKey != "" {
+		var values []string
+		for _, rec := range recs {
+			if v := rec.Props[os.HubMatchKey]; v != "" {
+				values = append(values, v)
+			}
+		}
+		if len(values) > 0 {
+			var found []connector.Record
+			err := e.external(ctx, r, func() error {
+				var err error
+				found, err = r.reader.FindBy(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, os.AppMatchKey, values, appFields(os.Mappings))
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			paired, err := e.pairedOnApp(ctx, os, found)
+			if err != nil {
+				return err
+			}
+			for _, f := range found {
+				if !paired[f.ID] {
+					byKey[lower(f.Props[os.AppMatchKey])] = f
+				}
+			}
+		}
+	}
+	for _, rec := range recs {
+		if app, ok := byKey[lower(rec.Props[os.HubMatchKey])]; ok && rec.Props[os.HubMatchKey] != "" {
+			r.count(os.HubObject, "to_app", "matched", 1)
+			e.planPair(r, os, p, "to_app", rec, app, store.Link{SyncID: os.ID, HubID: rec.ID, ExternalID: app.ID}, false)
+			continue
+		}
+		values := only(hubView(os.Mappings, rec.Props), os.Mappings, os.Direction, store.SideApp)
+		ref := hubRef(rec.ID)
+		pr := p.add(ref, store.Link{SyncID: os.ID, HubID: rec.ID, Snapshot: values, UpdatedAt: e.clock()})
+		pr.app = &connector.Write{Ref: ref, IdempotencyKey: idempotencyKey(r, rec.ID), Props: toApp(os.Mappings, values)}
+	}
+	return nil
+}
+
+// pairedOnApp says which external records are already paired with another
+// hub record; they are not matched again.
+func (e *Engine) pairedOnApp(ctx context.Context, os store.ObjectSync, recs []connector.Record) (map[string]bool, error) {
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.ID
+	}
+	paired := map[string]bool{}
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		links, err := tx.LinksByExternalID(ctx, os.ID, ids)
+		for _, l := range links {
+			paired[l.ExternalID] = true
+		}
+		return err
+	})
+	return paired, err
+}
+
+// idempotencyKey names a hub record across replays of its create.
+func idempotencyKey(r *run, hubID int64) string {
+	return "c" + strconv.FormatInt(r.sess.Connection.ID, 10) + "-" + strconv.FormatInt(hubID, 10)
+}
+
+// planPair merges a linked (or just matched) pair and plans the writes.
+func (e *Engine) planPair(r *run, os store.ObjectSync, p *plan, dir string, hub store.Record, app connector.Record, link store.Link, hasBase bool) {
+	o := merge(os.Mappings, os.Direction, os.ConflictRule, link.Snapshot, hasBase,
+		version{hubView(os.Mappings, hub.Props), hub.UpdatedAt}, version{appView(os.Mappings, app.Props), app.UpdatedAt})
+	r.count(os.HubObject, dir, "conflicts", o.conflicts)
+	link.Snapshot, link.SyncID, link.HubID, link.ExternalID = o.snapshot, os.ID, hub.ID, app.ID
+	link.UpdatedAt = e.clock()
+	ref := hubRef(hub.ID)
+	pr := p.add(ref, link)
+	pr.link, pr.seen = link, &hub
+	if len(o.toApp) == 0 && len(o.toHub) == 0 {
+		r.count(os.HubObject, dir, "unchanged", 1)
+		return
+	}
+	if len(o.toApp) > 0 {
+		pr.app = &connector.Write{Ref: ref, ID: app.ID, Props: toApp(os.Mappings, o.toApp)}
+		r.count(os.HubObject, "to_app", "updated", 1)
+	}
+	if len(o.toHub) > 0 {
+		pr.hub = &crm.SyncWrite{ID: hub.ID, Props: o.toHub}
+		r.count(os.HubObject, "to_hub", "updated", 1)
+	}
+}
+
+// planHubArchive archives the external record of an archived hub record,
+// when the sync propagates deletes.
+func (e *Engine) planHubArchive(r *run, os store.ObjectSync, p *plan, rec store.Record, link store.Link, linked bool) {
+	if !linked || link.HubArchived {
+		return
+	}
+	link.HubArchived, link.UpdatedAt = true, e.clock()
+	if !os.PropagateDeletes || link.AppArchived {
+		p.add(hubRef(rec.ID), link)
+		return
+	}
+	link.AppArchived = true
+	ref := hubRef(rec.ID)
+	p.add(ref, link).app = &connector.Write{Ref: ref, ID: link.ExternalID, Archive: true}
+	r.count(os.HubObject, "to_app", "archived", 1)
+}
+
+// only keeps the values of fields that flow toward side.
+func only(values map[string]string, ms []store.FieldMapping, dir, side string) map[string]string {
+	out := maps.Clone(values)
+	for _, m := range ms {
+		if !flows(dir, m.Direction, side) {
+			delete(out, m.Hub)
+		}
+	}
+	return out
+}
+
+func lower(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
