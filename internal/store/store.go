@@ -172,7 +172,9 @@ type Tx interface {
 	LinksByHubID(ctx context.Context, syncID int64, hubIDs []int64) ([]Link, error)
 	LinksByExternalID(ctx context.Context, syncID int64, externalIDs []string) ([]Link, error)
 	// PutLinks inserts or replaces links by (sync, hub id); a link's
-	// external id is unique within its sync too.
+	// external id is unique within its sync too: ErrAlreadyExists when
+	// another link of the sync holds it. An external id a link gives up in
+	// one call is free only after that call.
 	PutLinks(ctx context.Context, links []Link) error
 	CountLinks(ctx context.Context, syncID int64) (int, error)
 

@@ -52,6 +52,7 @@ var Dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	// Workers on several replicas claim due rows without waiting on each other.
 	ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
+	Arrays:              true,
 }
 
 func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {

@@ -47,6 +47,7 @@ var Dialect = sqlstore.Dialect{
 	UniqueViolation: uniqueViolation,
 	// Writers are serial, so no other transaction holds a row to skip.
 	ForUpdateSkipLocked: "",
+	Arrays:              false,
 }
 
 // allocIDs continues the table's AUTOINCREMENT sequence, which inserting

@@ -53,6 +53,10 @@ type Dialect struct {
 	ForUpdateSkipLocked string
 	// UniqueViolation reports whether err is a unique-constraint failure.
 	UniqueViolation func(err error) bool
+	// Arrays binds a list as one array argument, compared with = ANY(?), so
+	// a lookup of many ids is one statement text whatever their number.
+	// Without it a list is an IN list of placeholders.
+	Arrays bool
 }
 
 // Store is a store.Store over one or two database handles. SQLite writes go

@@ -1,0 +1,174 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// The engine looks links up and writes them a batch of up to 500 records at
+// a time, so each call is one statement, not one per link; only the rare link
+// whose external id changes takes one of its own.
+
+const linkColumns = `sync_id, hub_id, external_id, snapshot, hub_archived, app_archived, updated_at`
+
+func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
+	var l store.Link
+	var snapshot string
+	var hubArchived, appArchived int
+	var updated int64
+	if err := row.Scan(&l.SyncID, &l.HubID, &l.ExternalID, &snapshot, &hubArchived, &appArchived, &updated); err != nil {
+		return l, err
+	}
+	l.HubArchived, l.AppArchived, l.UpdatedAt = hubArchived != 0, appArchived != 0, fromMS(updated)
+	var err error
+	l.Snapshot, err = parseMap(snapshot, fmt.Sprintf("link %d/%d snapshot", l.SyncID, l.HubID))
+	return l, err
+}
+
+// maxListArgs bounds an IN list, well under every backend's limit on bound
+// parameters; a longer list takes several statements.
+const maxListArgs = 1000
+
+// oneOf is the condition that column is one of values, with its arguments.
+func oneOf[T int64 | string](d Dialect, column string, values []T) (string, []any) {
+	if d.Arrays {
+		return column + " = ANY(?)", []any{values}
+	}
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
+	}
+	return column + " IN (" + placeholders(len(values)) + ")", args
+}
+
+// The lookups take no row locks inside Update: one connection never runs
+// twice at once, so a sync's links have one writer, and PutLinks replaces
+// rather than reads.
+func lookupLinks[T int64 | string](ctx context.Context, t *tx, syncID int64, column string, ids []T) ([]store.Link, error) {
+	var out []store.Link
+	for len(ids) > 0 {
+		chunk := ids
+		if !t.d.Arrays {
+			chunk = ids[:min(len(ids), maxListArgs)]
+		}
+		ids = ids[len(chunk):]
+		cond, args := oneOf(t.d, column, chunk)
+		rows, err := t.query(ctx, `SELECT `+linkColumns+` FROM sync_links WHERE sync_id = ? AND `+cond,
+			append([]any{syncID}, args...)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			l, err := scanLink(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (t *tx) LinksByHubID(ctx context.Context, syncID int64, hubIDs []int64) ([]store.Link, error) {
+	return lookupLinks(ctx, t, syncID, "hub_id", hubIDs)
+}
+
+func (t *tx) LinksByExternalID(ctx context.Context, syncID int64, externalIDs []string) ([]store.Link, error) {
+	return lookupLinks(ctx, t, syncID, "external_id", externalIDs)
+}
+
+// PutLinks upserts the links without setting the external id of a link that
+// keeps its own: SQLite rewrites the entries of every index whose column an
+// update sets, changed or not, and a batch's entries in the external id
+// index lie scattered, so setting it made replacing links five times slower
+// than inserting them. The few links whose external id changes move after,
+// one statement each, in the order given. An external id another link of
+// the same call gives up is therefore taken in a later call, not this one.
+func (t *tx) PutLinks(ctx context.Context, links []store.Link) error {
+	links = lastPerHubID(links)
+	held := make(map[[2]int64]string, len(links)) // external ids after the upsert
+	for chunk := range slices.Chunk(links, rowsPerInsert) {
+		args := make([]any, 0, 7*len(chunk))
+		for _, l := range chunk {
+			args = append(args, l.SyncID, l.HubID, l.ExternalID, mapText(l.Snapshot), b2i(l.HubArchived),
+				b2i(l.AppArchived), ms(l.UpdatedAt))
+		}
+		if err := t.upsertLinks(ctx, len(chunk), args, held); err != nil {
+			return t.uniqueErr(err, "link external id")
+		}
+	}
+	var stmt *sql.Stmt
+	for _, l := range links {
+		if held[[2]int64{l.SyncID, l.HubID}] == l.ExternalID {
+			continue
+		}
+		if stmt == nil {
+			var err error
+			stmt, err = t.tx.PrepareContext(ctx, t.q(`UPDATE sync_links SET external_id = ? WHERE sync_id = ? AND hub_id = ?`))
+			if err != nil {
+				return err
+			}
+			defer stmt.Close()
+		}
+		if _, err := stmt.ExecContext(ctx, l.ExternalID, l.SyncID, l.HubID); err != nil {
+			return t.uniqueErr(err, fmt.Sprintf("link %d/%d external id", l.SyncID, l.HubID))
+		}
+	}
+	return nil
+}
+
+// upsertLinks runs one multi-row upsert of n links and notes the external
+// id each holds after it.
+func (t *tx) upsertLinks(ctx context.Context, n int, args []any, held map[[2]int64]string) error {
+	rows, err := t.query(ctx, `INSERT INTO sync_links (`+linkColumns+`) VALUES `+
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")+`
+		ON CONFLICT (sync_id, hub_id) DO UPDATE SET snapshot = excluded.snapshot,
+		hub_archived = excluded.hub_archived, app_archived = excluded.app_archived, updated_at = excluded.updated_at
+		RETURNING sync_id, hub_id, external_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key [2]int64
+		var externalID string
+		if err := rows.Scan(&key[0], &key[1], &externalID); err != nil {
+			return err
+		}
+		held[key] = externalID
+	}
+	return rows.Err()
+}
+
+// lastPerHubID drops every link a later one of the same sync and hub id
+// replaces: one upsert statement may not touch a row twice.
+func lastPerHubID(links []store.Link) []store.Link {
+	out := make([]store.Link, 0, len(links))
+	at := make(map[[2]int64]int, len(links))
+	for _, l := range links {
+		key := [2]int64{l.SyncID, l.HubID}
+		if i, ok := at[key]; ok {
+			out[i] = l
+			continue
+		}
+		at[key] = len(out)
+		out = append(out, l)
+	}
+	return out
+}
+
+func (t *tx) CountLinks(ctx context.Context, syncID int64) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `SELECT count(*) FROM sync_links WHERE sync_id = ?`, syncID).Scan(&n)
+	return n, err
+}
