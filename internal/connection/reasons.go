@@ -27,6 +27,9 @@ const (
 	// The postgres connector's more specific codes.
 	ReasonTableMissing  = "external_table_missing"
 	ReasonColumnMissing = "external_column_missing"
+	// ReasonColumnUnsupported is a key column without a unique index, or an
+	// updated column that is not a timestamp.
+	ReasonColumnUnsupported = "external_column_unsupported"
 )
 
 // reason is what a reason code means to a person.
@@ -80,6 +83,9 @@ var reasons = map[string]reason{
 	ReasonColumnMissing: {StatusNeedsReconnect,
 		"A column the connection needs is missing from the external table: %s.",
 		"Add the column, or correct the connection's key_column or updated_column setting and reconnect."},
+	ReasonColumnUnsupported: {StatusNeedsReconnect,
+		"A column of the external table cannot serve the sync: %s.",
+		"Give the key column a unique index and make the updated column a timestamp, then reconnect."},
 	connector.ReasonUnreachable: {StatusDegraded,
 		"The external app could not be reached several times in a row: %s.",
 		"Wait; the hub retries with backoff. Check the external app's status if it lasts."},

@@ -2,8 +2,11 @@
 // external PostgreSQL database, reached with a connection URL that carries
 // a password. It checks that the login works and that the table, its key and
 // updated-at columns, and the privileges a two-way sync needs are there, and
-// says precisely what is wrong when they are not. It does not sync records
-// yet, and it keeps no connection open between calls.
+// says precisely what is wrong when they are not (postgres.go). It reads
+// changed rows (records.go) and writes rows in batches (write.go) over a
+// small pool of connections per URL (pool.go), and can install the trigger
+// that makes every change visible (prepare.go). It does not create or alter
+// the table itself.
 package postgres
 
 import (
@@ -37,14 +40,18 @@ const (
 // reported.
 var privileges = []string{"SELECT", "INSERT", "UPDATE"}
 
-// DefaultTimeout bounds a Check when the Connector sets none.
+// DefaultTimeout bounds a call when the Connector sets no Timeout.
 const DefaultTimeout = 10 * time.Second
 
-// Connector is the postgres provider's connector.
+// Connector is the postgres provider's connector. It keeps connections
+// open for record sync: Close them when done. It must not be copied.
 type Connector struct {
-	// Timeout bounds a whole Check: connecting, the queries and closing.
-	// Zero means DefaultTimeout. The caller's ctx may end it sooner.
+	// Timeout bounds each call: a whole Check (connecting, the queries and
+	// closing), and each Changes, Get, FindBy or Apply. Zero means
+	// DefaultTimeout. The caller's ctx may end it sooner.
 	Timeout time.Duration
+
+	pools pools
 }
 
 // New returns the connector with the default timeout.

@@ -1,0 +1,280 @@
+package postgres
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hubsync/hubsync/internal/connector"
+)
+
+// Reading records.
+//
+// A record is a row: ID is the key column as text, Props the columns by
+// name in the hub's formats (see types.go; NULL is ""), UpdatedAt the
+// updated column. The object argument of every call is ignored: a
+// connection syncs the one table its settings name.
+//
+// Changes reads rows in (updated column, key) order after a cursor that
+// holds both, at full microsecond precision, so rows that share a
+// timestamp are neither lost nor repeated between pages. For that order to
+// hold every change, the updated column must be set on every INSERT and
+// UPDATE: by the applications that write the table, or by the trigger
+// Prepare installs. Rows whose updated column is NULL are not read, and an
+// index on (updated column, key column) keeps each page cheap (Prepare can
+// create it).
+//
+// Late commits. A transaction can stamp a row at 10:00:01 and commit at
+// 10:00:09, after another one stamped and committed a row at 10:00:05; a
+// reader that saw the second row and moved its cursor past 10:00:05 would
+// never see the first. So Changes never reads, and never moves the cursor,
+// past a horizon: the start of the oldest transaction open in the database
+// (a trigger's clock_timestamp(), and now(), are never earlier than the
+// start of their transaction), and at most now() minus the commit_lag
+// setting (default 5s). The horizon is taken in a statement before the one
+// that reads, so a transaction either committed before the read or holds
+// the horizon back. PostgreSQL shows the transactions of other users only
+// to members of pg_read_all_stats: without that role only commit_lag
+// protects against their late commits, so an application that stamps rows
+// with a time from its own clock, or commits more than commit_lag after
+// stamping, needs the role or a larger commit_lag. A long open transaction
+// delays Changes (More stays false) but never makes it skip a row.
+//
+// Deletes. A plain table keeps no tombstones: a row deleted on the database
+// side is not detected. With the deleted_column setting (a boolean or
+// timestamp column, set to true or a time to mark a row deleted, and
+// bumping the updated column like any change), such rows come back with
+// Archived set.
+
+var _ connector.Reader = (*Connector)(nil)
+
+// position is what a cursor holds: the last row read.
+type position struct {
+	Updated time.Time `json:"u"`
+	Key     string    `json:"k"`
+}
+
+func encodeCursor(p position) string {
+	p.Updated = p.Updated.UTC() // RFC 3339 with every digit of the microseconds
+	b, _ := json.Marshal(p)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// ErrInvalidCursor is returned for a cursor this connector did not make.
+var ErrInvalidCursor = errors.New("invalid postgres cursor")
+
+func decodeCursor(cursor string) (position, error) {
+	var p position
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		err = json.Unmarshal(b, &p)
+	}
+	if err != nil || p.Updated.IsZero() {
+		return p, fmt.Errorf("%w %q", ErrInvalidCursor, cursor)
+	}
+	return p, nil
+}
+
+// bound applies the Connector's timeout to one call.
+func (c *Connector) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return context.WithTimeout(ctx, timeout)
+}
+
+// horizonSQL stores the horizon in a setting local to the transaction, so
+// that the next statement of the same batch reads by it without a second
+// round trip. Autovacuum and other background workers stamp no rows.
+const horizonSQL = `SELECT set_config('hubsync.horizon', least(clock_timestamp() - $1::interval,
+	(SELECT min(a.xact_start) FROM pg_stat_activity a
+	 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'))::text, true)`
+
+// Changes returns rows changed after cursor, oldest first; see the notes
+// at the top of this file for the order, the horizon and deletes.
+func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connector.Credential, object string, fields []string, cursor string, limit int) (connector.Page, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	page := connector.Page{Cursor: cursor}
+	var after *position
+	if cursor != "" {
+		p, err := decodeCursor(cursor)
+		if err != nil {
+			return page, err
+		}
+		after = &p
+	}
+	if limit <= 0 {
+		limit = maxBatch
+	}
+	ses, err := c.open(ctx, t, cred, false, fields...)
+	if err != nil {
+		return page, err
+	}
+	cols, err := ses.fieldColumns(fields)
+	if err != nil {
+		return page, err
+	}
+	key, upd := "t."+ses.key.quoted, "t."+ses.upd.quoted
+	var where strings.Builder
+	fmt.Fprintf(&where, "%s < current_setting('hubsync.horizon')::timestamptz::%s AND %s IS NOT NULL", upd, ses.upd.typ, key)
+	args := []any{}
+	if after != nil {
+		fmt.Fprintf(&where, " AND (%s, %s) > ($1::%s, $2::%s)", upd, key, ses.upd.typ, ses.key.typ)
+		args = append(args, after.Updated.UTC().Format(time.RFC3339Nano), after.Key)
+	}
+	query := ses.selectSQL(cols, where.String()) + fmt.Sprintf(" ORDER BY %s, %s LIMIT %d", upd, key, limit)
+
+	batch := &pgx.Batch{}
+	batch.Queue(horizonSQL, fmt.Sprintf("%d microseconds", ses.sc.lag.Microseconds()))
+	batch.Queue(query, args...)
+	br := ses.entry.pool.SendBatch(ctx, batch)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return page, ses.failure(err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return page, ses.readFailure(c, err)
+	}
+	recs, err := ses.collect(rows, cols)
+	if err != nil {
+		return page, ses.readFailure(c, err)
+	}
+	if err := br.Close(); err != nil {
+		return page, ses.failure(err)
+	}
+	page.Records = recs
+	if n := len(recs); n > 0 {
+		last := recs[n-1]
+		page.Cursor = encodeCursor(position{Updated: last.UpdatedAt, Key: last.ID})
+		page.More = n == limit
+	}
+	return page, nil
+}
+
+// Get returns the rows with these keys, soft-deleted ones with Archived
+// set. An id that cannot be a key value (not a number for an integer key)
+// matches nothing.
+func (c *Connector) Get(ctx context.Context, t connector.Target, cred connector.Credential, object string, fields []string, ids []string) ([]connector.Record, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	ses, err := c.open(ctx, t, cred, false, fields...)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := ses.fieldColumns(fields)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if k, err := ses.key.toDB(id); err == nil {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	where := fmt.Sprintf("t.%s = ANY($1::%s[])", ses.key.quoted, ses.key.typ)
+	return ses.query(ctx, c, cols, ses.selectSQL(cols, where), keys)
+}
+
+// FindBy returns the rows that are not soft-deleted whose field, in the
+// hub's format, equals one of values without regard to case.
+func (c *Connector) FindBy(ctx context.Context, t connector.Target, cred connector.Credential, object, field string, values []string, fields []string) ([]connector.Record, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	ses, err := c.open(ctx, t, cred, false, append([]string{field}, fields...)...)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := ses.fieldColumns(fields)
+	if err != nil {
+		return nil, err
+	}
+	match, err := ses.fieldColumns([]string{field})
+	if err != nil {
+		return nil, err
+	}
+	lowered := make([]string, 0, len(values))
+	for _, v := range values {
+		if v != "" {
+			lowered = append(lowered, strings.ToLower(v))
+		}
+	}
+	if len(lowered) == 0 {
+		return nil, nil
+	}
+	where := fmt.Sprintf("lower(%s) = ANY($1::text[]) AND NOT %s", match[0].readExpr("t"), ses.archivedExpr("t"))
+	return ses.query(ctx, c, cols, ses.selectSQL(cols, where), lowered)
+}
+
+// selectSQL reads the key, updated column, soft-delete flag and cols of
+// the rows of the table (aliased t) that match where.
+func (ses *session) selectSQL(cols []*column, where string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "SELECT t.%s::text, t.%s, %s", ses.key.quoted, ses.upd.quoted, ses.archivedExpr("t"))
+	for _, col := range cols {
+		b.WriteString(", ")
+		b.WriteString(col.readExpr("t"))
+	}
+	fmt.Fprintf(&b, " FROM %s AS t WHERE %s", ses.meta.quoted, where)
+	return b.String()
+}
+
+func (ses *session) query(ctx context.Context, c *Connector, cols []*column, sql string, args ...any) ([]connector.Record, error) {
+	rows, err := ses.entry.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, ses.readFailure(c, err)
+	}
+	recs, err := ses.collect(rows, cols)
+	if err != nil {
+		return nil, ses.readFailure(c, err)
+	}
+	return recs, nil
+}
+
+// collect reads the rows of a selectSQL query.
+func (ses *session) collect(rows pgx.Rows, cols []*column) ([]connector.Record, error) {
+	defer rows.Close()
+	var recs []connector.Record
+	dest := make([]any, 3+len(cols))
+	for rows.Next() {
+		var rec connector.Record
+		var updated *time.Time
+		dest[0], dest[1], dest[2] = &rec.ID, &updated, &rec.Archived
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		if updated != nil {
+			rec.UpdatedAt = updated.UTC()
+		}
+		raw := rows.RawValues()[3:]
+		rec.Props = make(map[string]string, len(cols))
+		for i, col := range cols {
+			rec.Props[col.name] = col.fromDB(raw[i])
+		}
+		recs = append(recs, rec)
+	}
+	return recs, rows.Err()
+}
+
+// readFailure forgets the table's description when the error suggests it
+// changed, so that the next call reads the catalog again.
+func (ses *session) readFailure(c *Connector, err error) error {
+	if staleMeta(err) {
+		c.forget(ses)
+	}
+	return ses.failure(err)
+}
