@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/syncer"
 	"github.com/hubsync/hubsync/internal/web"
 )
 
@@ -31,6 +33,9 @@ type AdminServices struct {
 	Connections *connection.Service
 	Webhooks    *audit.Webhooks
 	Audit       *audit.Log
+	Syncer      *syncer.Engine
+	// Enqueue asks for a sync run of a connection.
+	Enqueue func(ctx context.Context, connectionID int64, trigger string) error
 }
 
 // NewAdmin returns the admin API.
@@ -85,6 +90,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	handle("DELETE /api/v1/grants/{grant}", manageIntegrations, a.revokeGrant)
 	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
 	a.connectionRoutes(handle)
+	a.syncRoutes(handle)
 }
 
 func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, error)) (int, any, error) {

@@ -72,3 +72,9 @@ type Writer interface {
 	MaxBatch() int
 	Apply(ctx context.Context, t Target, c Credential, object string, writes []Write) ([]WriteResult, error)
 }
+
+// Preparer is a connector that sets up the external side before syncing
+// (a trigger that stamps changes, an index); it is idempotent.
+type Preparer interface {
+	Prepare(ctx context.Context, t Target, c Credential) error
+}

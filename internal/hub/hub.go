@@ -26,6 +26,7 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
 	"github.com/hubsync/hubsync/internal/store/sqlite"
+	"github.com/hubsync/hubsync/internal/syncer"
 	"github.com/hubsync/hubsync/internal/vault"
 	"github.com/hubsync/hubsync/internal/web"
 )
@@ -52,6 +53,7 @@ type Hub struct {
 	Sessions    *web.Sessions
 	Vault       *vault.Vault
 	Connections *connection.Service
+	Syncer      *syncer.Engine
 	Webhooks    *audit.Webhooks
 	Audit       *audit.Log
 
@@ -149,6 +151,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
 	return &Hub{
 		Connections: conns,
+		Syncer:      syncer.New(st, records, conns, syncer.WithLogger(log)),
 		Webhooks:    hooks,
 		Audit:       audit.NewLog(st),
 		Store:       st,
@@ -187,7 +190,7 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	srv := h.OAuthServer(log)
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
-		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit}, log)
+		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer, Enqueue: h.Enqueue}, log)
 	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
 	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
 }
@@ -196,6 +199,11 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
 		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate}, log)
+}
+
+// Enqueue asks for a sync run of a connection.
+func (h *Hub) Enqueue(ctx context.Context, connectionID int64, trigger string) error {
+	return h.Syncer.Run(ctx, connectionID, trigger)
 }
 
 // UpkeepEvery is how often the hub checks which connections need a health

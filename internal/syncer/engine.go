@@ -43,7 +43,8 @@ type Engine struct {
 	log   *slog.Logger
 	// batch is how many hub changes or external records one step reads.
 	batch int
-	mu    sync.Mutex
+	// prepared remembers which connection versions were prepared, by id.
+	prepared sync.Map
 }
 
 // Option configures an Engine.
@@ -82,33 +83,65 @@ func (r *run) count(object, dir, what string, n int) {
 // Run runs every enabled object sync of a connection once, recording the
 // run. A connection that may not sync gives ErrHeld and no run record.
 func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string) error {
-	sess, err := e.conns.Open(ctx, connectionID)
+	r, err := e.begin(ctx, connectionID, trigger)
 	if err != nil {
 		return err
+	}
+	var syncs []store.ObjectSync
+	err = e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		syncs, err = tx.ObjectSyncs(ctx, connectionID)
+		return err
+	})
+	if err == nil {
+		err = e.runAll(ctx, r, syncs)
+	}
+	return errors.Join(err, e.finish(ctx, r, err))
+}
+
+// begin opens a session on the connection and records the run's start.
+func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) (*run, error) {
+	sess, err := e.conns.Open(ctx, connectionID)
+	if err != nil {
+		return nil, err
 	}
 	r := &run{sess: sess, source: "sync:" + strconv.FormatInt(connectionID, 10),
 		rec: store.SyncRun{ConnectionID: connectionID, Trigger: trigger, Status: RunRunning, StartedAt: e.clock(), Counts: map[string]int{}}}
 	var ok bool
 	if r.reader, ok = sess.Connector.(connector.Reader); !ok {
-		return fmt.Errorf("provider %s cannot read records", sess.Provider)
+		return nil, fmt.Errorf("provider %s cannot read records", sess.Provider)
 	}
 	if r.writer, ok = sess.Connector.(connector.Writer); !ok {
-		return fmt.Errorf("provider %s cannot write records", sess.Provider)
+		return nil, fmt.Errorf("provider %s cannot write records", sess.Provider)
 	}
-	var syncs []store.ObjectSync
+	if err := e.prepare(ctx, r); err != nil {
+		return nil, err
+	}
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		if syncs, err = tx.ObjectSyncs(ctx, connectionID); err != nil {
-			return err
-		}
 		r.rec, err = tx.CreateSyncRun(ctx, r.rec)
 		return err
 	})
-	if err != nil {
+	return r, err
+}
+
+// prepare lets the connector set up the external side, once per process
+// and connection settings.
+func (e *Engine) prepare(ctx context.Context, r *run) error {
+	p, ok := r.sess.Connector.(connector.Preparer)
+	if !ok {
+		return nil
+	}
+	c := r.sess.Connection
+	version := c.CreatedAt.String() + fmt.Sprint(c.Config)
+	if v, ok := e.prepared.Load(c.ID); ok && v == version {
+		return nil
+	}
+	if err := e.external(ctx, r, func() error { return p.Prepare(ctx, r.sess.Target, r.sess.Credential) }); err != nil {
 		return err
 	}
-	runErr := e.runAll(ctx, r, syncs)
-	return errors.Join(runErr, e.finish(ctx, r, runErr))
+	e.prepared.Store(c.ID, version)
+	return nil
 }
 
 func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) error {

@@ -2,12 +2,14 @@ package syncer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/store"
 )
 
@@ -150,4 +152,77 @@ func (e *Engine) RecordErrors(ctx context.Context, connectionID int64, unresolve
 		return err
 	})
 	return out, err
+}
+
+// Retry processes a quarantined record again, from the side where it
+// changed, and resolves the error when it goes through.
+func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID int64) error {
+	var rerr store.RecordError
+	var os store.ObjectSync
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		if err := connection.Authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		errs, err := tx.RecordErrors(ctx, connectionID, true, 1000)
+		if err != nil {
+			return err
+		}
+		for _, x := range errs {
+			if x.ID == errorID {
+				rerr = x
+			}
+		}
+		if rerr.ID == 0 {
+			return fmt.Errorf("%w: connection %d has no open record error %d", store.ErrNotFound, connectionID, errorID)
+		}
+		os, err = tx.ObjectSync(ctx, rerr.SyncID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r, err := e.begin(ctx, connectionID, "retry")
+	if err != nil {
+		return err
+	}
+	if rerr.HubID != 0 {
+		err = e.retryHub(ctx, r, os, rerr.HubID)
+	} else {
+		err = e.retryApp(ctx, r, os, rerr.ExternalID)
+	}
+	if err == nil && r.rec.Counts[os.HubObject+".to_app.failed"]+r.rec.Counts[os.HubObject+".to_hub.failed"] == 0 {
+		err = e.st.Update(ctx, func(tx store.Tx) error { return tx.ResolveRecordError(ctx, rerr.ID, e.clock()) })
+	}
+	return errors.Join(err, e.finish(ctx, r, err))
+}
+
+func (e *Engine) retryHub(ctx context.Context, r *run, os store.ObjectSync, hubID int64) error {
+	step := hubStep{links: map[int64]store.Link{}}
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		if step.records, err = tx.Records(ctx, os.HubObject, []int64{hubID}); err != nil {
+			return err
+		}
+		links, err := tx.LinksByHubID(ctx, os.ID, []int64{hubID})
+		for _, l := range links {
+			step.links[l.HubID] = l
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return e.deliverToApp(ctx, r, os, step, "")
+}
+
+func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, externalID string) error {
+	recs, err := e.getApp(ctx, r, os, []string{externalID})
+	if err != nil {
+		return err
+	}
+	page := connector.Page{}
+	for _, rec := range recs {
+		page.Records = append(page.Records, rec)
+	}
+	return e.deliverToHub(ctx, r, os, page, "")
 }

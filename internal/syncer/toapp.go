@@ -18,7 +18,7 @@ func (e *Engine) hubToApp(ctx context.Context, r *run, os store.ObjectSync) erro
 		if err != nil || step.done {
 			return err
 		}
-		if err := e.deliverToApp(ctx, r, os, step); err != nil {
+		if err := e.deliverToApp(ctx, r, os, step, store.SideHub); err != nil {
 			return err
 		}
 	}
@@ -108,7 +108,9 @@ func (p *plan) add(ref string, link store.Link) *pair {
 
 func hubRef(id int64) string { return "h" + strconv.FormatInt(id, 10) }
 
-func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, step hubStep) error {
+// deliverToApp syncs a batch of hub records and then moves the cursor of
+// side ("" for none, when retrying one record).
+func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, step hubStep, side string) error {
 	const dir = "to_app"
 	obj := os.HubObject
 	r.count(obj, dir, "read", len(step.records))
@@ -143,7 +145,7 @@ func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, 
 	if err := e.matchOnApp(ctx, r, os, p, unlinked); err != nil {
 		return err
 	}
-	return e.commit(ctx, r, os, p, store.SideHub, strconv.FormatInt(step.cursor, 10))
+	return e.commit(ctx, r, os, p, side, strconv.FormatInt(step.cursor, 10))
 }
 
 // getApp reads linked external records by id.

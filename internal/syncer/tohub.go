@@ -34,7 +34,7 @@ func (e *Engine) appToHub(ctx context.Context, r *run, os store.ObjectSync) erro
 		if err != nil {
 			return err
 		}
-		if err := e.deliverToHub(ctx, r, os, page); err != nil {
+		if err := e.deliverToHub(ctx, r, os, page, store.SideApp); err != nil {
 			return err
 		}
 		if !page.More || len(page.Records) == 0 {
@@ -43,7 +43,9 @@ func (e *Engine) appToHub(ctx context.Context, r *run, os store.ObjectSync) erro
 	}
 }
 
-func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, page connector.Page) error {
+// deliverToHub syncs a page of external records and then moves the cursor
+// of side ("" for none, when retrying one record).
+func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, page connector.Page, side string) error {
 	const dir = "to_hub"
 	obj := os.HubObject
 	r.count(obj, dir, "read", len(page.Records))
@@ -74,7 +76,7 @@ func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, 
 	if err := e.matchOnHub(ctx, r, os, p, unlinked); err != nil {
 		return err
 	}
-	return e.commit(ctx, r, os, p, store.SideApp, page.Cursor)
+	return e.commit(ctx, r, os, p, side, page.Cursor)
 }
 
 // linkedHub reads the links of external records and their hub records.

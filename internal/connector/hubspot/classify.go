@@ -13,7 +13,8 @@ import (
 // How answers become reasons. Only a definite answer may send a connection
 // to needs_reconnect, so anything the connector cannot place is transient.
 //
-//	any endpoint   429                                  transient rate_limited, RetryAfter from Retry-After
+//	any endpoint   429                                  transient rate_limited, RetryAfter from Retry-After,
+//	                                                    else the rate-limit interval when none remain
 //	               5xx; no answer (timeout, DNS, …)     transient external_unreachable
 //	               a body that is not JSON              transient external_unreachable
 //	token          invalid_client, unauthorized_client,
@@ -41,6 +42,11 @@ func (a answer) common() *connector.Error {
 	switch {
 	case a.status == http.StatusTooManyRequests:
 		wait := retryAfter(a.header.Get("Retry-After"), time.Now())
+		if rl := parseRateLimit(a.header); wait == 0 && rl != nil && rl.Remaining == 0 && rl.Interval > 0 {
+			// HubSpot's 429s often come without Retry-After; the window
+			// they name is the longest the wait can be.
+			wait = rl.Interval
+		}
 		msg := "the external app is limiting the hub's request rate"
 		if wait > 0 {
 			msg += "; retry after " + wait.String()

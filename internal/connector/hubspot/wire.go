@@ -1,6 +1,7 @@
 package hubspot
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -102,7 +103,7 @@ func (a answer) cause() error {
 	if code == "" {
 		code = a.fields.Category
 	}
-	return &ResponseError{StatusCode: a.status, Code: code, CorrelationID: a.fields.CorrelationID}
+	return &ResponseError{StatusCode: a.status, Code: code, CorrelationID: a.fields.CorrelationID, RateLimit: parseRateLimit(a.header)}
 }
 
 // ResponseError is an HTTP answer the connector did not take as success.
@@ -112,6 +113,9 @@ type ResponseError struct {
 	Code string
 	// CorrelationID is the external side's id of the request, for its support.
 	CorrelationID string
+	// RateLimit is what the answer's X-HubSpot-RateLimit headers said, if
+	// it had any.
+	RateLimit *RateLimit
 }
 
 func (e *ResponseError) Error() string {
@@ -125,17 +129,38 @@ func (e *ResponseError) Error() string {
 	return s
 }
 
+// maxRecordBody bounds answers that carry records: a page of 200 records
+// with long text values is far above maxBody.
+const maxRecordBody = 64 << 20
+
 // send makes one API call. shown is the URL as error text may show it:
 // for a URL with a token in its path, the same URL with the token replaced,
 // since *url.Error carries the URL into every transport error.
 func (c *Connector) send(ctx context.Context, method, rawURL, shown, bearer string) (answer, error) {
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, nil)
+	return c.sendJSON(ctx, method, rawURL, shown, bearer, nil, maxBody)
+}
+
+// sendJSON is send with a JSON body (nil sends none) and an answer bound.
+// Every answer's rate-limit headers go to the observer in ctx, if any.
+func (c *Connector) sendJSON(ctx context.Context, method, rawURL, shown, bearer string, body any, limit int64) (answer, error) {
+	var r io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return answer{}, fmt.Errorf("hubspot: encode request body: %w", err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
 	if err != nil {
 		// The parse error quotes the URL, which may hold a token.
 		return answer{}, &connector.Error{Reason: connector.ReasonAppConfig, Definite: true,
 			Message: "the api_url setting of the hubspot integration is not a valid URL"}
 	}
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
@@ -144,11 +169,12 @@ func (c *Connector) send(ctx context.Context, method, rawURL, shown, bearer stri
 		return answer{}, unreachable(err, shown)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	observeRateLimit(ctx, resp.Header)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
 		return answer{}, unreachable(err, shown)
 	}
-	return newAnswer(resp.StatusCode, resp.Header, body), nil
+	return newAnswer(resp.StatusCode, resp.Header, data), nil
 }
 
 // unreachable is a transport failure: no answer came. It is transient.

@@ -1,0 +1,206 @@
+package syncer_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
+	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/syncer"
+)
+
+// testBundle is hub A, the external app, and hub B, whose connection syncs
+// with A through A's OAuth server.
+type testBundle struct {
+	a, b  *hubtest.Env
+	admin audit.Actor
+	conn  store.Connection
+}
+
+func setup(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput) *testBundle {
+	t.Helper()
+	ctx := context.Background()
+	noLimit := func(c *config.Config) { c.TokenRate = -1 }
+	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), b: hubtest.New(t, backend)}
+	tb.a.User(t, "approver@a.example", identity.RoleAdmin, nil)
+	admin, err := tb.b.Hub.Identity.User(ctx, "admin@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb.admin = audit.Actor{ID: admin.ID, Label: admin.Email}
+	app, secret := tb.a.App(t, oauth.AppInput{Name: "Hub B", RedirectURIs: []string{tb.b.URL + hub.CallbackPath}, Scopes: hubtest.AllScopes})
+	integration, err := tb.b.Hub.Connections.CreateIntegration(ctx, tb.admin, connection.NewIntegration{
+		Name: "hub-a", Provider: "hubspot", AuthKind: connection.AuthOAuth2, Secret: secret,
+		Settings: connection.ProviderSettings("hubspot", tb.a.URL, map[string]string{
+			"client_id": app.ClientID, "scopes": strings.Join(hubtest.AllScopes, " ")}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	started, err := tb.b.Hub.Connections.Create(ctx, tb.admin, connection.NewConnection{Integration: integration.Name,
+		Name: "B to A", AuthMode: connection.ModeApp, Config: map[string]string{"archive_interval": "0s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser := tb.a.Browser()
+	back := browser.Consent(t, started.AuthorizeURL, "approver@a.example")
+	if status, _, page := browser.Page(t, "GET", back.String(), nil); status != 200 {
+		t.Fatalf("callback: %d %s", status, page)
+	}
+	conns, err := tb.b.Hub.Connections.List(ctx)
+	if err != nil || len(conns) != 1 {
+		t.Fatalf("connections: %v %v", conns, err)
+	}
+	tb.conn = conns[0]
+	if in.HubObject == "" {
+		in.HubObject = "contacts"
+	}
+	if _, err := tb.b.Hub.Syncer.AddObjectSync(ctx, tb.admin, tb.conn.ID, in); err != nil {
+		t.Fatalf("add object sync: %v", err)
+	}
+	return tb
+}
+
+func (tb *testBundle) run(t *testing.T) store.SyncRun {
+	t.Helper()
+	ctx := context.Background()
+	if err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, "manual"); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	runs, err := tb.b.Hub.Syncer.Runs(ctx, tb.conn.ID, 1)
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs: %v %v", runs, err)
+	}
+	return runs[0]
+}
+
+// byEmail lists a hub's live contacts by email.
+func byEmail(t *testing.T, env *hubtest.Env) map[string]map[string]string {
+	t.Helper()
+	out := map[string]map[string]string{}
+	after := ""
+	for {
+		recs, next, err := env.Hub.CRM.List(context.Background(), "contacts", false, after, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if _, dup := out[r.Props["email"]]; dup {
+				t.Fatalf("two contacts with email %s", r.Props["email"])
+			}
+			out[r.Props["email"]] = r.Props
+		}
+		if next == "" {
+			return out
+		}
+		after = next
+	}
+}
+
+func create(t *testing.T, env *hubtest.Env, props map[string]string) store.Record {
+	t.Helper()
+	r, err := env.Hub.CRM.Create(context.Background(), "test", "contacts", props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func update(t *testing.T, env *hubtest.Env, id int64, props map[string]string) {
+	t.Helper()
+	if _, err := env.Hub.CRM.Update(context.Background(), "test", "contacts", fmt.Sprint(id), "", props); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestTwoWayCreateUpdateArchive(t *testing.T) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			tb := setup(t, backend, syncer.ObjectSyncInput{PropagateDeletes: true})
+			onA := create(t, tb.a, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
+			onB := create(t, tb.b, map[string]string{"email": "bob@example.com", "firstname": "Bob"})
+			tb.run(t)
+			a, b := byEmail(t, tb.a), byEmail(t, tb.b)
+			if a["bob@example.com"]["firstname"] != "Bob" || b["ada@example.com"]["firstname"] != "Ada" {
+				t.Fatalf("creates did not cross: A %v B %v", a, b)
+			}
+			update(t, tb.a, onA.ID, map[string]string{"lastname": "Lovelace"})
+			update(t, tb.b, onB.ID, map[string]string{"lastname": "Builder"})
+			tb.run(t)
+			a, b = byEmail(t, tb.a), byEmail(t, tb.b)
+			if b["ada@example.com"]["lastname"] != "Lovelace" || a["bob@example.com"]["lastname"] != "Builder" {
+				t.Fatalf("updates did not cross: A %v B %v", a, b)
+			}
+			quiet := tb.run(t)
+			for k, n := range quiet.Counts {
+				if strings.HasSuffix(k, ".created") || strings.HasSuffix(k, ".updated") {
+					t.Fatalf("a run with no new edits wrote %s=%d: echo", k, n)
+				}
+			}
+			if err := tb.a.Hub.CRM.Archive(context.Background(), "test", "contacts", fmt.Sprint(onA.ID)); err != nil {
+				t.Fatal(err)
+			}
+			tb.run(t)
+			if _, ok := byEmail(t, tb.b)["ada@example.com"]; ok {
+				t.Fatal("an archive on A did not reach B")
+			}
+		})
+	}
+}
+
+func TestMatchByEmailOnFirstContact(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite, syncer.ObjectSyncInput{})
+	create(t, tb.a, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
+	create(t, tb.b, map[string]string{"email": "ADA@example.com", "lastname": "Lovelace"})
+	tb.run(t)
+	a, b := byEmail(t, tb.a), byEmail(t, tb.b)
+	if len(a) != 1 || len(b) != 1 {
+		t.Fatalf("matching made duplicates: A %v B %v", a, b)
+	}
+	for _, side := range []map[string]map[string]string{a, b} {
+		if c := side["ada@example.com"]; c["firstname"] != "Ada" || c["lastname"] != "Lovelace" {
+			t.Fatalf("first contact did not merge both sides' values: %v", c)
+		}
+	}
+}
+
+func TestConflictRules(t *testing.T) {
+	for _, rule := range []string{syncer.RuleHubWins, syncer.RuleAppWins} {
+		t.Run(rule, func(t *testing.T) {
+			t.Parallel()
+			tb := setup(t, hubtest.SQLite, syncer.ObjectSyncInput{ConflictRule: rule})
+			onB := create(t, tb.b, map[string]string{"email": "c@example.com", "firstname": "Start"})
+			tb.run(t)
+			onA := byEmail(t, tb.a)["c@example.com"]
+			update(t, tb.b, onB.ID, map[string]string{"firstname": "FromB"})
+			var aID int64
+			fmt.Sscan(onA["hs_object_id"], &aID)
+			if aID == 0 {
+				recs, _, _ := tb.a.Hub.CRM.List(context.Background(), "contacts", false, "", 10)
+				aID = recs[0].ID
+			}
+			update(t, tb.a, aID, map[string]string{"firstname": "FromA"})
+			run := tb.run(t)
+			want := "FromB"
+			if rule == syncer.RuleAppWins {
+				want = "FromA"
+			}
+			if got := byEmail(t, tb.b)["c@example.com"]["firstname"]; got != want {
+				t.Fatalf("B has %q, want %q (run %+v)", got, want, run.Counts)
+			}
+			if got := byEmail(t, tb.a)["c@example.com"]["firstname"]; got != want {
+				t.Fatalf("A has %q, want %q", got, want)
+			}
+		})
+	}
+}
