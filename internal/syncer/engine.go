@@ -72,6 +72,9 @@ type run struct {
 	writer connector.Writer
 	rec    store.SyncRun
 	source string // how the hub's change feed names the engine's writes
+	// origin prefixes the idempotency keys of the run's external creates:
+	// this hub and connection, so two hubs writing to one app never clash.
+	origin string
 }
 
 func (r *run) count(object, dir, what string, n int) {
@@ -117,6 +120,15 @@ func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) 
 	if err := e.prepare(ctx, r); err != nil {
 		return nil, err
 	}
+	var account store.Account
+	if err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		account, err = tx.Account(ctx)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	r.origin = fmt.Sprintf("h%d-c%d-", account.HubID, connectionID)
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		var err error
 		r.rec, err = tx.CreateSyncRun(ctx, r.rec)

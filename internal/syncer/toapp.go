@@ -235,7 +235,7 @@ func (e *Engine) pairedOnApp(ctx context.Context, os store.ObjectSync, recs []co
 
 // idempotencyKey names a hub record across replays of its create.
 func idempotencyKey(r *run, hubID int64) string {
-	return "c" + strconv.FormatInt(r.sess.Connection.ID, 10) + "-" + strconv.FormatInt(hubID, 10)
+	return r.origin + strconv.FormatInt(hubID, 10)
 }
 
 // planPair merges a linked (or just matched) pair and plans the writes.
