@@ -26,6 +26,11 @@ type testBundle struct {
 }
 
 func setup(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput) *testBundle {
+	return setupConnection(t, backend, in, connection.NewConnection{AuthMode: connection.ModeApp})
+}
+
+// setupConnection is setup with the connection's mode and owner given.
+func setupConnection(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	noLimit := func(c *config.Config) { c.TokenRate = -1 }
@@ -45,8 +50,11 @@ func setup(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	started, err := tb.b.Hub.Connections.Create(ctx, tb.admin, connection.NewConnection{Integration: integration.Name,
-		Name: "B to A", AuthMode: connection.ModeApp, Config: map[string]string{"archive_interval": "0s"}})
+	nc.Integration, nc.Name, nc.Config = integration.Name, "B to A", map[string]string{"archive_interval": "0s", "read_overlap": "0s"}
+	if nc.Owner != "" {
+		tb.b.User(t, nc.Owner, identity.RoleMember, map[string]string{"contacts": "edit", "companies": "edit", "deals": "edit"})
+	}
+	started, err := tb.b.Hub.Connections.Create(ctx, tb.admin, nc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +104,7 @@ func byEmail(t *testing.T, env *hubtest.Env) map[string]map[string]string {
 			if _, dup := out[r.Props["email"]]; dup {
 				t.Fatalf("two contacts with email %s", r.Props["email"])
 			}
+			r.Props["hs_object_id"] = fmt.Sprint(r.ID)
 			out[r.Props["email"]] = r.Props
 		}
 		if next == "" {

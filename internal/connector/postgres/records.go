@@ -93,9 +93,16 @@ func (c *Connector) bound(ctx context.Context) (context.Context, context.CancelF
 // horizonSQL stores the horizon in a setting local to the transaction, so
 // that the next statement of the same batch reads by it without a second
 // round trip. Autovacuum and other background workers stamp no rows.
+//
+// Only transactions that may write the table hold the horizon back: a
+// writer holds a RowExclusiveLock (or stronger) on it until it commits, so
+// an unrelated long transaction elsewhere in the database does not stall
+// the sync.
 const horizonSQL = `SELECT set_config('hubsync.horizon', least(clock_timestamp() - $1::interval,
-	(SELECT min(a.xact_start) FROM pg_stat_activity a
-	 WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'))::text, true)`
+	(SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+	 WHERE l.locktype = 'relation' AND l.relation = to_regclass($2)
+	   AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
+	   AND a.pid <> pg_backend_pid()))::text, true)`
 
 // Changes returns rows changed after cursor, oldest first; see the notes
 // at the top of this file for the order, the horizon and deletes.
@@ -133,7 +140,7 @@ func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connec
 	query := ses.selectSQL(cols, where.String()) + fmt.Sprintf(" ORDER BY %s, %s LIMIT %d", upd, key, limit)
 
 	batch := &pgx.Batch{}
-	batch.Queue(horizonSQL, fmt.Sprintf("%d microseconds", ses.sc.lag.Microseconds()))
+	batch.Queue(horizonSQL, fmt.Sprintf("%d microseconds", ses.sc.lag.Microseconds()), ses.s.table.sql())
 	batch.Queue(query, args...)
 	br := ses.entry.pool.SendBatch(ctx, batch)
 	defer br.Close()
