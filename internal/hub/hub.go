@@ -97,6 +97,7 @@ type options struct {
 	identity    []identity.Option
 	connections []connection.Option
 	webhooks    []audit.Option
+	syncer      []syncer.Option
 }
 
 // WithLogger sets the logger of the hub's background work.
@@ -110,6 +111,11 @@ func WithIdentity(o ...identity.Option) Option {
 // WithConnections passes options to the connection service.
 func WithConnections(o ...connection.Option) Option {
 	return func(b *options) { b.connections = append(b.connections, o...) }
+}
+
+// WithSyncer passes options to the sync engine.
+func WithSyncer(o ...syncer.Option) Option {
+	return func(b *options) { b.syncer = append(b.syncer, o...) }
 }
 
 // WithWebhooks passes options to the webhooks.
@@ -151,7 +157,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
 	return &Hub{
 		Connections: conns,
-		Syncer:      syncer.New(st, records, conns, syncer.WithLogger(log)),
+		Syncer:      syncer.New(st, records, conns, append([]syncer.Option{syncer.WithLogger(log)}, o.syncer...)...),
 		Webhooks:    hooks,
 		Audit:       audit.NewLog(st),
 		Store:       st,

@@ -15,11 +15,20 @@ import (
 // them, the step is read again and the writes repeat as updates (creates
 // carry an idempotency key), never as duplicates.
 func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
+	if err := e.crashPoint("before_app_write"); err != nil {
+		return err
+	}
 	if err := e.writeApp(ctx, r, os, p); err != nil {
 		return err
 	}
+	if err := e.crashPoint("after_app_write"); err != nil {
+		return err
+	}
 	err := e.st.Update(ctx, func(tx store.Tx) error {
-		return e.writeHub(ctx, tx, r, os, p, side, cursor)
+		if err := e.writeHub(ctx, tx, r, os, p, side, cursor); err != nil {
+			return err
+		}
+		return e.crashPoint("in_hub_tx")
 	})
 	if !errors.Is(err, store.ErrAlreadyExists) {
 		return err

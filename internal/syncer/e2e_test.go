@@ -30,11 +30,11 @@ func setup(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput) *te
 }
 
 // setupConnection is setup with the connection's mode and owner given.
-func setupConnection(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection) *testBundle {
+func setupConnection(t testing.TB, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection, bOpts ...hub.Option) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	noLimit := func(c *config.Config) { c.TokenRate = -1 }
-	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), b: hubtest.New(t, backend)}
+	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), b: hubtest.Open(t, hubtest.Config(t, backend), bOpts...)}
 	tb.a.User(t, "approver@a.example", identity.RoleAdmin, nil)
 	admin, err := tb.b.Hub.Identity.User(ctx, "admin@example.com")
 	if err != nil {
@@ -77,7 +77,7 @@ func setupConnection(t *testing.T, backend hubtest.Backend, in syncer.ObjectSync
 	return tb
 }
 
-func (tb *testBundle) run(t *testing.T) store.SyncRun {
+func (tb *testBundle) run(t testing.TB) store.SyncRun {
 	t.Helper()
 	ctx := context.Background()
 	if err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, "manual"); err != nil {
@@ -91,7 +91,7 @@ func (tb *testBundle) run(t *testing.T) store.SyncRun {
 }
 
 // byEmail lists a hub's live contacts by email.
-func byEmail(t *testing.T, env *hubtest.Env) map[string]map[string]string {
+func byEmail(t testing.TB, env *hubtest.Env) map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]string{}
 	after := ""
@@ -114,7 +114,7 @@ func byEmail(t *testing.T, env *hubtest.Env) map[string]map[string]string {
 	}
 }
 
-func create(t *testing.T, env *hubtest.Env, props map[string]string) store.Record {
+func create(t testing.TB, env *hubtest.Env, props map[string]string) store.Record {
 	t.Helper()
 	r, err := env.Hub.CRM.Create(context.Background(), "test", "contacts", props)
 	if err != nil {
@@ -123,7 +123,7 @@ func create(t *testing.T, env *hubtest.Env, props map[string]string) store.Recor
 	return r
 }
 
-func update(t *testing.T, env *hubtest.Env, id int64, props map[string]string) {
+func update(t testing.TB, env *hubtest.Env, id int64, props map[string]string) {
 	t.Helper()
 	if _, err := env.Hub.CRM.Update(context.Background(), "test", "contacts", fmt.Sprint(id), "", props); err != nil {
 		t.Fatal(err)

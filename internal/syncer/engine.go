@@ -45,6 +45,9 @@ type Engine struct {
 	batch int
 	// prepared remembers which connection versions were prepared, by id.
 	prepared sync.Map
+	// fault, when set, may fail the step at a named point, as a crash
+	// there would; tests use it to prove that replays lose nothing.
+	fault func(point string) error
 }
 
 // Option configures an Engine.
@@ -52,6 +55,11 @@ type Option func(*Engine)
 
 // WithBatch sets how many records one step reads.
 func WithBatch(n int) Option { return func(e *Engine) { e.batch = n } }
+
+// WithFault makes the engine call fault at each point where a crash could
+// interrupt a step ("before_app_write", "after_app_write", "in_hub_tx");
+// an error it returns ends the run there. For fault-injection tests.
+func WithFault(fault func(point string) error) Option { return func(e *Engine) { e.fault = fault } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(e *Engine) { e.log = l } }
@@ -216,4 +224,12 @@ func (e *Engine) external(ctx context.Context, r *run, call func() error) error 
 		err = call()
 	}
 	return err
+}
+
+// crashPoint fails the step if the fault injector says so.
+func (e *Engine) crashPoint(point string) error {
+	if e.fault == nil {
+		return nil
+	}
+	return e.fault(point)
 }
