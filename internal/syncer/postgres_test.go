@@ -23,7 +23,7 @@ type pgBundle struct {
 	conn store.Connection
 }
 
-func setupPostgres(t *testing.T) *pgBundle {
+func setupPostgres(t testing.TB) *pgBundle {
 	t.Helper()
 	ctx := context.Background()
 	admin := pgtest.URL(t)
@@ -64,7 +64,7 @@ func setupPostgres(t *testing.T) *pgBundle {
 	return tb
 }
 
-func (tb *pgBundle) run(t *testing.T) {
+func (tb *pgBundle) run(t testing.TB) {
 	t.Helper()
 	if err := tb.b.Hub.Syncer.Run(context.Background(), tb.conn.ID, "manual"); err != nil {
 		t.Fatalf("run: %v", err)
@@ -78,7 +78,7 @@ func (tb *pgBundle) exec(t *testing.T, sql string, args ...any) {
 	}
 }
 
-func (tb *pgBundle) rows(t *testing.T) map[string][2]string {
+func (tb *pgBundle) rows(t testing.TB) map[string][2]string {
 	t.Helper()
 	rows, err := tb.db.Query(context.Background(), `SELECT email, coalesce(first_name, ''), coalesce(last_name, '') FROM people WHERE NOT deleted`)
 	if err != nil {

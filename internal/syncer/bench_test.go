@@ -1,0 +1,136 @@
+package syncer_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
+	"github.com/hubsync/hubsync/internal/syncer"
+)
+
+// benchRecords is the size of the initial-sync benchmarks.
+func benchRecords() int {
+	if n, err := strconv.Atoi(os.Getenv("HUBSYNC_BENCH_RECORDS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+// peakHeap samples the heap in use until stop is closed.
+func peakHeap(stop <-chan struct{}) *atomic.Uint64 {
+	var peak atomic.Uint64
+	go func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse > peak.Load() {
+				peak.Store(ms.HeapInuse)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return &peak
+}
+
+// BenchmarkInitialSyncHubToHub: B holds N contacts, A none; one run copies
+// them to A over HTTP and OAuth and reads A's echo back.
+func BenchmarkInitialSyncHubToHub(b *testing.B) {
+	hub.TuneGC()
+	n := benchRecords()
+	for range b.N {
+		b.StopTimer()
+		tb := setupConnection(b, hubtest.SQLite, syncer.ObjectSyncInput{}, connectionApp())
+		seedB(b, tb.b, n)
+		runtime.GC()
+		stop := make(chan struct{})
+		peak := peakHeap(stop)
+		b.StartTimer()
+		start := time.Now()
+		run := tb.run(b)
+		took := time.Since(start)
+		b.StopTimer()
+		close(stop)
+		if got := run.Counts["contacts.to_app.created"]; got != n {
+			b.Fatalf("created %d on A, want %d: %v", got, n, run.Counts)
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "records/s")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	}
+}
+
+// BenchmarkInitialSyncHubToPostgres: the hub holds N contacts; one run
+// writes them to an empty table.
+func BenchmarkInitialSyncHubToPostgres(b *testing.B) {
+	hub.TuneGC()
+	n := benchRecords()
+	for range b.N {
+		b.StopTimer()
+		tb := setupPostgres(b)
+		seedB(b, tb.b, n)
+		runtime.GC()
+		stop := make(chan struct{})
+		peak := peakHeap(stop)
+		b.StartTimer()
+		start := time.Now()
+		tb.run(b)
+		took := time.Since(start)
+		b.StopTimer()
+		close(stop)
+		if got := len(tb.rows(b)); got != n {
+			b.Fatalf("%d rows, want %d", got, n)
+		}
+		b.ReportMetric(float64(n)/took.Seconds(), "records/s")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
+	}
+}
+
+// BenchmarkOneChange: the time for one edit on A to reach B through a run,
+// the engine's part of the propagation delay.
+func BenchmarkOneChange(b *testing.B) {
+	tb := setupConnection(b, hubtest.SQLite, syncer.ObjectSyncInput{}, connectionApp())
+	rec := create(b, tb.a, map[string]string{"email": "one@example.com", "firstname": "v"})
+	tb.run(b)
+	tb.run(b)
+	var took []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		update(b, tb.a, rec.ID, map[string]string{"firstname": fmt.Sprint("v", i)})
+		start := time.Now()
+		tb.run(b)
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+	if got := byEmail(b, tb.b)["one@example.com"]["firstname"]; got != fmt.Sprint("v", b.N-1) {
+		b.Fatalf("B has %q", got)
+	}
+}
+
+func seedB(b *testing.B, env *hubtest.Env, n int) {
+	b.Helper()
+	ctx := context.Background()
+	batch := make([]map[string]string, 0, 100)
+	for i := range n {
+		batch = append(batch, map[string]string{"email": fmt.Sprintf("c%d@example.com", i), "firstname": "First", "lastname": strconv.Itoa(i)})
+		if len(batch) == 100 || i == n-1 {
+			if _, err := env.Hub.CRM.BatchCreate(ctx, "seed", "contacts", batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+}
