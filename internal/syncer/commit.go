@@ -31,6 +31,9 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 		return e.crashPoint("in_hub_tx")
 	})
 	if !errors.Is(err, store.ErrAlreadyExists) {
+		if err == nil {
+			e.progress(ctx, r)
+		}
 		return err
 	}
 	// A unique value was taken: the transaction is spent, so each hub

@@ -83,6 +83,8 @@ type run struct {
 	// origin prefixes the idempotency keys of the run's external creates:
 	// this hub and connection, so two hubs writing to one app never clash.
 	origin string
+	// object is the hub object being synced, for the run's error.
+	object string
 }
 
 func (r *run) count(object, dir, what string, n int) {
@@ -125,24 +127,24 @@ func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) 
 	if r.writer, ok = sess.Connector.(connector.Writer); !ok {
 		return nil, fmt.Errorf("provider %s cannot write records", sess.Provider)
 	}
-	if err := e.prepare(ctx, r); err != nil {
-		return nil, err
-	}
 	var account store.Account
-	if err := e.st.View(ctx, func(tx store.Tx) error {
-		var err error
-		account, err = tx.Account(ctx)
-		return err
-	}); err != nil {
-		return nil, err
-	}
-	r.origin = fmt.Sprintf("h%d-c%d-", account.HubID, connectionID)
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		var err error
+		if account, err = tx.Account(ctx); err != nil {
+			return err
+		}
 		r.rec, err = tx.CreateSyncRun(ctx, r.rec)
 		return err
 	})
-	return r, err
+	if err != nil {
+		return nil, err
+	}
+	r.origin = fmt.Sprintf("h%d-c%d-", account.HubID, connectionID)
+	if err := e.prepare(ctx, r); err != nil {
+		// The run is recorded, so its failure shows like any other.
+		return nil, errors.Join(err, e.finish(ctx, r, err))
+	}
+	return r, nil
 }
 
 // prepare lets the connector set up the external side, once per process
@@ -169,6 +171,7 @@ func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) e
 		if !os.Enabled {
 			continue
 		}
+		r.object = os.HubObject
 		if err := e.syncObject(ctx, r, os); err != nil {
 			return fmt.Errorf("%s: %w", os.HubObject, err)
 		}
@@ -194,6 +197,14 @@ func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
 	r.rec.FinishedAt, r.rec.Status = now, RunSucceeded
 	if runErr != nil {
 		r.rec.Status, r.rec.Error = RunFailed, runErr.Error()
+		var ce *connector.Error
+		if errors.As(runErr, &ce) {
+			// Only the connector's own words: a cause may quote a request.
+			r.rec.Error = ce.Reason + ": " + ce.Message
+			if r.object != "" {
+				r.rec.Error = r.object + ": " + r.rec.Error
+			}
+		}
 		if errors.Is(runErr, ErrHeld) {
 			r.rec.Status = RunHeld
 		}
@@ -232,4 +243,11 @@ func (e *Engine) crashPoint(point string) error {
 		return nil
 	}
 	return e.fault(point)
+}
+
+// progress saves the run's counts so far, for whoever follows the run.
+func (e *Engine) progress(ctx context.Context, r *run) {
+	if err := e.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateSyncRun(ctx, r.rec) }); err != nil {
+		e.log.Warn("could not save a run's progress", "run", r.rec.ID, "error", err)
+	}
 }

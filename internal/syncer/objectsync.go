@@ -48,6 +48,16 @@ func (e *Engine) AddObjectSync(ctx context.Context, a audit.Actor, connectionID 
 		if !slices.Contains(c.Objects, os.HubObject) {
 			return fmt.Errorf("%w: connection %d does not sync %s (it syncs %v)", connection.ErrInvalid, c.ID, os.HubObject, c.Objects)
 		}
+		existing, err := tx.ObjectSyncs(ctx, connectionID)
+		if err != nil {
+			return err
+		}
+		for _, x := range existing {
+			if x.HubObject == os.HubObject || x.ExternalObject == os.ExternalObject {
+				return fmt.Errorf("%w: connection %d already syncs %s with %s (object sync %d)", store.ErrAlreadyExists,
+					connectionID, x.HubObject, x.ExternalObject, x.ID)
+			}
+		}
 		if os, err = tx.CreateObjectSync(ctx, os); err != nil {
 			return err
 		}
@@ -163,7 +173,7 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
 		}
-		errs, err := tx.RecordErrors(ctx, connectionID, true, 1000)
+		errs, err := tx.RecordErrors(ctx, connectionID, true, 10_000)
 		if err != nil {
 			return err
 		}
@@ -179,6 +189,12 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 		return err
 	})
 	if err != nil {
+		return err
+	}
+	if err := e.st.Update(ctx, func(tx store.Tx) error {
+		return audit.Record(ctx, tx, e.clock(), a, "record_error.retry", "connection", strconv.FormatInt(connectionID, 10), nil,
+			map[string]string{"record_error": strconv.FormatInt(errorID, 10)})
+	}); err != nil {
 		return err
 	}
 	r, err := e.begin(ctx, connectionID, "retry")

@@ -152,13 +152,22 @@ func (t *tx) Records(ctx context.Context, objectType string, ids []int64) ([]sto
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, len(ids)+1)
-	args = append(args, objectType)
+	args := make([]any, 0, len(ids))
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	return t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE object_type = ? AND id IN (`+
+	// By id alone: with the type in the query SQLite may walk the type's
+	// index instead of the primary key, reading every record of the type.
+	// Ids are unique across types, so the type is checked here.
+	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE id IN (`+
 		placeholders(len(ids))+`)`+t.forUpdate(), args...)
+	out := recs[:0]
+	for _, r := range recs {
+		if r.Type == objectType {
+			out = append(out, r)
+		}
+	}
+	return out, err
 }
 
 func (t *tx) RecordsByValue(ctx context.Context, objectType, property string, values []string) ([]store.Record, error) {
