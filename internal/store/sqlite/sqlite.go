@@ -9,10 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
-	"net/url"
-	"runtime"
-	"slices"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -75,35 +71,8 @@ func uniqueViolation(err error) bool {
 
 // Open opens (creating if needed) the database file at path and migrates it.
 func Open(ctx context.Context, path string) (*sqlstore.Store, error) {
-	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-65536)"} {
-		pragmas.Add("_pragma", p)
-	}
-	// A View must not write, as on PostgreSQL, where its transaction is READ
-	// ONLY; the driver ignores that option, so readers refuse writes instead.
-	readPragmas := maps.Clone(pragmas)
-	readPragmas["_pragma"] = append(slices.Clone(pragmas["_pragma"]), "query_only(1)")
-	readDSN := "file:" + path + "?" + readPragmas.Encode()
-	// Write transactions take the lock at BEGIN, so they queue on busy_timeout
-	// instead of failing mid-transaction when another process writes.
-	pragmas.Set("_txlock", "immediate")
-	write, err := sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
-	if err != nil {
-		return nil, err
-	}
-	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", readDSN)
-	if err != nil {
-		write.Close()
-		return nil, err
-	}
-	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-	if err := migrate(ctx, write); err != nil {
-		write.Close()
-		read.Close()
-		return nil, err
-	}
-	return sqlstore.New(write, read, Dialect), nil
+	h, err := OpenHandles(ctx, path)
+	return h.Store, err
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

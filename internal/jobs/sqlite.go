@@ -1,0 +1,181 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+)
+
+// sqliteMigrations keeps two queues of one process from migrating at once;
+// River's migrator takes no lock of its own.
+var sqliteMigrations sync.Mutex
+
+type sqliteBackend struct {
+	db     *sql.DB
+	client *river.Client[*sql.Tx]
+	leases localLeases
+}
+
+func openSQLite(ctx context.Context, db *sql.DB, cfg *river.Config) (riverClient, backend, error) {
+	driver := riversqlite.New(db)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: cfg.Logger})
+	if err != nil {
+		return nil, nil, err
+	}
+	sqliteMigrations.Lock()
+	_, err = migrator.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	sqliteMigrations.Unlock()
+	if err != nil {
+		return nil, nil, fmt.Errorf("migrate river on sqlite: %w", err)
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, &sqliteBackend{db: db, client: client}, nil
+}
+
+// enqueueBatch bounds the connection ids of one statement, well below
+// SQLite's limit on bound parameters.
+const enqueueBatch = 500
+
+func (b *sqliteBackend) enqueue(ctx context.Context, ids []int64, trigger string) error {
+	for len(ids) > 0 {
+		n := min(len(ids), enqueueBatch)
+		if err := b.enqueueBatch(ctx, ids[:n], trigger); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (b *sqliteBackend) enqueueBatch(ctx context.Context, ids []int64, trigger string) error {
+	// The check and the insert are atomic because the handle is the single
+	// write connection: the transaction holds it, and the file's write lock,
+	// until it commits.
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	args := []any{queueRuns, RunArgs{}.Kind(), fmt.Sprintf("-%d seconds", int(leaseGrace.Seconds()))}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	// The state and queue lead River's fetching index, so that finished
+	// runs, most of the table, are not read; the + keeps SQLite's planner,
+	// which has no statistics, from the index on kind.
+	rows, err := tx.QueryContext(ctx, `SELECT json_extract(args, '$.connection_id') FROM river_job
+		WHERE state IN (`+waitingStates+`, 'running') AND queue = ? AND +kind = ?
+		AND (state <> 'running' OR `+sqliteUnleased+`)
+		AND json_extract(args, '$.connection_id') IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	if err != nil {
+		return err
+	}
+	waiting, err := scanIDs(rows)
+	if err != nil {
+		return err
+	}
+	if err := insertRuns(ids, waiting, trigger, func(params []river.InsertManyParams) error {
+		_, err := b.client.InsertManyTx(ctx, tx, params)
+		return err
+	}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// sqliteUnleased matches a run, running, that has not yet taken its lease,
+// given the negative leaseGrace as an SQLite time modifier. River writes
+// attempted_at in the format of the strftime below.
+const sqliteUnleased = `(attempted_at > strftime('%Y-%m-%d %H:%M:%f', 'now', ?)
+	AND coalesce(json_extract(metadata, '$.output.leased_attempt'), 0) <> attempt)`
+
+func (b *sqliteBackend) waitingRun(ctx context.Context, connectionID, jobID int64) (int64, error) {
+	var id int64
+	err := b.db.QueryRowContext(ctx, `SELECT id FROM river_job
+		WHERE state IN (`+waitingStates+`) AND queue = ? AND +kind = ? AND id <> ?
+		AND json_extract(args, '$.connection_id') = ? LIMIT 1`, queueRuns, RunArgs{}.Kind(), jobID, connectionID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func (b *sqliteBackend) markLeased(ctx context.Context, jobID int64, attempt int) error {
+	_, err := b.client.JobUpdate(ctx, jobID, &river.JobUpdateParams{Output: leaseMark{LeasedAttempt: attempt}})
+	return err
+}
+
+func (b *sqliteBackend) lease(_ context.Context, id int64) (*lease, error) {
+	return b.leases.take(id), nil
+}
+
+func (b *sqliteBackend) resign(ctx context.Context) error {
+	return b.client.Notify().RequestResign(ctx)
+}
+
+// close leaves the handle open: it is the store's.
+func (b *sqliteBackend) close() {}
+
+// localLeases are the leases of a database that one process owns, through
+// one Queue.
+type localLeases struct {
+	mu   sync.Mutex
+	held map[int64]bool
+}
+
+func (l *localLeases) take(id int64) *lease {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.held[id] {
+		return nil
+	}
+	if l.held == nil {
+		l.held = make(map[int64]bool)
+	}
+	l.held[id] = true
+	return &lease{release: func() {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		delete(l.held, id)
+	}}
+}
+
+// scanIDs reads a column of connection ids into a set.
+func scanIDs(rows *sql.Rows) (map[int64]bool, error) {
+	defer rows.Close()
+	set := make(map[int64]bool)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		set[id] = true
+	}
+	return set, rows.Err()
+}
+
+// insertRuns inserts a run for each id that has none waiting.
+func insertRuns(ids []int64, waiting map[int64]bool, trigger string, insert func([]river.InsertManyParams) error) error {
+	var params []river.InsertManyParams
+	for _, id := range ids {
+		if waiting[id] {
+			continue
+		}
+		waiting[id] = true // a repeated id gets one run
+		params = append(params, river.InsertManyParams{Args: RunArgs{ConnectionID: id, Trigger: trigger}})
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	return insert(params)
+}

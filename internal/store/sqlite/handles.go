@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"maps"
+	"net/url"
+	"runtime"
+	"slices"
+
+	"github.com/hubsync/hubsync/internal/store/sqlstore"
+)
+
+// Handles is an open store together with its single write connection, for
+// the job queue, which writes to the same file through that connection:
+// SQLite admits one writer at a time, and a second handle waiting on the
+// file lock polls and can be starved by a busy writer until busy_timeout
+// fails it, while two users of one handle queue for it in Go.
+type Handles struct {
+	Store *sqlstore.Store
+	// Write is the store's only write connection (MaxOpenConns 1, WAL,
+	// busy_timeout, transactions BEGIN IMMEDIATE). Closing Store closes it.
+	Write *sql.DB
+}
+
+// OpenHandles is Open that also returns the write connection.
+func OpenHandles(ctx context.Context, path string) (Handles, error) {
+	write, read, err := openDBs(path)
+	if err != nil {
+		return Handles{}, err
+	}
+	if err := migrate(ctx, write); err != nil {
+		write.Close()
+		read.Close()
+		return Handles{}, err
+	}
+	return Handles{Store: sqlstore.New(write, read, Dialect), Write: write}, nil
+}
+
+// openDBs opens the write connection and the read pool of the file at path.
+func openDBs(path string) (write, read *sql.DB, err error) {
+	pragmas := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(ON)", "cache_size(-65536)"} {
+		pragmas.Add("_pragma", p)
+	}
+	// A View must not write, as on PostgreSQL, where its transaction is READ
+	// ONLY; the driver ignores that option, so readers refuse writes instead.
+	readPragmas := maps.Clone(pragmas)
+	readPragmas["_pragma"] = append(slices.Clone(pragmas["_pragma"]), "query_only(1)")
+	// Write transactions take the lock at BEGIN, so they queue on busy_timeout
+	// instead of failing mid-transaction when another process writes.
+	pragmas.Set("_txlock", "immediate")
+	write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
+	if err != nil {
+		return nil, nil, err
+	}
+	write.SetMaxOpenConns(1)
+	read, err = sql.Open("sqlite", "file:"+path+"?"+readPragmas.Encode())
+	if err != nil {
+		write.Close()
+		return nil, nil, err
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	return write, read, nil
+}
