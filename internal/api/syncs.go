@@ -1,10 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/syncer"
 )
@@ -138,8 +140,13 @@ func (a *Admin) syncNow(c adminCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, err := a.Connections.Get(c.r.Context(), id); err != nil {
+	conn, err := a.Connections.Get(c.r.Context(), id)
+	if err != nil {
 		return 0, nil, err
+	}
+	if conn.Status != connection.StatusActive && conn.Status != connection.StatusDegraded {
+		return 0, nil, &apiError{status: http.StatusConflict, category: catConflict, subCategory: "CONNECTION_HELD",
+			message: fmt.Sprintf("connection %d is %s and does not sync: %s", id, conn.Status, conn.ReasonMessage)}
 	}
 	return http.StatusAccepted, map[string]any{"connection_id": id, "queued": true}, a.Enqueue(c.r.Context(), id, "manual")
 }

@@ -99,7 +99,7 @@ func TestWebhookCreateListDelete(t *testing.T) {
 				t.Fatalf("audit of the webhook = %d events, %v; want 2", len(evs), err)
 			}
 			del, create := evs[0], evs[1]
-			if del.Action != "webhook.delete" || del.Actor != ann.Label || del.ActorID != ann.ID || del.Before["url"] != hook.URL {
+			if del.Action != "webhook.delete" || del.Actor != ann.Label || del.ActorID != ann.ID || del.Before["url"] != "https://example.com/hook" {
 				t.Errorf("delete audit = %+v", del)
 			}
 			if create.Action != "webhook.create" || create.Actor != ann.Label || create.After["events"] != audit.EventRecovered {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/syncer"
@@ -237,12 +238,19 @@ func (a *app) connectionsSyncNowCmd() *cobra.Command {
 			return a.withKnownConnection(ctx, args[0], func(h *hub.Hub, id int64) error {
 				// Runs newer than the newest one now are the one asked for
 				// (or one that started meanwhile, which serves as well).
-				before, _, err := newestRun(ctx, h, id, 0)
+				c, err := h.Connections.Get(ctx, id)
+				if err != nil {
+					return explainError(err)
+				}
+				if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
+					return fmt.Errorf("connection %d is %s and does not sync: %s", id, c.Status, c.ReasonMessage)
+				}
+				before, _, err := runAfter(ctx, h, id, 0)
 				if err != nil {
 					return err
 				}
 				enqueueErr := h.Enqueue(ctx, id, "manual")
-				r, found, err := newestRun(ctx, h, id, before.ID)
+				r, found, err := runAfter(ctx, h, id, before.ID)
 				if err != nil {
 					return err
 				}
@@ -277,28 +285,55 @@ func runFailed(r store.SyncRun, cause error) error {
 	if cause != nil {
 		return fmt.Errorf("sync run %d %s: %w", r.ID, r.Status, explainError(cause))
 	}
+	if r.Error != "" {
+		return fmt.Errorf("sync run %d %s: %s", r.ID, r.Status, r.Error)
+	}
 	return fmt.Errorf("sync run %d %s", r.ID, r.Status)
 }
 
-// newestRun returns the connection's newest run if its id is above after.
-func newestRun(ctx context.Context, h *hub.Hub, id, after int64) (store.SyncRun, bool, error) {
-	runs, err := h.Syncer.Runs(ctx, id, 1)
+// runAfter returns the connection's first run with an id above after (the
+// newest run when after is 0): the run that took the request.
+func runAfter(ctx context.Context, h *hub.Hub, id, after int64) (store.SyncRun, bool, error) {
+	runs, err := h.Syncer.Runs(ctx, id, 50)
 	if err != nil || len(runs) == 0 || runs[0].ID <= after {
 		return store.SyncRun{}, false, err
 	}
-	return runs[0], true, nil
+	if after == 0 {
+		return runs[0], true, nil
+	}
+	first := runs[0]
+	for _, r := range runs {
+		if r.ID > after && r.ID < first.ID {
+			first = r
+		}
+	}
+	return first, true, nil
 }
+
+// workHereAfter is how long follow waits for a server to take the run
+// before it works the queue itself, so the command also works where no
+// hubsync serve runs.
+const workHereAfter = 3 * time.Second
 
 // follow waits for a run newer than after to finish, drawing its counts.
 func (a *app) follow(ctx context.Context, h *hub.Hub, id, after int64) (store.SyncRun, error) {
 	p := &runProgress{w: a.stderr}
 	tick := time.NewTicker(followEvery)
 	defer tick.Stop()
+	waitUntil := time.Now().Add(workHereAfter)
+	working := false
 	for {
-		r, found, err := newestRun(ctx, h, id, after)
+		r, found, err := runAfter(ctx, h, id, after)
 		if err != nil {
 			p.stop(false)
 			return r, err
+		}
+		if !found && !working && time.Now().After(waitUntil) {
+			working = true
+			if err := h.Jobs.Start(ctx); err != nil {
+				p.stop(false)
+				return r, err
+			}
 		}
 		p.show(r, found)
 		if found && r.Status != syncer.RunRunning {

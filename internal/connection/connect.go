@@ -329,6 +329,9 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		}
 		return s.repair(ctx, tx, a, &c, connID, cred, who, now)
 	})
+	if err == nil && connID != 0 {
+		s.tellRepaired(ctx, connID)
+	}
 	return c, err
 }
 

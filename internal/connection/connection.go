@@ -74,6 +74,9 @@ type Service struct {
 	// replica names this process in refresh leases.
 	replica string
 	tuning  Tuning
+	// repaired hears of a connection that can sync again after a
+	// reconnect or resume, so the catch-up run starts at once.
+	repaired func(ctx context.Context, id int64)
 }
 
 // Tuning holds the timings of refresh and health checks.
@@ -117,6 +120,11 @@ func WithTuning(t Tuning) Option { return func(s *Service) { s.tuning = t } }
 // WithNotifier sets who hears of breaks and recoveries.
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notify = n } }
 
+// WithRepaired sets who hears that a connection can sync again.
+func WithRepaired(f func(ctx context.Context, id int64)) Option {
+	return func(s *Service) { s.repaired = f }
+}
+
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
@@ -140,3 +148,9 @@ func randomHex(n int) string {
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
+
+func (s *Service) tellRepaired(ctx context.Context, id int64) {
+	if s.repaired != nil {
+		s.repaired(ctx, id)
+	}
+}

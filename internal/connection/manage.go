@@ -171,6 +171,14 @@ func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Con
 
 // Resume ends a pause; the connection is then checked as usual.
 func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
+	c, err := s.resume(ctx, a, id)
+	if err == nil && usable(c) == nil {
+		s.tellRepaired(ctx, id)
+	}
+	return c, err
+}
+
+func (s *Service) resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
 	return s.change(ctx, a, id, "connection.resume", func(tx store.Tx, c *store.Connection) error {
 		if c.Status != StatusPaused {
 			return invalid("connection %d is %s, not paused", c.ID, c.Status)

@@ -14,6 +14,9 @@ type Record struct {
 	Props     map[string]string
 	UpdatedAt time.Time
 	Archived  bool
+	// Origin is the IdempotencyKey the record was created with, where the
+	// provider keeps one: the engine knows its own creates by it.
+	Origin string
 }
 
 // Page is a batch of changes and the position after them.

@@ -5,6 +5,7 @@ package hub
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,6 +23,7 @@ import (
 	connpg "github.com/hubsync/hubsync/internal/connector/postgres"
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/jobs"
 	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
@@ -54,11 +56,13 @@ type Hub struct {
 	Vault       *vault.Vault
 	Connections *connection.Service
 	Syncer      *syncer.Engine
+	Jobs        *jobs.Queue
 	Webhooks    *audit.Webhooks
 	Audit       *audit.Log
 
 	cfg    config.Config
 	hasher oauth.Hasher
+	log    *slog.Logger
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -70,11 +74,14 @@ func Open(ctx context.Context, cfg config.Config, opts ...Option) (*Hub, error) 
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	st, err := openStore(ctx, cfg)
+	st, write, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	h, err := build(ctx, cfg, st, opts)
+	if err == nil {
+		err = h.openQueue(ctx, write)
+	}
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -82,11 +89,15 @@ func Open(ctx context.Context, cfg config.Config, opts ...Option) (*Hub, error) 
 	return h, nil
 }
 
-func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+// openStore opens the store and, on SQLite, returns its write connection,
+// which the job queue shares.
+func openStore(ctx context.Context, cfg config.Config) (store.Store, *sql.DB, error) {
 	if cfg.UsesPostgres() {
-		return postgres.Open(ctx, cfg.DatabaseURL)
+		st, err := postgres.Open(ctx, cfg.DatabaseURL)
+		return st, nil, err
 	}
-	return sqlite.Open(ctx, cfg.SQLitePath())
+	hs, err := sqlite.OpenHandles(ctx, cfg.SQLitePath())
+	return hs.Store, hs.Write, err
 }
 
 // Option adjusts the services a hub is built from, mostly for tests.
@@ -152,10 +163,17 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		log = slog.New(slog.DiscardHandler)
 	}
 	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
+	var h *Hub
+	catchUp := func(ctx context.Context, id int64) {
+		if err := h.Enqueue(ctx, id, jobs.TriggerReconnect); err != nil {
+			log.Warn("could not queue the catch-up run", "connection", id, "error", err)
+		}
+	}
 	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
-		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log)}, o.connections...)...)
+		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
+			o.connections...)...)
 	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
-	return &Hub{
+	h = &Hub{
 		Connections: conns,
 		Syncer:      syncer.New(st, records, conns, append([]syncer.Option{syncer.WithLogger(log)}, o.syncer...)...),
 		Webhooks:    hooks,
@@ -170,7 +188,9 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		Vault:       v,
 		cfg:         cfg,
 		hasher:      hasher,
-	}, nil
+		log:         log,
+	}
+	return h, nil
 }
 
 // checkKey makes sure the token key is the one the database's hashes were
@@ -207,11 +227,6 @@ func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate}, log)
 }
 
-// Enqueue asks for a sync run of a connection.
-func (h *Hub) Enqueue(ctx context.Context, connectionID int64, trigger string) error {
-	return h.Syncer.Run(ctx, connectionID, trigger)
-}
-
 // UpkeepEvery is how often the hub checks which connections need a health
 // check or a token refresh.
 const UpkeepEvery = time.Second
@@ -226,9 +241,21 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Add(2)
 	go func() { defer wg.Done(); h.Connections.Run(ctx, UpkeepEvery) }()
 	go func() { defer wg.Done(); h.Webhooks.Run(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); h.watchFeed(ctx) }()
+	if err := h.Jobs.Start(ctx); err != nil {
+		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
+	}
 	go func() { wg.Wait(); close(done) }()
 	return done
 }
 
-// Close releases the store.
-func (h *Hub) Close() error { return h.Store.Close() }
+// Close stops the job queue and releases the store.
+func (h *Hub) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.Jobs.Stop(ctx); err != nil {
+		return fmt.Errorf("stop the job queue (the store stays open): %w", err)
+	}
+	return h.Store.Close()
+}

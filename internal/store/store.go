@@ -114,6 +114,8 @@ type Tx interface {
 	AppendChanges(ctx context.Context, cs []Change) error
 	// Changes returns changes with a sequence above afterSeq, in order.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+	// LastChangeSeq is the sequence of the newest change, 0 when none.
+	LastChangeSeq(ctx context.Context) (int64, error)
 
 	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 	Integration(ctx context.Context, id int64) (Integration, error)

@@ -15,6 +15,9 @@ import (
 // them, the step is read again and the writes repeat as updates (creates
 // carry an idempotency key), never as duplicates.
 func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
+	if err := e.stage(ctx, os, p); err != nil {
+		return err
+	}
 	if err := e.crashPoint("before_app_write"); err != nil {
 		return err
 	}
@@ -55,6 +58,28 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 		pr.hub, pr.link.HubID = nil, -1 // done, or quarantined: nothing left to store
 	}
 	return e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, p, side, cursor) })
+}
+
+// stage stores a link for every external create before it is sent, with
+// the values sent as its snapshot and its idempotency key in place of the
+// external id. If the step dies after the create, the replay finds the
+// created record by its key and merges against what was sent, instead of
+// taking it for a stranger's record.
+func (e *Engine) stage(ctx context.Context, os store.ObjectSync, p *plan) error {
+	var staged []store.Link
+	for _, ref := range p.order {
+		pr := p.pairs[ref]
+		if pr.app == nil || pr.app.ID != "" || pr.app.IdempotencyKey == "" || pr.link.HubID <= 0 {
+			continue
+		}
+		l := pr.link
+		l.ExternalID = pendingPrefix + pr.app.IdempotencyKey
+		staged = append(staged, l)
+	}
+	if len(staged) == 0 {
+		return nil
+	}
+	return e.st.Update(ctx, func(tx store.Tx) error { return tx.PutLinks(ctx, staged) })
 }
 
 // writeApp applies the plan's external writes in batches and notes each

@@ -101,13 +101,13 @@ func TestSyncConvergesDespiteCrashes(t *testing.T) {
 		final := tb.run(t)
 		a, b := byEmail(t, tb.a), byEmail(t, tb.b)
 		if len(a) != created || len(b) != created {
-			t.Fatalf("A has %d contacts, B has %d, %d were created", len(a), len(b), created)
+			rt.Fatalf("A has %d contacts, B has %d, %d were created", len(a), len(b), created)
 		}
 		for email, pa := range a {
 			pb := b[email]
 			for _, f := range []string{"email", "firstname", "lastname", "phone"} {
 				if pa[f] != pb[f] {
-					t.Fatalf("%s differs on %s: A %q, B %q", email, f, pa[f], pb[f])
+					rt.Fatalf("%s differs on %s: A %q, B %q", email, f, pa[f], pb[f])
 				}
 			}
 		}
@@ -117,12 +117,12 @@ func TestSyncConvergesDespiteCrashes(t *testing.T) {
 			}
 			email, field, _ := strings.Cut(k, "/")
 			if got := a[email][field]; got != last[k] {
-				t.Fatalf("%s: only one side wrote it, last %q, but both hubs have %q", k, last[k], got)
+				rt.Fatalf("%s: only one side wrote it, last %q, but both hubs have %q", k, last[k], got)
 			}
 		}
 		for k, n := range final.Counts {
 			if n > 0 && (hasSuffix(k, ".created") || hasSuffix(k, ".updated")) {
-				t.Fatalf("a sync after convergence still wrote %s=%d", k, n)
+				rt.Fatalf("a sync after convergence still wrote %s=%d", k, n)
 			}
 		}
 		var links int
@@ -132,7 +132,7 @@ func TestSyncConvergesDespiteCrashes(t *testing.T) {
 			return nil
 		})
 		if links != created {
-			t.Fatalf("%d links for %d records", links, created)
+			rt.Fatalf("%d links for %d records", links, created)
 		}
 	})
 }

@@ -124,8 +124,13 @@ func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, 
 		return err
 	}
 	var unlinked []store.Record
+	pending := map[int64]store.Link{}
 	for _, rec := range step.records {
 		link, linked := step.links[rec.ID]
+		if linked && isPending(link) {
+			// A create whose step died before its link was stored.
+			pending[rec.ID], linked = link, false
+		}
 		switch {
 		case rec.Archived:
 			e.planHubArchive(r, os, p, rec, link, linked)
@@ -142,7 +147,7 @@ func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, 
 			e.planPair(r, os, p, dir, rec, app, link, true)
 		}
 	}
-	if err := e.matchOnApp(ctx, r, os, p, unlinked); err != nil {
+	if err := e.matchOnApp(ctx, r, os, p, unlinked, pending); err != nil {
 		return err
 	}
 	return e.commit(ctx, r, os, p, side, strconv.FormatInt(step.cursor, 10))
@@ -168,7 +173,11 @@ func (e *Engine) getApp(ctx context.Context, r *run, os store.ObjectSync, ids []
 
 // matchOnApp pairs hub records seen for the first time with external
 // records by the match key, and plans creates for the rest.
-func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p *plan, recs []store.Record) error {
+//
+// pending holds the staged links of creates a dead step may have made: an
+// external record that carries such a create's idempotency key is that
+// create, and the values staged with it are the base of its merge.
+func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p *plan, recs []store.Record, pending map[int64]store.Link) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -203,8 +212,14 @@ func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p 
 	}
 	for _, rec := range recs {
 		if app, ok := byKey[lower(rec.Props[os.HubMatchKey])]; ok && rec.Props[os.HubMatchKey] != "" {
+			link := store.Link{SyncID: os.ID, HubID: rec.ID, ExternalID: app.ID}
+			if staged, ok := pending[rec.ID]; ok && app.Origin == idempotencyKey(r, rec.ID) {
+				link.Snapshot = staged.Snapshot
+				e.planPair(r, os, p, "to_app", rec, app, link, true)
+				continue
+			}
 			r.count(os.HubObject, "to_app", "matched", 1)
-			e.planPair(r, os, p, "to_app", rec, app, store.Link{SyncID: os.ID, HubID: rec.ID, ExternalID: app.ID}, false)
+			e.planPair(r, os, p, "to_app", rec, app, link, false)
 			continue
 		}
 		values := only(hubView(os.Mappings, rec.Props), os.Mappings, os.Direction, store.SideApp)
@@ -232,6 +247,12 @@ func (e *Engine) pairedOnApp(ctx context.Context, os store.ObjectSync, recs []co
 	})
 	return paired, err
 }
+
+// pendingPrefix marks the external id of a staged link: a create sent, or
+// about to be sent, whose external id is not known yet.
+const pendingPrefix = "pending:"
+
+func isPending(l store.Link) bool { return strings.HasPrefix(l.ExternalID, pendingPrefix) }
 
 // idempotencyKey names a hub record across replays of its create.
 func idempotencyKey(r *run, hubID int64) string {

@@ -97,6 +97,8 @@ func (e *Engine) linkedHub(ctx context.Context, os store.ObjectSync, recs []conn
 			links[l.ExternalID] = l
 			hubIDs = append(hubIDs, l.HubID)
 		}
+		// (A staged link's external id is a key, never an external id, so
+		// it cannot be found here.)
 		if len(hubIDs) == 0 {
 			return nil
 		}

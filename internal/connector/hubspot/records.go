@@ -486,7 +486,8 @@ func withFields(fields []string, extra ...string) []string {
 
 // toRecord keeps the requested fields, in the hub's formats.
 func toRecord(r wireRecord, fields []string, mod string, types propertyTypes) connector.Record {
-	rec := connector.Record{ID: string(r.ID), Props: make(map[string]string, len(fields)), Archived: r.Archived}
+	rec := connector.Record{ID: string(r.ID), Props: make(map[string]string, len(fields)), Archived: r.Archived,
+		Origin: string(r.Properties[OriginProperty])}
 	for _, f := range fields {
 		rec.Props[f] = types.normalize(f, string(r.Properties[f]))
 	}
@@ -592,7 +593,7 @@ func (c *Connector) findBy(ctx context.Context, t connector.Target, cred connect
 			distinct = append(distinct, v)
 		}
 	}
-	props := withFields(fields, field, mod)
+	props := withFields(fields, field, mod, OriginProperty)
 	seen := map[string]bool{}
 	var out []connector.Record
 	for chunk := range slices.Chunk(distinct, maxBatchInputs/2) {

@@ -227,11 +227,15 @@ func (c *Connector) FindBy(ctx context.Context, t connector.Target, cred connect
 	return ses.query(ctx, c, cols, ses.selectSQL(cols, where), lowered)
 }
 
-// selectSQL reads the key, updated column, soft-delete flag and cols of
+// selectSQL reads the key, updated column, soft-delete flag, origin and cols of
 // the rows of the table (aliased t) that match where.
 func (ses *session) selectSQL(cols []*column, where string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "SELECT t.%s::text, t.%s, %s", ses.key.quoted, ses.upd.quoted, ses.archivedExpr("t"))
+	origin := "''"
+	if ses.orig != nil {
+		origin = fmt.Sprintf("coalesce(t.%s::text, '')", ses.orig.quoted)
+	}
+	fmt.Fprintf(&b, "SELECT t.%s::text, t.%s, %s, %s", ses.key.quoted, ses.upd.quoted, ses.archivedExpr("t"), origin)
 	for _, col := range cols {
 		b.WriteString(", ")
 		b.WriteString(col.readExpr("t"))
@@ -256,18 +260,18 @@ func (ses *session) query(ctx context.Context, c *Connector, cols []*column, sql
 func (ses *session) collect(rows pgx.Rows, cols []*column) ([]connector.Record, error) {
 	defer rows.Close()
 	var recs []connector.Record
-	dest := make([]any, 3+len(cols))
+	dest := make([]any, 4+len(cols))
 	for rows.Next() {
 		var rec connector.Record
 		var updated *time.Time
-		dest[0], dest[1], dest[2] = &rec.ID, &updated, &rec.Archived
+		dest[0], dest[1], dest[2], dest[3] = &rec.ID, &updated, &rec.Archived, &rec.Origin
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		if updated != nil {
 			rec.UpdatedAt = updated.UTC()
 		}
-		raw := rows.RawValues()[3:]
+		raw := rows.RawValues()[4:]
 		rec.Props = make(map[string]string, len(cols))
 		for i, col := range cols {
 			rec.Props[col.name] = col.fromDB(raw[i])

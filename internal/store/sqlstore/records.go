@@ -226,6 +226,12 @@ func (t *tx) AppendChanges(ctx context.Context, cs []store.Change) error {
 	return t.insertRows(ctx, `INSERT INTO changes (object_type, record_id, kind, props, source, at)`, "(?, ?, ?, ?, ?, ?)", rows)
 }
 
+func (t *tx) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := t.queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&seq)
+	return seq, err
+}
+
 func (t *tx) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Change, error) {
 	rows, err := t.query(ctx, `SELECT seq, object_type, record_id, kind, props, source, at
 		FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`, afterSeq, limit)

@@ -48,6 +48,13 @@ func testChanges(t *testing.T, s store.Store) {
 	if len(got) != len(want) {
 		t.Fatalf("Changes(0, 100) returned %d changes, want %d: %+v", len(got), len(want), got)
 	}
+	view(t, s, func(ctx context.Context, tx store.Tx) error {
+		last, err := tx.LastChangeSeq(ctx)
+		if err == nil && last != got[len(got)-1].Seq {
+			t.Errorf("LastChangeSeq = %d, want %d", last, got[len(got)-1].Seq)
+		}
+		return err
+	})
 	for i := range got {
 		if got[i].Seq <= 0 || (i > 0 && got[i].Seq <= got[i-1].Seq) {
 			t.Fatalf("change seqs not positive and increasing: %d after %d", got[i].Seq, got[max(i-1, 0)].Seq)
