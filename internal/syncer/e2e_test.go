@@ -29,7 +29,9 @@ func setup(t *testing.T, backend hubtest.Backend, in syncer.ObjectSyncInput) *te
 	return setupConnection(t, backend, in, connectionApp())
 }
 
-func connectionApp() connection.NewConnection { return connection.NewConnection{AuthMode: connection.ModeApp} }
+func connectionApp() connection.NewConnection {
+	return connection.NewConnection{AuthMode: connection.ModeApp}
+}
 
 // setupConnection is setup with the connection's mode and owner given.
 func setupConnection(t testing.TB, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection, bOpts ...hub.Option) *testBundle {
