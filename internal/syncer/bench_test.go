@@ -134,3 +134,33 @@ func seedB(b *testing.B, env *hubtest.Env, n int) {
 		}
 	}
 }
+
+// BenchmarkPropagation: an edit on hub B reaches hub A through the running
+// hub (the change feed wakes the connection, the queue runs it); the time
+// is measured until A's API shows the value.
+func BenchmarkPropagation(b *testing.B) {
+	tb := setupConnection(b, hubtest.SQLite, syncer.ObjectSyncInput{}, connectionApp())
+	rec := create(b, tb.b, map[string]string{"email": "live@example.com", "firstname": "v"})
+	tb.run(b)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := tb.b.Hub.Background(ctx)
+	b.Cleanup(func() { cancel(); <-done })
+	var took []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		want := fmt.Sprint("v", i)
+		update(b, tb.b, rec.ID, map[string]string{"firstname": want})
+		start := time.Now()
+		for byEmail(b, tb.a)["live@example.com"]["firstname"] != want {
+			if time.Since(start) > 30*time.Second {
+				b.Fatalf("edit %d did not reach A in 30 s", i)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		took = append(took, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/crm"
@@ -45,6 +47,8 @@ type Engine struct {
 	batch int
 	// prepared remembers which connection versions were prepared, by id.
 	prepared sync.Map
+	// limits are the connections' token buckets, by id and setting.
+	limits sync.Map
 	// fault, when set, may fail the step at a named point, as a crash
 	// there would; tests use it to prove that replays lose nothing.
 	fault func(point string) error
@@ -85,6 +89,8 @@ type run struct {
 	origin string
 	// object is the hub object being synced, for the run's error.
 	object string
+	// limit paces the run's calls to the external app; nil for none.
+	limit *rate.Limiter
 }
 
 func (r *run) count(object, dir, what string, n int) {
@@ -120,6 +126,9 @@ func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) 
 	}
 	r := &run{sess: sess, source: "sync:" + strconv.FormatInt(connectionID, 10),
 		rec: store.SyncRun{ConnectionID: connectionID, Trigger: trigger, Status: RunRunning, StartedAt: e.clock(), Counts: map[string]int{}}}
+	if r.limit, err = e.limiter(sess); err != nil {
+		return nil, fmt.Errorf("%w: %v", connection.ErrInvalid, err)
+	}
 	var ok bool
 	if r.reader, ok = sess.Connector.(connector.Reader); !ok {
 		return nil, fmt.Errorf("provider %s cannot read records", sess.Provider)
@@ -226,11 +235,17 @@ func (e *Engine) clock() time.Time { return e.now().UTC() }
 // external calls the connector, renewing the token once if the external
 // app says it expired.
 func (e *Engine) external(ctx context.Context, r *run, call func() error) error {
+	if err := e.pace(ctx, r); err != nil {
+		return err
+	}
 	err := call()
 	var ce *connector.Error
 	if errors.As(err, &ce) && ce.Definite && ce.Reason == connector.ReasonTokenExpired && r.sess.Credential.RefreshToken != "" {
 		if rerr := e.conns.Renew(ctx, &r.sess); rerr != nil {
 			return rerr
+		}
+		if err := e.pace(ctx, r); err != nil {
+			return err
 		}
 		err = call()
 	}
@@ -250,4 +265,27 @@ func (e *Engine) progress(ctx context.Context, r *run) {
 	if err := e.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateSyncRun(ctx, r.rec) }); err != nil {
 		e.log.Warn("could not save a run's progress", "run", r.rec.ID, "error", err)
 	}
+}
+
+// limiter is the connection's token bucket, shared by its runs in this
+// process and kept while its settings stay the same.
+func (e *Engine) limiter(sess connection.Session) (*rate.Limiter, error) {
+	key := fmt.Sprint(sess.Connection.ID, sess.Target.Settings[SettingRateLimit], sess.Target.Config[SettingRateLimit], sess.Target.Settings["api_url"])
+	if l, ok := e.limits.Load(key); ok {
+		return l.(*rate.Limiter), nil
+	}
+	l, err := limitFor(sess.Target.Settings, sess.Target.Config)
+	if err != nil || l == nil {
+		return nil, err
+	}
+	actual, _ := e.limits.LoadOrStore(key, l)
+	return actual.(*rate.Limiter), nil
+}
+
+// pace waits for the connection's token bucket.
+func (e *Engine) pace(ctx context.Context, r *run) error {
+	if r.limit == nil {
+		return nil
+	}
+	return r.limit.Wait(ctx)
 }
