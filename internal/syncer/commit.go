@@ -95,7 +95,7 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 	for start := 0; start < len(writes); start += max {
 		chunk := writes[start:min(start+max, len(writes))]
 		var results []connector.WriteResult
-		err := e.external(ctx, r, func() error {
+		err := e.external(ctx, r, func(ctx context.Context) error {
 			var err error
 			results, err = r.writer.Apply(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, chunk)
 			return err

@@ -3,6 +3,8 @@ package syncer_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -35,11 +37,22 @@ func connectionApp() connection.NewConnection {
 
 // setupConnection is setup with the connection's mode and owner given.
 func setupConnection(t testing.TB, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection, bOpts ...hub.Option) *testBundle {
+	return setupBehind(t, backend, in, nc, nil, bOpts...)
+}
+
+// setupBehind is setupConnection with B reaching A through front, which
+// wraps A's handler and returns the URL B uses.
+func setupBehind(t testing.TB, backend hubtest.Backend, in syncer.ObjectSyncInput, nc connection.NewConnection,
+	front func(a http.Handler) string, bOpts ...hub.Option) *testBundle {
 	t.Helper()
 	ctx := context.Background()
 	noLimit := func(c *config.Config) { c.TokenRate = -1 }
 	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), b: hubtest.Open(t, hubtest.Config(t, backend), bOpts...)}
 	tb.a.User(t, "approver@a.example", identity.RoleAdmin, nil)
+	aURL := tb.a.URL
+	if front != nil {
+		aURL = front(tb.a.Server.Config.Handler)
+	}
 	admin, err := tb.b.Hub.Identity.User(ctx, "admin@example.com")
 	if err != nil {
 		t.Fatal(err)
@@ -48,13 +61,15 @@ func setupConnection(t testing.TB, backend hubtest.Backend, in syncer.ObjectSync
 	app, secret := tb.a.App(t, oauth.AppInput{Name: "Hub B", RedirectURIs: []string{tb.b.URL + hub.CallbackPath}, Scopes: hubtest.AllScopes})
 	integration, err := tb.b.Hub.Connections.CreateIntegration(ctx, tb.admin, connection.NewIntegration{
 		Name: "hub-a", Provider: "hubspot", AuthKind: connection.AuthOAuth2, Secret: secret,
-		Settings: connection.ProviderSettings("hubspot", tb.a.URL, map[string]string{
+		Settings: connection.ProviderSettings("hubspot", aURL, map[string]string{
 			"client_id": app.ClientID, "scopes": strings.Join(hubtest.AllScopes, " ")}),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc.Integration, nc.Name, nc.Config = integration.Name, "B to A", map[string]string{"archive_interval": "0s", "read_overlap": "0s"}
+	config := map[string]string{"archive_interval": "0s", "read_overlap": "0s"}
+	maps.Copy(config, nc.Config)
+	nc.Integration, nc.Name, nc.Config = integration.Name, "B to A", config
 	if nc.Owner != "" {
 		tb.b.User(t, nc.Owner, identity.RoleMember, map[string]string{"contacts": "edit", "companies": "edit", "deals": "edit"})
 	}

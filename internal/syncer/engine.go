@@ -168,7 +168,7 @@ func (e *Engine) prepare(ctx context.Context, r *run) error {
 	if v, ok := e.prepared.Load(c.ID); ok && v == version {
 		return nil
 	}
-	if err := e.external(ctx, r, func() error { return p.Prepare(ctx, r.sess.Target, r.sess.Credential) }); err != nil {
+	if err := e.external(ctx, r, func(ctx context.Context) error { return p.Prepare(ctx, r.sess.Target, r.sess.Credential) }); err != nil {
 		return err
 	}
 	e.prepared.Store(c.ID, version)
@@ -234,20 +234,17 @@ func (e *Engine) clock() time.Time { return e.now().UTC() }
 
 // external calls the connector, renewing the token once if the external
 // app says it expired.
-func (e *Engine) external(ctx context.Context, r *run, call func() error) error {
-	if err := e.pace(ctx, r); err != nil {
-		return err
+func (e *Engine) external(ctx context.Context, r *run, call func(ctx context.Context) error) error {
+	if r.limit != nil {
+		ctx = connector.WithPacer(ctx, r.limit)
 	}
-	err := call()
+	err := call(ctx)
 	var ce *connector.Error
 	if errors.As(err, &ce) && ce.Definite && ce.Reason == connector.ReasonTokenExpired && r.sess.Credential.RefreshToken != "" {
 		if rerr := e.conns.Renew(ctx, &r.sess); rerr != nil {
 			return rerr
 		}
-		if err := e.pace(ctx, r); err != nil {
-			return err
-		}
-		err = call()
+		err = call(ctx)
 	}
 	return err
 }
@@ -280,12 +277,4 @@ func (e *Engine) limiter(sess connection.Session) (*rate.Limiter, error) {
 	}
 	actual, _ := e.limits.LoadOrStore(key, l)
 	return actual.(*rate.Limiter), nil
-}
-
-// pace waits for the connection's token bucket.
-func (e *Engine) pace(ctx context.Context, r *run) error {
-	if r.limit == nil {
-		return nil
-	}
-	return r.limit.Wait(ctx)
 }

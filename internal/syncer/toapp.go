@@ -160,7 +160,7 @@ func (e *Engine) getApp(ctx context.Context, r *run, os store.ObjectSync, ids []
 		return out, nil
 	}
 	var recs []connector.Record
-	err := e.external(ctx, r, func() error {
+	err := e.external(ctx, r, func(ctx context.Context) error {
 		var err error
 		recs, err = r.reader.Get(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, appFields(os.Mappings), ids)
 		return err
@@ -191,7 +191,7 @@ func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p 
 		}
 		if len(values) > 0 {
 			var found []connector.Record
-			err := e.external(ctx, r, func() error {
+			err := e.external(ctx, r, func(ctx context.Context) error {
 				var err error
 				found, err = r.reader.FindBy(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, os.AppMatchKey, values, appFields(os.Mappings))
 				return err

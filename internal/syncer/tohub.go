@@ -26,7 +26,7 @@ func (e *Engine) appToHub(ctx context.Context, r *run, os store.ObjectSync) erro
 			return err
 		}
 		var page connector.Page
-		err := e.external(ctx, r, func() error {
+		err := e.external(ctx, r, func(ctx context.Context) error {
 			var err error
 			page, err = r.reader.Changes(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, fields, cursor, e.batch)
 			return err

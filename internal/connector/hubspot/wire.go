@@ -164,6 +164,9 @@ func (c *Connector) sendJSON(ctx context.Context, method, rawURL, shown, bearer 
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)
 	}
+	if err := connector.Pace(ctx); err != nil {
+		return answer{}, err
+	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return answer{}, unreachable(err, shown)
