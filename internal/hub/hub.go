@@ -246,6 +246,10 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}
+	// Whatever changed while no replica ran is delivered now, not at the
+	// schedule's first round.
+	wg.Add(1)
+	go func() { defer wg.Done(); h.catchUpAll(ctx) }()
 	go func() { wg.Wait(); close(done) }()
 	return done
 }

@@ -82,6 +82,17 @@ func (h *Hub) syncedConnections(ctx context.Context) ([]int64, error) {
 	return ids, err
 }
 
+// catchUpAll asks for a run of every connection that syncs.
+func (h *Hub) catchUpAll(ctx context.Context) {
+	ids, err := h.syncedConnections(ctx)
+	for _, id := range ids {
+		err = errors.Join(err, h.Enqueue(ctx, id, jobs.TriggerSchedule))
+	}
+	if err != nil && ctx.Err() == nil {
+		h.log.Warn("could not queue the runs that catch up after a start", "error", err)
+	}
+}
+
 // watchFeed asks for a run of every connection that syncs an object type
 // as soon as the hub's change feed shows a change to it, so a change
 // reaches the other side within about a second. Writes a connection made
