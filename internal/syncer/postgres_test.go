@@ -49,7 +49,7 @@ func setupPostgres(t testing.TB) *pgBundle {
 	started, err := tb.b.Hub.Connections.Create(ctx, audit.CLI, connection.NewConnection{Integration: in.Name, Name: "people",
 		AuthMode: connection.ModeApp, Objects: []string{"contacts"}, Credential: connectorURL(u.String()),
 		Config: map[string]string{"table": schema + ".people", "key_column": "id", "updated_column": "updated_at",
-			"origin_column": "origin", "deleted_column": "deleted", "install_trigger": "true", "commit_lag": "0s"}})
+			"origin_column": "origin", "deleted_column": "deleted", "install_trigger": "true", "create_index": "true", "commit_lag": "0s"}})
 	if err != nil {
 		t.Fatalf("create postgres connection: %v", err)
 	}
