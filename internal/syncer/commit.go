@@ -60,20 +60,29 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 	return e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, p, side, cursor) })
 }
 
-// stage stores a link for every external create before it is sent, with
-// the values sent as its snapshot and its idempotency key in place of the
-// external id. If the step dies after the create, the replay finds the
-// created record by its key and merges against what was sent, instead of
-// taking it for a stranger's record.
+// stage stores, before the external writes, what they are about to do: a
+// create's link with the values sent and its idempotency key in place of
+// the external id, and an update's link with the values sent staged next
+// to the values last agreed (see pending.go). If the step dies after the
+// writes, the replay tells the engine's own writes from edits made on the
+// external side, instead of taking one for the other.
 func (e *Engine) stage(ctx context.Context, os store.ObjectSync, p *plan) error {
 	var staged []store.Link
 	for _, ref := range p.order {
 		pr := p.pairs[ref]
-		if pr.app == nil || pr.app.ID != "" || pr.app.IdempotencyKey == "" || pr.link.HubID <= 0 {
+		if pr.app == nil || pr.link.HubID <= 0 || pr.app.Archive {
 			continue
 		}
 		l := pr.link
-		l.ExternalID = pendingPrefix + pr.app.IdempotencyKey
+		switch {
+		case pr.app.ID != "":
+			// An update: the values last agreed, with those being sent.
+			l.Snapshot = withPending(pr.base, pr.sent)
+		case pr.app.IdempotencyKey != "":
+			l.ExternalID = pendingPrefix + pr.app.IdempotencyKey
+		default:
+			continue
+		}
 		staged = append(staged, l)
 	}
 	if len(staged) == 0 {
@@ -116,6 +125,9 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 			if pr.app.ID == "" {
 				pr.link.ExternalID = res.ID
 				r.count(os.HubObject, "to_app", "created", 1)
+			}
+			if !pr.app.Archive {
+				r.wrote(res.ID, res.UpdatedAt, pr.link.Snapshot)
 			}
 			pr.app = nil
 		}

@@ -11,6 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"maps"
+	"slices"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -91,6 +94,49 @@ type run struct {
 	object string
 	// limit paces the run's calls to the external app; nil for none.
 	limit *rate.Limiter
+	// echoes remember the external records this run wrote, by id: when
+	// they come back unchanged they need no lookups at all.
+	echoes map[string]echo
+}
+
+// echo is what an external record looked like right after the engine
+// wrote it.
+type echo struct {
+	at     time.Time
+	digest uint64
+}
+
+// maxEchoes bounds the memory a long backfill spends on echoes.
+const maxEchoes = 200_000
+
+func (r *run) wrote(id string, at time.Time, values map[string]string) {
+	if at.IsZero() || id == "" || len(r.echoes) >= maxEchoes {
+		return
+	}
+	if r.echoes == nil {
+		r.echoes = map[string]echo{}
+	}
+	r.echoes[id] = echo{at: at, digest: digest(values)}
+}
+
+// isEcho reports whether an external record is exactly what this run wrote:
+// same modification time and same mapped values. A person's edit changes
+// the values even within the same millisecond.
+func (r *run) isEcho(rec connector.Record, values map[string]string) bool {
+	e, ok := r.echoes[rec.ID]
+	return ok && !rec.Archived && e.at.Equal(rec.UpdatedAt) && e.digest == digest(values)
+}
+
+// digest hashes values independently of their order.
+func digest(values map[string]string) uint64 {
+	h := fnv.New64a()
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+		h.Write([]byte(values[k]))
+		h.Write([]byte{0})
+	}
+	return h.Sum64()
 }
 
 func (r *run) count(object, dir, what string, n int) {

@@ -171,3 +171,23 @@ func TestFilters(t *testing.T) {
 		}
 	}
 }
+
+func TestStagedWritesTellLandedFromEdited(t *testing.T) {
+	base := map[string]string{"a": "old", "b": "old", "c": "old"}
+	staged := withPending(base, map[string]string{"a": "new", "b": "new", "c": ""})
+	// a: the write landed; b: it did not; c: the clear landed.
+	app := map[string]string{"a": "new", "b": "old"}
+	got := effectiveBase(staged, app)
+	want := map[string]string{"a": "new", "b": "old"}
+	if !maps.Equal(got, want) {
+		t.Fatalf("effective base %v, want %v", got, want)
+	}
+	// An edit on the external side after the write is an edit: the base
+	// stays what was last agreed for that field.
+	if got := effectiveBase(staged, map[string]string{"a": "edited"}); got["a"] != "old" {
+		t.Fatalf("an external edit was taken for the engine's write: %v", got)
+	}
+	if got := effectiveBase(base, nil); !maps.Equal(got, base) {
+		t.Fatalf("a snapshot without staged writes changed: %v", got)
+	}
+}

@@ -80,6 +80,10 @@ func (e *Engine) readHub(ctx context.Context, r *run, os store.ObjectSync) (hubS
 // the link to store once every one of them succeeded.
 type pair struct {
 	link store.Link
+	// base is the snapshot the pair was merged against and sent what an
+	// external update sends, by hub property: the update is staged as the
+	// two together.
+	base, sent map[string]string
 	app  *connector.Write
 	hub  *crm.SyncWrite
 	// seen is the hub record as read, to skip an update of a record that
@@ -261,19 +265,22 @@ func idempotencyKey(r *run, hubID int64) string {
 
 // planPair merges a linked (or just matched) pair and plans the writes.
 func (e *Engine) planPair(r *run, os store.ObjectSync, p *plan, dir string, hub store.Record, app connector.Record, link store.Link, hasBase bool) {
-	o := merge(os.Mappings, os.Direction, os.ConflictRule, link.Snapshot, hasBase,
-		version{hubView(os.Mappings, hub.Props), hub.UpdatedAt}, version{appView(os.Mappings, app.Props), app.UpdatedAt})
+	appValues := appView(os.Mappings, app.Props)
+	base := effectiveBase(link.Snapshot, appValues)
+	o := merge(os.Mappings, os.Direction, os.ConflictRule, base, hasBase,
+		version{hubView(os.Mappings, hub.Props), hub.UpdatedAt}, version{appValues, app.UpdatedAt})
 	r.count(os.HubObject, dir, "conflicts", o.conflicts)
 	link.Snapshot, link.SyncID, link.HubID, link.ExternalID = o.snapshot, os.ID, hub.ID, app.ID
 	link.UpdatedAt = e.clock()
 	ref := hubRef(hub.ID)
 	pr := p.add(ref, link)
-	pr.link, pr.seen = link, &hub
+	pr.link, pr.seen, pr.base = link, &hub, base
 	if len(o.toApp) == 0 && len(o.toHub) == 0 {
 		r.count(os.HubObject, dir, "unchanged", 1)
 		return
 	}
 	if len(o.toApp) > 0 {
+		pr.sent = o.toApp
 		pr.app = &connector.Write{Ref: ref, ID: app.ID, Props: toApp(os.Mappings, o.toApp)}
 		r.count(os.HubObject, "to_app", "updated", 1)
 	}

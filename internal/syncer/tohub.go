@@ -49,6 +49,15 @@ func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, 
 	const dir = "to_hub"
 	obj := os.HubObject
 	r.count(obj, dir, "read", len(page.Records))
+	fresh := page.Records[:0:0]
+	for _, rec := range page.Records {
+		if r.isEcho(rec, only(appView(os.Mappings, rec.Props), os.Mappings, os.Direction, store.SideApp)) {
+			r.count(obj, dir, "unchanged", 1)
+			continue
+		}
+		fresh = append(fresh, rec)
+	}
+	page.Records = fresh
 	links, hubs, err := e.linkedHub(ctx, os, page.Records)
 	if err != nil {
 		return err
