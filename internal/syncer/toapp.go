@@ -84,8 +84,8 @@ type pair struct {
 	// external update sends, by hub property: the update is staged as the
 	// two together.
 	base, sent map[string]string
-	app  *connector.Write
-	hub  *crm.SyncWrite
+	app        *connector.Write
+	hub        *crm.SyncWrite
 	// seen is the hub record as read, to skip an update of a record that
 	// changed again before the write (that change comes through the feed).
 	seen *store.Record
