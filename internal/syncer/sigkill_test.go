@@ -20,6 +20,7 @@ import (
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/store/sqlite"
 	"github.com/hubsync/hubsync/internal/syncer"
 )
 
@@ -27,7 +28,7 @@ import (
 // (half on each hub) and HUBSYNC_CRASH_KILLS kills; .ci/run runs the full
 // 100,000 and 20, plain go test a small one.
 func crashScale() (records, kills int) {
-	records, kills = 4000, 4
+	records, kills = 20000, 4
 	if n, err := strconv.Atoi(os.Getenv("HUBSYNC_CRASH_RECORDS")); err == nil && n > 0 {
 		records = n
 	}
@@ -67,6 +68,7 @@ func TestSIGKILLDuringInitialSync(t *testing.T) {
 	seed(t, a, "a", records/2)
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	midSync := 0
 	for i := range kills {
 		cmd := exec.Command(bin, "--data-dir", cfg.DataDir, "serve", "--listen", "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "GOGC=400")
@@ -78,13 +80,20 @@ func TestSIGKILLDuringInitialSync(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(300+rng.IntN(2500)) * time.Millisecond)
+		time.Sleep(time.Duration(200+rng.IntN(1200)) * time.Millisecond)
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatalf("kill %d: %v", i, err)
 		}
 		cmd.Wait()
 		logs.Close()
+		if linksAt(t, cfg) < records {
+			midSync++
+		}
 	}
+	if midSync < kills/2 {
+		t.Fatalf("only %d of %d kills landed during the sync", midSync, kills)
+	}
+	t.Logf("%d of %d kills landed during the sync", midSync, kills)
 
 	b, err := hub.Open(context.Background(), cfg, hub.WithIdentity(identity.WithArgon2(hubtest.CheapArgon2)))
 	if err != nil {
@@ -166,4 +175,23 @@ func prepareB(t *testing.T, cfg config.Config, aURL, token string, n int) {
 		t.Fatal(err)
 	}
 	seed(t, &hubtest.Env{Hub: b}, "b", n)
+}
+
+// linksAt counts the links B's sync has stored, reading its database
+// file directly while no process runs.
+func linksAt(t *testing.T, cfg config.Config) int {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), cfg.SQLitePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.View(context.Background(), func(tx store.Tx) error {
+		n, err = tx.CountLinks(context.Background(), 1)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
