@@ -4,14 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/jobs"
 	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/syncer"
 )
 
 // FeedPoll is how often the hub looks for new changes that connections
@@ -108,11 +111,15 @@ func (h *Hub) watchFeed(ctx context.Context) {
 	}
 	t := time.NewTicker(FeedPoll)
 	defer t.Stop()
+	polls := &poller{last: map[int64]time.Time{}}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if err := h.pollExternal(ctx, polls); err != nil && ctx.Err() == nil {
+			h.log.Warn("polling external apps failed", "error", err)
 		}
 		next, err := h.wake(ctx, after)
 		if err != nil {
@@ -166,6 +173,115 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 		}
 	}
 	return seq, errors.Join(errs...)
+}
+
+// SettingPollInterval names the connection or integration setting that
+// says how often the hub asks an external app for its changes (a Go
+// duration, or "off"). External apps cannot tell the hub when they change,
+// so this bounds how late their changes arrive.
+const SettingPollInterval = "poll_interval"
+
+// Default poll intervals: another hub or a database answers a poll
+// cheaply; real HubSpot's rate limits are shared with every other call.
+const (
+	DefaultPollInterval = 500 * time.Millisecond
+	HubSpotPollInterval = 10 * time.Second
+)
+
+// poller remembers, for this process, when each connection was last polled
+// and which connections to poll.
+type poller struct {
+	last     map[int64]time.Time
+	every    map[int64]time.Duration
+	loadedAt time.Time
+}
+
+// pollExternal queues a poll run for each connection whose interval has
+// passed; requests join a run that already waits.
+func (h *Hub) pollExternal(ctx context.Context, p *poller) error {
+	now := time.Now()
+	if now.Sub(p.loadedAt) > 5*time.Second {
+		every, err := h.pollIntervals(ctx)
+		if err != nil {
+			return err
+		}
+		p.every, p.loadedAt = every, now
+	}
+	var errs []error
+	for id, every := range p.every {
+		if now.Sub(p.last[id]) < every {
+			continue
+		}
+		p.last[id] = now
+		errs = append(errs, h.Enqueue(ctx, id, syncer.TriggerPoll))
+	}
+	return errors.Join(errs...)
+}
+
+// pollIntervals are the poll intervals of the connections whose syncs
+// bring external changes into the hub.
+func (h *Hub) pollIntervals(ctx context.Context) (map[int64]time.Duration, error) {
+	out := map[int64]time.Duration{}
+	err := h.Store.View(ctx, func(tx store.Tx) error {
+		conns, err := tx.Connections(ctx)
+		if err != nil {
+			return err
+		}
+		for _, c := range conns {
+			if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
+				continue
+			}
+			syncs, err := tx.ObjectSyncs(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			inbound := false
+			for _, s := range syncs {
+				inbound = inbound || s.Enabled && s.Direction != store.DirectionToApp
+			}
+			if !inbound {
+				continue
+			}
+			in, err := tx.Integration(ctx, c.IntegrationID)
+			if err != nil {
+				return err
+			}
+			if every, ok := pollInterval(in.Config, c.Config); ok {
+				out[c.ID] = every
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// pollInterval reads the poll setting, the connection's before the
+// integration's; ok is false when polling is off.
+func pollInterval(settings, config map[string]string) (time.Duration, bool) {
+	v := config[SettingPollInterval]
+	if v == "" {
+		v = settings[SettingPollInterval]
+	}
+	switch {
+	case v == "off":
+		return 0, false
+	case v != "":
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			return d, true
+		}
+	}
+	if strings.HasSuffix(hostOf(settings["api_url"]), "hubapi.com") {
+		return HubSpotPollInterval, true
+	}
+	return DefaultPollInterval, true
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Hostname()
 }
 
 func objectsByConnection(ctx context.Context, tx store.Tx) (map[int64][]string, error) {

@@ -135,13 +135,26 @@ func seedB(b *testing.B, env *hubtest.Env, n int) {
 	}
 }
 
-// BenchmarkPropagation: an edit on hub B reaches hub A through the running
-// hub (the change feed wakes the connection, the queue runs it); the time
-// is measured until A's API shows the value.
+// BenchmarkPropagation: an edit on one hub reaches the other through the
+// running hub B: from B, the change feed wakes the connection; from A, B's
+// poll finds it. The time is measured until the other hub's API shows it.
 func BenchmarkPropagation(b *testing.B) {
+	for _, from := range []string{"hub", "app"} {
+		b.Run("from_"+from, func(b *testing.B) { benchPropagation(b, from == "hub") })
+	}
+}
+
+func benchPropagation(b *testing.B, fromHub bool) {
 	tb := setupConnection(b, hubtest.SQLite, syncer.ObjectSyncInput{}, connectionApp())
 	rec := create(b, tb.b, map[string]string{"email": "live@example.com", "firstname": "v"})
 	tb.run(b)
+	src, dst := tb.b, tb.a
+	if !fromHub {
+		src, dst = tb.a, tb.b
+		var id int64
+		fmt.Sscan(byEmail(b, tb.a)["live@example.com"]["hs_object_id"], &id)
+		rec.ID = id
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := tb.b.Hub.Background(ctx)
 	b.Cleanup(func() { cancel(); <-done })
@@ -149,9 +162,9 @@ func BenchmarkPropagation(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		want := fmt.Sprint("v", i)
-		update(b, tb.b, rec.ID, map[string]string{"firstname": want})
+		update(b, src, rec.ID, map[string]string{"firstname": want})
 		start := time.Now()
-		for byEmail(b, tb.a)["live@example.com"]["firstname"] != want {
+		for byEmail(b, dst)["live@example.com"]["firstname"] != want {
 			if time.Since(start) > 30*time.Second {
 				b.Fatalf("edit %d did not reach A in 30 s", i)
 			}

@@ -232,3 +232,34 @@ func TestConflictRules(t *testing.T) {
 		})
 	}
 }
+
+func TestQuietPollsLeaveNoRun(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite, syncer.ObjectSyncInput{})
+	ctx := context.Background()
+	tb.run(t)
+	count := func() int {
+		runs, err := tb.b.Hub.Syncer.Runs(ctx, tb.conn.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(runs)
+	}
+	before := count()
+	for range 3 {
+		if err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, syncer.TriggerPoll); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := count(); n != before {
+		t.Fatalf("quiet polls recorded %d runs", n-before)
+	}
+	create(t, tb.a, map[string]string{"email": "polled@example.com"})
+	if err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, syncer.TriggerPoll); err != nil {
+		t.Fatal(err)
+	}
+	runs, _ := tb.b.Hub.Syncer.Runs(ctx, tb.conn.ID, 1)
+	if count() != before+1 || runs[0].Trigger != syncer.TriggerPoll || runs[0].Counts["contacts.to_hub.created"] != 1 {
+		t.Fatalf("a poll that found a change: %+v", runs)
+	}
+}

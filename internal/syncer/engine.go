@@ -16,6 +16,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,11 @@ const (
 	RunFailed    = "failed"
 	RunHeld      = "held"
 )
+
+// TriggerPoll is a run that looks for changes on the external side, which
+// cannot tell the hub when it changes; a poll that finds nothing leaves no
+// run record.
+const TriggerPoll = "poll"
 
 // ErrHeld is a run that did not start because the connection may not sync
 // (paused, or needing a reconnect); it is not retried.
@@ -185,7 +191,7 @@ func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) 
 	var account store.Account
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		if account, err = tx.Account(ctx); err != nil {
+		if account, err = tx.Account(ctx); err != nil || trigger == TriggerPoll {
 			return err
 		}
 		r.rec, err = tx.CreateSyncRun(ctx, r.rec)
@@ -265,7 +271,12 @@ func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
 		}
 	}
 	ctx = context.WithoutCancel(ctx)
-	if err := e.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateSyncRun(ctx, r.rec) }); err != nil {
+	if r.rec.ID == 0 && runErr == nil && !wroteAnything(r.rec.Counts) {
+		// A poll that found nothing is no news; its runs would bury the
+		// ones that did something.
+		return e.conns.RanAt(ctx, r.sess.Connection.ID, now, true)
+	}
+	if err := e.saveRun(ctx, r); err != nil {
 		return err
 	}
 	var ce *connector.Error
@@ -305,9 +316,35 @@ func (e *Engine) crashPoint(point string) error {
 
 // progress saves the run's counts so far, for whoever follows the run.
 func (e *Engine) progress(ctx context.Context, r *run) {
-	if err := e.st.Update(ctx, func(tx store.Tx) error { return tx.UpdateSyncRun(ctx, r.rec) }); err != nil {
+	if r.rec.ID == 0 && !wroteAnything(r.rec.Counts) {
+		return
+	}
+	if err := e.saveRun(ctx, r); err != nil {
 		e.log.Warn("could not save a run's progress", "run", r.rec.ID, "error", err)
 	}
+}
+
+// saveRun writes the run's record, making it first for a poll that has
+// found something.
+func (e *Engine) saveRun(ctx context.Context, r *run) error {
+	return e.st.Update(ctx, func(tx store.Tx) error {
+		if r.rec.ID != 0 {
+			return tx.UpdateSyncRun(ctx, r.rec)
+		}
+		var err error
+		r.rec, err = tx.CreateSyncRun(ctx, r.rec)
+		return err
+	})
+}
+
+// wroteAnything reports whether counts show a write or a refusal.
+func wroteAnything(counts map[string]int) bool {
+	for k, n := range counts {
+		if n > 0 && !strings.HasSuffix(k, ".read") && !strings.HasSuffix(k, ".unchanged") && !strings.HasSuffix(k, ".skipped_filter") {
+			return true
+		}
+	}
+	return false
 }
 
 // limiter is the connection's token bucket, shared by its runs in this
