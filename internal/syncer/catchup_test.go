@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/crm"
@@ -67,6 +68,9 @@ func TestBreakAndCatchUp(t *testing.T) {
 	if editAll(t, tb.a, "a-", "editedOnA") != n || editAll(t, tb.b, "b-", "editedOnB") != n {
 		t.Fatal("edits missed records")
 	}
+	// Conflicts too: the same field of the first 100 records edited on
+	// both sides, B later; most_recent must take B's.
+	conflicted := conflict(t, tb, 100)
 	other := tb.b.User(t, "other@b.example", identity.RoleAdmin, nil)
 	started, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, tb.conn.ID, connection.Reconnection{Owner: other.Email})
 	if err != nil {
@@ -91,6 +95,35 @@ func TestBreakAndCatchUp(t *testing.T) {
 			if props["firstname"] != want {
 				t.Fatalf("%s has firstname %q after catch-up, want %q (run %v)", email, props["firstname"], want, run.Counts)
 			}
+			if conflicted[email] && props["lastname"] != "fromB" {
+				t.Fatalf("%s: the conflict took %q, want B's later edit", email, props["lastname"])
+			}
 		}
 	}
+	if run.Counts["contacts.to_app.conflicts"]+run.Counts["contacts.to_hub.conflicts"] < 100 {
+		t.Fatalf("the catch-up counted %v conflicts, want at least 100", run.Counts)
+	}
+}
+
+// conflict edits lastname of n "a-" contacts on A, then on B.
+func conflict(t *testing.T, tb *testBundle, n int) map[string]bool {
+	t.Helper()
+	onA, onB := byEmail(t, tb.a), byEmail(t, tb.b)
+	emails := map[string]bool{}
+	var aIn, bIn []crm.Input
+	for i := range n {
+		email := fmt.Sprintf("a-%d@example.com", i)
+		emails[email] = true
+		aIn = append(aIn, crm.Input{ID: onA[email]["hs_object_id"], Properties: map[string]string{"lastname": "fromA"}})
+		bIn = append(bIn, crm.Input{ID: onB[email]["hs_object_id"], Properties: map[string]string{"lastname": "fromB"}})
+	}
+	ctx := context.Background()
+	if _, _, err := tb.a.Hub.CRM.BatchUpdate(ctx, "test", "contacts", aIn); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond) // B's edits are the later ones
+	if _, _, err := tb.b.Hub.CRM.BatchUpdate(ctx, "test", "contacts", bIn); err != nil {
+		t.Fatal(err)
+	}
+	return emails
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/config"
@@ -177,9 +178,15 @@ func TestTwoWayCreateUpdateArchive(t *testing.T) {
 			if err := tb.a.Hub.CRM.Archive(context.Background(), "test", "contacts", fmt.Sprint(onA.ID)); err != nil {
 				t.Fatal(err)
 			}
+			if err := tb.b.Hub.CRM.Archive(context.Background(), "test", "contacts", fmt.Sprint(onB.ID)); err != nil {
+				t.Fatal(err)
+			}
 			tb.run(t)
 			if _, ok := byEmail(t, tb.b)["ada@example.com"]; ok {
 				t.Fatal("an archive on A did not reach B")
+			}
+			if _, ok := byEmail(t, tb.a)["bob@example.com"]; ok {
+				t.Fatal("an archive on B did not reach A")
 			}
 		})
 	}
@@ -203,7 +210,7 @@ func TestMatchByEmailOnFirstContact(t *testing.T) {
 }
 
 func TestConflictRules(t *testing.T) {
-	for _, rule := range []string{syncer.RuleHubWins, syncer.RuleAppWins} {
+	for _, rule := range []string{syncer.RuleHubWins, syncer.RuleAppWins, syncer.RuleMostRecent} {
 		t.Run(rule, func(t *testing.T) {
 			t.Parallel()
 			tb := setup(t, hubtest.SQLite, syncer.ObjectSyncInput{ConflictRule: rule})
@@ -217,10 +224,12 @@ func TestConflictRules(t *testing.T) {
 				recs, _, _ := tb.a.Hub.CRM.List(context.Background(), "contacts", false, "", 10)
 				aID = recs[0].ID
 			}
+			time.Sleep(5 * time.Millisecond) // the two edits' times must differ for most_recent
 			update(t, tb.a, aID, map[string]string{"firstname": "FromA"})
 			run := tb.run(t)
+			// A's edit is the later one, so most_recent takes it too.
 			want := "FromB"
-			if rule == syncer.RuleAppWins {
+			if rule == syncer.RuleAppWins || rule == syncer.RuleMostRecent {
 				want = "FromA"
 			}
 			if got := byEmail(t, tb.b)["c@example.com"]["firstname"]; got != want {
