@@ -36,7 +36,8 @@ export function email(label) {
   return `${label}.${tag('r')}@compat.example.com`;
 }
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// uuid is the shape of the correlationId in every HubSpot error body.
+export const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // rejects awaits a call that must fail with HTTP status and a HubSpot
 // error body of category, and returns the client's exception.

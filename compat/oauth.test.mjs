@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Client } from '@hubspot/api-client';
 import * as oidc from 'openid-client';
-import { email, hubURL, numericID, rejects } from './hubsync.mjs';
+import { email, hubURL, numericID, rejects, uuid } from './hubsync.mjs';
 import { authorize, oauthApp } from './consent.mjs';
 
 const { clientId, clientSecret, redirectUri } = oauthApp;
 const sorted = (a) => [...a].sort();
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // hubspotAuthURL builds the authorization URL with the client's own helper.
 // It always points at app.hubspot.com, so a user of the client swaps the

@@ -53,12 +53,8 @@ type AppView struct {
 
 // NewAppView shows an app, with its secret when one was just made.
 func NewAppView(p store.App, secret string) AppView {
-	opt := p.OptionalScopes
-	if opt == nil {
-		opt = []string{}
-	}
 	return AppView{ID: p.ID, ClientID: p.ClientID, ClientSecret: secret, Name: p.Name, RedirectURIs: p.RedirectURIs,
-		Scopes: p.Scopes, OptionalScopes: opt, Public: p.Public, CreatedAt: p.CreatedAt, SecretRotatedAt: optTime(p.SecretRotatedAt)}
+		Scopes: p.Scopes, OptionalScopes: nonNil(p.OptionalScopes), Public: p.Public, CreatedAt: p.CreatedAt, SecretRotatedAt: optTime(p.SecretRotatedAt)}
 }
 
 // GrantView is a grant: app, authorizing user, scopes, created, last used

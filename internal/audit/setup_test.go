@@ -2,15 +2,12 @@ package audit_test
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,13 +15,14 @@ import (
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/store"
+	"github.com/hubsync/hubsync/internal/vault"
 )
 
 // testBundle is what a webhook test works with.
 type testBundle struct {
 	st     store.Store
 	clock  *fakeClock
-	sealer *gcmSealer
+	sealer *vault.Vault
 	recv   *receiver
 	hooks  *audit.Webhooks
 	hook   store.Webhook // subscribed to every event, pointing at recv
@@ -37,7 +35,7 @@ func setup(t *testing.T, backend hubtest.Backend, opts ...audit.Option) *testBun
 	b := &testBundle{
 		st:     hubtest.OpenStore(t, backend),
 		clock:  &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)},
-		sealer: newGCMSealer(t),
+		sealer: openVault(t),
 	}
 	b.recv = newReceiver(t, b.clock)
 	opts = append([]audit.Option{
@@ -113,36 +111,15 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// gcmSealer seals with AES-GCM bound to the aad, as the vault does, so a
-// secret sealed for one webhook does not open for another.
-type gcmSealer struct{ aead cipher.AEAD }
-
-func newGCMSealer(t *testing.T) *gcmSealer {
-	key := make([]byte, 32)
-	rand.Read(key)
-	block, err := aes.NewCipher(key)
+// openVault is the real vault on a keyset of the test's own: it runs here,
+// so the tests need no stand-in for it.
+func openVault(t *testing.T) *vault.Vault {
+	t.Helper()
+	v, err := vault.Open(filepath.Join(t.TempDir(), "vault.keyset"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &gcmSealer{aead: aead}
-}
-
-func (s *gcmSealer) Seal(plaintext []byte, aad string) ([]byte, error) {
-	nonce := make([]byte, s.aead.NonceSize())
-	rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, plaintext, []byte(aad)), nil
-}
-
-func (s *gcmSealer) Unseal(ciphertext []byte, aad string) ([]byte, error) {
-	n := s.aead.NonceSize()
-	if len(ciphertext) < n {
-		return nil, errors.New("sealed value too short")
-	}
-	return s.aead.Open(nil, ciphertext[:n], ciphertext[n:], []byte(aad))
+	return v
 }
 
 // received is one request the receiver accepted.

@@ -157,8 +157,7 @@ func (w *Webhooks) Create(ctx context.Context, a Actor, rawURL string, events []
 		if err := tx.UpdateWebhook(ctx, hook); err != nil {
 			return err
 		}
-		return Record(ctx, tx, now, a, "webhook.create", "webhook", strconv.FormatInt(hook.ID, 10),
-			nil, map[string]string{"url": shownURL(hook.URL), "events": strings.Join(hook.Events, ",")})
+		return Record(ctx, tx, now, a, "webhook.create", "webhook", strconv.FormatInt(hook.ID, 10), nil, webhookFields(hook))
 	})
 	if err != nil {
 		return store.Webhook{}, "", err
@@ -222,8 +221,7 @@ func (w *Webhooks) Delete(ctx context.Context, a Actor, id int64) error {
 		if err := tx.DeleteWebhook(ctx, id); err != nil {
 			return err
 		}
-		return Record(ctx, tx, w.now(), a, "webhook.delete", "webhook", strconv.FormatInt(id, 10),
-			map[string]string{"url": shownURL(hook.URL), "events": strings.Join(hook.Events, ",")}, nil)
+		return Record(ctx, tx, w.now(), a, "webhook.delete", "webhook", strconv.FormatInt(id, 10), webhookFields(hook), nil)
 	})
 }
 
@@ -241,6 +239,11 @@ func (w *Webhooks) Deliveries(ctx context.Context, webhookID int64, limit int) (
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// webhookFields is what the audit log keeps of a webhook: never its secret.
+func webhookFields(h store.Webhook) map[string]string {
+	return map[string]string{"url": shownURL(h.URL), "events": strings.Join(h.Events, ",")}
+}
 
 // shownURL is a webhook URL as the audit log keeps it: without its query,
 // which may carry a receiver's token.

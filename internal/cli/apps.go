@@ -10,6 +10,7 @@ import (
 	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/oauth"
+	"github.com/hubsync/hubsync/internal/store"
 )
 
 func (a *app) appsCmd() *cobra.Command {
@@ -74,10 +75,7 @@ func (a *app) appsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.AppView, len(apps))
-				for i, p := range apps {
-					out[i] = api.NewAppView(p, "")
-				}
+				out := views(apps, func(p store.App) api.AppView { return api.NewAppView(p, "") })
 				if asJSON {
 					return a.printJSON(out)
 				}

@@ -182,10 +182,7 @@ func (a *app) connectionsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.ConnectionView, len(cs))
-				for i, c := range cs {
-					out[i] = api.NewConnectionView(c)
-				}
+				out := views(cs, api.NewConnectionView)
 				if asJSON {
 					return a.printJSON(out)
 				}

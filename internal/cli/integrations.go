@@ -143,10 +143,7 @@ func (a *app) integrationsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.IntegrationView, len(ins))
-				for i, in := range ins {
-					out[i] = api.NewIntegrationView(in)
-				}
+				out := views(ins, api.NewIntegrationView)
 				if asJSON {
 					return a.printJSON(out)
 				}

@@ -57,10 +57,7 @@ func (a *app) privateAppsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.PrivateAppView, len(apps))
-				for i, p := range apps {
-					out[i] = api.NewPrivateAppView(p)
-				}
+				out := views(apps, api.NewPrivateAppView)
 				if asJSON {
 					return a.printJSON(out)
 				}

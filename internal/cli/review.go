@@ -181,10 +181,7 @@ func (a *app) webhooksListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.WebhookView, len(hooks))
-				for i, w := range hooks {
-					out[i] = api.NewWebhookView(w, "")
-				}
+				out := views(hooks, func(w store.Webhook) api.WebhookView { return api.NewWebhookView(w, "") })
 				if asJSON {
 					return a.printJSON(out)
 				}

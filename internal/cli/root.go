@@ -75,6 +75,16 @@ func (a *app) withHub(ctx context.Context, fn func(h *hub.Hub) error) error {
 	return fn(h)
 }
 
+// views turns what a service returns into what a command prints, as an
+// empty list rather than null.
+func views[T, V any](items []T, view func(T) V) []V {
+	out := make([]V, len(items))
+	for i, it := range items {
+		out[i] = view(it)
+	}
+	return out
+}
+
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")

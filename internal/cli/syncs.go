@@ -174,10 +174,7 @@ func (a *app) syncConfigListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.ObjectSyncView, len(syncs))
-				for i, o := range syncs {
-					out[i] = api.NewObjectSyncView(o)
-				}
+				out := views(syncs, api.NewObjectSyncView)
 				if asJSON {
 					return a.printJSON(out)
 				}
@@ -245,7 +242,7 @@ func (a *app) connectionsSyncNowCmd() *cobra.Command {
 				if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
 					return fmt.Errorf("connection %d is %s and does not sync: %s", id, c.Status, c.ReasonMessage)
 				}
-				before, _, err := runAfter(ctx, h, id, 0)
+				before, err := newestRun(ctx, h, id)
 				if err != nil {
 					return err
 				}
@@ -291,15 +288,21 @@ func runFailed(r store.SyncRun, cause error) error {
 	return fmt.Errorf("sync run %d %s", r.ID, r.Status)
 }
 
-// runAfter returns the connection's first run with an id above after (the
-// newest run when after is 0): the run that took the request.
+// newestRun returns the connection's newest run, if it has one.
+func newestRun(ctx context.Context, h *hub.Hub, id int64) (store.SyncRun, error) {
+	runs, err := h.Syncer.Runs(ctx, id, 1)
+	if err != nil || len(runs) == 0 {
+		return store.SyncRun{}, err
+	}
+	return runs[0], nil
+}
+
+// runAfter returns the connection's first run with an id above after: the
+// run that took the request.
 func runAfter(ctx context.Context, h *hub.Hub, id, after int64) (store.SyncRun, bool, error) {
 	runs, err := h.Syncer.Runs(ctx, id, 50)
 	if err != nil || len(runs) == 0 || runs[0].ID <= after {
 		return store.SyncRun{}, false, err
-	}
-	if after == 0 {
-		return runs[0], true, nil
 	}
 	first := runs[0]
 	for _, r := range runs {
@@ -434,10 +437,7 @@ func (a *app) connectionsRunsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.RunView, len(runs))
-				for i, r := range runs {
-					out[i] = api.NewRunView(r)
-				}
+				out := views(runs, api.NewRunView)
 				if asJSON {
 					return a.printJSON(out)
 				}
@@ -520,10 +520,7 @@ func (a *app) connectionsErrorsCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.RecordErrorView, len(errs))
-				for i, e := range errs {
-					out[i] = api.NewRecordErrorView(e)
-				}
+				out := views(errs, api.NewRecordErrorView)
 				if asJSON {
 					return a.printJSON(out)
 				}

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strconv"
 	"strings"
@@ -182,11 +183,11 @@ func TestSyncNowFromTheCommandLine(t *testing.T) {
 	}
 	want := map[string]string{"ada@example.com": "Ada", "bob@example.com": "Bob"}
 	b.local(t, func(h *hub.Hub) {
-		if got := firstNames(t, h); !mapsEqual(got, want) {
+		if got := firstNames(t, h); !maps.Equal(got, want) {
 			t.Errorf("the command line's hub has %v, want %v", got, want)
 		}
 	})
-	if got := firstNames(t, b.ext.Hub); !mapsEqual(got, want) {
+	if got := firstNames(t, b.ext.Hub); !maps.Equal(got, want) {
 		t.Errorf("the external hub has %v, want %v", got, want)
 	}
 
@@ -262,18 +263,6 @@ func TestSyncNowFromTheCommandLine(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^` + strconv.FormatInt(r.ID, 10) + `\s+\S+\s+failed\s+.*\serror: contacts: api_key_invalid: `).MatchString(runs) {
 		t.Errorf("runs after a failed run:\n%s", runs)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 func TestRefusedRecordIsQuarantinedAndRetried(t *testing.T) {

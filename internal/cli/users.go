@@ -122,10 +122,7 @@ func (a *app) usersListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.UserView, len(users))
-				for i, u := range users {
-					out[i] = api.NewUserView(u)
-				}
+				out := views(users, api.NewUserView)
 				if asJSON {
 					return a.printJSON(out)
 				}

@@ -56,9 +56,6 @@ func (s *Service) storeCredential(c *store.Connection, cred connector.Credential
 		return err
 	}
 	c.Credential, c.CredentialExpiresAt = sealed, cred.ExpiresAt.UTC()
-	if cred.ExpiresAt.IsZero() {
-		c.CredentialExpiresAt = cred.ExpiresAt
-	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package connection
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -91,8 +92,7 @@ func userStep(c store.Connection, u store.User) Step {
 	case u.Status == identity.StatusActive:
 		st.Verdict, st.Detail = Pass, fmt.Sprintf("The connector user %s exists and is active.", u.Email)
 	default:
-		_, st.Detail, st.Next = explain(map[string]string{identity.StatusRemoved: ReasonUserRemoved,
-			identity.StatusDeactivated: ReasonUserDeactivated}[u.Status], u.Email)
+		_, st.Detail, st.Next = explain(hubVerdict(u, nil))
 		st.Verdict = Fail
 	}
 	return st
@@ -139,7 +139,7 @@ func liveStep(st Step, err error, passed string) Step {
 		return st
 	}
 	e := connector.AsError(err)
-	_, st.Detail, st.Next = explain(e.Reason, firstNonEmpty(e.Detail, e.Message))
+	_, st.Detail, st.Next = explain(e.Reason, cmp.Or(e.Detail, e.Message))
 	st.Verdict = Fail
 	if !e.Definite {
 		st.Verdict = Warn
@@ -193,11 +193,4 @@ func runStep(c store.Connection, now time.Time) Step {
 		st.Verdict, st.Detail = Pass, "Last run "+c.LastRunAt.Format(time.RFC3339)+"; last success "+success+"."
 	}
 	return st
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

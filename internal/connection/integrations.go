@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,11 +125,7 @@ func (s *Service) checkIntegration(n NewIntegration) error {
 	if n.AuthKind == "" {
 		return invalid("auth kind is required: one of %s", strings.Join(kinds, ", "))
 	}
-	found := false
-	for _, k := range kinds {
-		found = found || k == n.AuthKind
-	}
-	if !found {
+	if !slices.Contains(kinds, n.AuthKind) {
 		return invalid("provider %s offers auth %s, not %q", n.Provider, strings.Join(kinds, ", "), n.AuthKind)
 	}
 	if n.AuthKind == AuthOAuth2 {

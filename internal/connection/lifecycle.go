@@ -21,11 +21,13 @@ func (s *Service) OnIdentityEvents(ctx context.Context, tx store.Tx, u store.Use
 	credentialsChanged := false
 	for _, e := range events {
 		if e.Kind == identity.EventPasswordChanged {
+			// The policy is one setting: read it once however many events.
 			revoke, err := oauth.RevokeOnCredentialsChange(ctx, tx)
 			if err != nil {
 				return err
 			}
 			credentialsChanged = revoke
+			break
 		}
 	}
 	conns, err := tx.Connections(ctx)

@@ -106,7 +106,8 @@ func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, owner s
 func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
 	// Users are locked before connections everywhere (the identity hook
 	// does so), so that two transactions cannot wait on each other.
-	if _, err := userRef(ctx, tx, owner, 0); err != nil {
+	newOwner, err := userRef(ctx, tx, owner, 0)
+	if err != nil {
 		return store.Connection{}, err
 	}
 	old, err := tx.Connection(ctx, id)
@@ -122,12 +123,11 @@ func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id
 	} else {
 		c.AuthMode = ModeUser
 	}
-	fallback := c.OwnerID
 	if owner == "" && !toApp {
 		return old, invalid("name the user to transfer connection %d to, or transfer it to app mode", id)
 	}
-	if c.OwnerID, err = userRef(ctx, tx, owner, fallback); err != nil {
-		return old, err
+	if owner != "" {
+		c.OwnerID = newOwner
 	}
 	if err := preflight(ctx, tx, c); err != nil {
 		return old, err

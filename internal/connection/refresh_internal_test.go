@@ -61,12 +61,11 @@ func (f *fakeApp) Refresh(ctx context.Context, _ connector.Target, c connector.C
 }
 
 type testBundle struct {
-	svc  *Service
-	app  *fakeApp
-	st   store.Store
-	id   int64
-	now  *atomic.Int64
-	user store.User
+	svc *Service
+	app *fakeApp
+	st  store.Store
+	id  int64
+	now *atomic.Int64
 }
 
 func setup(t *testing.T) *testBundle {
@@ -91,9 +90,6 @@ func setup(t *testing.T) *testBundle {
 	b.svc = New(st, v, connector.Registry{"fake": b.app}, "http://hub.example/cb", WithClock(clock),
 		WithTuning(Tuning{RefreshAhead: time.Minute, RefreshLease: 5 * time.Second, CheckEvery: time.Minute,
 			UnreachableAfter: 3, MaxBackoff: 10 * time.Second, AttemptTTL: time.Minute}))
-	if b.user, err = ids.User(ctx, "admin@example.com"); err != nil {
-		t.Fatal(err)
-	}
 	err = st.Update(ctx, func(tx store.Tx) error {
 		in, err := tx.CreateIntegration(ctx, store.Integration{Name: "fake", Provider: "fake", AuthKind: AuthOAuth2})
 		if err != nil {

@@ -2,7 +2,6 @@ package connection_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -94,10 +93,6 @@ func newReceiver(t *testing.T, c *clock) *receiver {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
-		var ev struct {
-			Kind string `json:"kind"`
-		}
-		_ = json.Unmarshal(body, &ev)
 		r.kinds = append(r.kinds, req.Header.Get(audit.HeaderEvent))
 	}))
 	t.Cleanup(r.Close)

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/identity"
@@ -36,18 +37,36 @@ func (s *Service) Review(ctx context.Context, staleAfter time.Duration) ([]Revie
 		if err != nil {
 			return err
 		}
+		// Read owners and integrations once, not once per connection.
+		users, err := tx.Users(ctx)
+		if err != nil {
+			return err
+		}
+		integrations, err := tx.Integrations(ctx)
+		if err != nil {
+			return err
+		}
+		userByID := make(map[int64]store.User, len(users))
+		for _, u := range users {
+			userByID[u.ID] = u
+		}
+		integrationByID := make(map[int64]store.Integration, len(integrations))
+		for _, in := range integrations {
+			integrationByID[in.ID] = in
+		}
 		for _, c := range conns {
 			if c.Status == StatusDisconnected {
 				continue
 			}
 			row := ReviewRow{Connection: c}
+			var ok bool
 			if c.OwnerID != 0 {
-				if row.Owner, err = tx.User(ctx, c.OwnerID); err != nil {
-					return err
+				if row.Owner, ok = userByID[c.OwnerID]; !ok {
+					return fmt.Errorf("user %d: %w", c.OwnerID, store.ErrNotFound)
 				}
 			}
-			if row.Integration, err = tx.Integration(ctx, c.IntegrationID); err != nil {
-				return err
+			if row.Integration, ok = integrationByID[c.IntegrationID]; !ok {
+				return fmt.Errorf("integration %d: %w", c.IntegrationID, store.ErrNotFound)
 			}
 			row.Flags = flags(c, row.Owner, now, staleAfter)
 			rows = append(rows, row)
@@ -74,7 +93,7 @@ func flags(c store.Connection, owner store.User, now time.Time, staleAfter time.
 	case owner.Role == identity.RoleMember:
 		f = append(f, FlagNonAdminOwner)
 	}
-	if c.Status == StatusNeedsReconnect || c.Status == StatusDegraded {
+	if broken(c.Status) {
 		f = append(f, FlagFailing)
 	}
 	return f

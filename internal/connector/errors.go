@@ -18,6 +18,11 @@ const (
 	ReasonRateLimited    = "rate_limited"
 )
 
+// ReasonRecordRejected is the reason of a WriteResult.Err for one record the
+// external side refused (a bad value, a constraint); it is definite and
+// never breaks the connection.
+const ReasonRecordRejected = "record_rejected"
+
 // Error is a failure talking to an external app. Definite errors are an
 // answer from the external side that retrying will not change (a revoked
 // grant, a rejected key); the others are transient.

@@ -238,18 +238,15 @@ const UpkeepEvery = time.Second
 func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); h.Connections.Run(ctx, UpkeepEvery) }()
-	go func() { defer wg.Done(); h.Webhooks.Run(ctx) }()
-	wg.Add(1)
-	go func() { defer wg.Done(); h.watchFeed(ctx) }()
+	wg.Go(func() { h.Connections.Run(ctx, UpkeepEvery) })
+	wg.Go(func() { h.Webhooks.Run(ctx) })
+	wg.Go(func() { h.watchFeed(ctx) })
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}
 	// Whatever changed while no replica ran is delivered now, not at the
 	// schedule's first round.
-	wg.Add(1)
-	go func() { defer wg.Done(); h.catchUpAll(ctx) }()
+	wg.Go(func() { h.catchUpAll(ctx) })
 	go func() { wg.Wait(); close(done) }()
 	return done
 }

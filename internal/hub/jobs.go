@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"net/url"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
@@ -64,25 +61,36 @@ func (r runner) Run(ctx context.Context, connectionID int64, trigger string) err
 func (h *Hub) syncedConnections(ctx context.Context) ([]int64, error) {
 	var ids []int64
 	err := h.Store.View(ctx, func(tx store.Tx) error {
-		conns, err := tx.Connections(ctx)
-		if err != nil {
-			return err
-		}
-		for _, c := range conns {
-			if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
-				continue
-			}
-			syncs, err := tx.ObjectSyncs(ctx, c.ID)
-			if err != nil {
-				return err
-			}
+		return eachSyncing(ctx, tx, func(c store.Connection, syncs []store.ObjectSync) error {
 			if len(syncs) > 0 {
 				ids = append(ids, c.ID)
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	return ids, err
+}
+
+// eachSyncing calls fn with each connection that may sync now and its
+// object syncs.
+func eachSyncing(ctx context.Context, tx store.Tx, fn func(store.Connection, []store.ObjectSync) error) error {
+	conns, err := tx.Connections(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range conns {
+		if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
+			continue
+		}
+		syncs, err := tx.ObjectSyncs(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := fn(c, syncs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // catchUpAll asks for a run of every connection that syncs.
@@ -164,7 +172,7 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 	}
 	var errs []error
 	for id, objects := range syncs {
-		own := "sync:" + itoa(id)
+		own := syncer.Source(id)
 		for w := range seen {
 			if w.source != own && slices.Contains(objects, w.object) {
 				errs = append(errs, h.Enqueue(ctx, id, jobs.TriggerFeed))
@@ -223,34 +231,27 @@ func (h *Hub) pollExternal(ctx context.Context, p *poller) error {
 func (h *Hub) pollIntervals(ctx context.Context) (map[int64]time.Duration, error) {
 	out := map[int64]time.Duration{}
 	err := h.Store.View(ctx, func(tx store.Tx) error {
-		conns, err := tx.Connections(ctx)
-		if err != nil {
-			return err
-		}
-		for _, c := range conns {
-			if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
-				continue
-			}
-			syncs, err := tx.ObjectSyncs(ctx, c.ID)
-			if err != nil {
-				return err
-			}
-			inbound := false
-			for _, s := range syncs {
-				inbound = inbound || s.Enabled && s.Direction != store.DirectionToApp
-			}
+		integrations := map[int64]store.Integration{}
+		return eachSyncing(ctx, tx, func(c store.Connection, syncs []store.ObjectSync) error {
+			inbound := slices.ContainsFunc(syncs, func(s store.ObjectSync) bool {
+				return s.Enabled && s.Direction != store.DirectionToApp
+			})
 			if !inbound {
-				continue
+				return nil
 			}
-			in, err := tx.Integration(ctx, c.IntegrationID)
-			if err != nil {
-				return err
+			in, ok := integrations[c.IntegrationID]
+			if !ok {
+				var err error
+				if in, err = tx.Integration(ctx, c.IntegrationID); err != nil {
+					return err
+				}
+				integrations[c.IntegrationID] = in
 			}
 			if every, ok := pollInterval(in.Config, c.Config); ok {
 				out[c.ID] = every
 			}
-		}
-		return nil
+			return nil
+		})
 	})
 	return out, err
 }
@@ -270,41 +271,23 @@ func pollInterval(settings, config map[string]string) (time.Duration, bool) {
 			return d, true
 		}
 	}
-	if strings.HasSuffix(hostOf(settings["api_url"]), "hubapi.com") {
+	if syncer.RealHubSpot(settings) {
 		return HubSpotPollInterval, true
 	}
 	return DefaultPollInterval, true
 }
 
-func hostOf(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return ""
-	}
-	return u.Hostname()
-}
-
+// objectsByConnection lists the hub objects each connection that may sync
+// has an enabled object sync of.
 func objectsByConnection(ctx context.Context, tx store.Tx) (map[int64][]string, error) {
-	conns, err := tx.Connections(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := map[int64][]string{}
-	for _, c := range conns {
-		if c.Status != connection.StatusActive && c.Status != connection.StatusDegraded {
-			continue
-		}
-		syncs, err := tx.ObjectSyncs(ctx, c.ID)
-		if err != nil {
-			return nil, err
-		}
+	err := eachSyncing(ctx, tx, func(c store.Connection, syncs []store.ObjectSync) error {
 		for _, s := range syncs {
 			if s.Enabled {
 				out[c.ID] = append(out[c.ID], s.HubObject)
 			}
 		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

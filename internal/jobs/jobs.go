@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Triggers say why a run was asked for (DESIGN §6). They are recorded with
@@ -190,6 +191,7 @@ type riverClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	StopAndCancel(ctx context.Context) error
+	JobUpdate(ctx context.Context, id int64, params *river.JobUpdateParams) (*rivertype.JobRow, error)
 }
 
 // backend is what differs between SQLite and PostgreSQL.
@@ -200,8 +202,6 @@ type backend interface {
 	// waiting state, or 0. Running runs do not count, so that two runs that
 	// find the lease busy cannot each leave it to the other.
 	waitingRun(ctx context.Context, connectionID, jobID int64) (int64, error)
-	// markLeased records that the job's attempt holds its lease.
-	markLeased(ctx context.Context, jobID int64, attempt int) error
 	// lease takes a connection's lease, or returns nil when a run holds it.
 	lease(ctx context.Context, connectionID int64) (*lease, error)
 	// resign asks the leader to resign, so that a leader is elected again

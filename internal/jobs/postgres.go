@@ -142,11 +142,6 @@ func (b *pgBackend) waitingRun(ctx context.Context, connectionID, jobID int64) (
 	return id, err
 }
 
-func (b *pgBackend) markLeased(ctx context.Context, jobID int64, attempt int) error {
-	_, err := b.client.JobUpdate(ctx, jobID, &river.JobUpdateParams{Output: leaseMark{LeasedAttempt: attempt}})
-	return err
-}
-
 // lease takes the connection's session advisory lock on a connection of its
 // own, held for the whole run. If the replica dies, PostgreSQL ends the
 // session and so the lock. While the run lasts, the session is checked

@@ -110,11 +110,6 @@ func (b *sqliteBackend) waitingRun(ctx context.Context, connectionID, jobID int6
 	return id, err
 }
 
-func (b *sqliteBackend) markLeased(ctx context.Context, jobID int64, attempt int) error {
-	_, err := b.client.JobUpdate(ctx, jobID, &river.JobUpdateParams{Output: leaseMark{LeasedAttempt: attempt}})
-	return err
-}
-
 func (b *sqliteBackend) lease(_ context.Context, id int64) (*lease, error) {
 	return b.leases.take(id), nil
 }

@@ -68,7 +68,7 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 		}
 		return river.JobSnooze(busyDelay(w.q.cfg.busySnooze, job.JobRow))
 	}
-	if err := w.q.backend.markLeased(ctx, job.ID, job.Attempt); err != nil {
+	if _, err := w.q.client.JobUpdate(ctx, job.ID, &river.JobUpdateParams{Output: leaseMark{LeasedAttempt: job.Attempt}}); err != nil {
 		l.release()
 		return err
 	}

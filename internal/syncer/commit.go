@@ -157,7 +157,7 @@ func (e *Engine) writeHub(ctx context.Context, tx store.Tx, r *run, os store.Obj
 		for i, out := range outs {
 			pr := p.pairs[refs[i]]
 			if out.Err != nil {
-				if err := e.quarantineTx(ctx, tx, r, os, store.SideHub, pr, "record_rejected", out.Err.Error()); err != nil {
+				if err := e.quarantineTx(ctx, tx, r, os, store.SideHub, pr, connector.ReasonRecordRejected, out.Err.Error()); err != nil {
 					return err
 				}
 				pr.link.HubID = -1

@@ -45,6 +45,10 @@ const TriggerPoll = "poll"
 // (paused, or needing a reconnect); it is not retried.
 var ErrHeld = connection.ErrHeld
 
+// Source is how the hub's change feed names the writes of a connection's
+// runs, which are no news to that connection.
+func Source(connectionID int64) string { return "sync:" + strconv.FormatInt(connectionID, 10) }
+
 // Engine runs syncs.
 type Engine struct {
 	st    store.Store
@@ -179,7 +183,7 @@ func (e *Engine) begin(ctx context.Context, connectionID int64, trigger string) 
 	if err != nil {
 		return nil, err
 	}
-	r := &run{sess: sess, source: "sync:" + strconv.FormatInt(connectionID, 10),
+	r := &run{sess: sess, source: Source(connectionID),
 		rec: store.SyncRun{ConnectionID: connectionID, Trigger: trigger, Status: RunRunning, StartedAt: e.clock(), Counts: map[string]int{}}}
 	if r.limit, err = e.limiter(sess); err != nil {
 		return nil, fmt.Errorf("%w: %v", connection.ErrInvalid, err)

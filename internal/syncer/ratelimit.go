@@ -19,6 +19,13 @@ const SettingRateLimit = "rate_limit"
 // in one account: 100 calls per 10 seconds.
 const hubspotDefault = "100/10s"
 
+// RealHubSpot reports whether an integration's settings point at real
+// HubSpot, whose documented limits apply, rather than at another hub.
+func RealHubSpot(settings map[string]string) bool {
+	u, err := url.Parse(settings["api_url"])
+	return err == nil && strings.HasSuffix(u.Hostname(), "hubapi.com")
+}
+
 // limitFor returns the token bucket a connection's calls wait on: the
 // connection's setting, else the integration's, else real HubSpot's
 // documented limit when the app is real HubSpot; nil for no limit.
@@ -27,10 +34,8 @@ func limitFor(settings, config map[string]string) (*rate.Limiter, error) {
 	if spec == "" {
 		spec = settings[SettingRateLimit]
 	}
-	if spec == "" {
-		if u, err := url.Parse(settings["api_url"]); err == nil && strings.HasSuffix(u.Hostname(), "hubapi.com") {
-			spec = hubspotDefault
-		}
+	if spec == "" && RealHubSpot(settings) {
+		spec = hubspotDefault
 	}
 	if spec == "" || spec == "off" {
 		return nil, nil

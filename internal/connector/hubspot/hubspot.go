@@ -2,13 +2,15 @@
 // HubSpot-compatible API, real HubSpot or another hubsync instance, and owns
 // how that side's answers become connector errors with reason codes. It
 // authorizes (OAuth 2.0 code flow with PKCE, or a private app token),
-// refreshes, checks and revokes; it does not sync records.
+// refreshes, checks and revokes, and reads and writes records (records.go,
+// write.go); the sync engine decides what to read and write.
 package hubspot
 
 import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connector"
@@ -43,9 +45,13 @@ const (
 const DefaultTimeout = 15 * time.Second
 
 // Connector talks to one HubSpot-compatible API per Target. It implements
-// connector.Connector, Authorizer, Refresher, GrantChecker and Revoker.
+// connector.Connector, Authorizer, Refresher, GrantChecker, Revoker, Reader
+// and Writer. It must not be copied.
 type Connector struct {
 	client *http.Client
+
+	schemaMu sync.Mutex
+	schemas  map[schemaKey]*schemaEntry // see schema.go
 }
 
 var (

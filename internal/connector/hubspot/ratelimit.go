@@ -9,9 +9,9 @@ import (
 )
 
 // RateLimit is what one answer's X-HubSpot-RateLimit-* headers said. The
-// connector does not pace itself: the engine keeps a token bucket per
-// connection and feeds it from these. A field the answer did not carry is -1
-// (Interval 0).
+// connector paces its calls only by the connector.Pacer in ctx; these
+// headers are for a caller that watches them (WithRateLimitObserver) and
+// set a 429's RetryAfter. A field the answer did not carry is -1 (Interval 0).
 type RateLimit struct {
 	// Max requests in each Interval, and how many of them remain.
 	Max, Remaining int
@@ -42,10 +42,9 @@ func parseRateLimit(h http.Header) *RateLimit {
 type rateObserverKey struct{}
 
 // WithRateLimitObserver returns a context whose calls report each answer's
-// rate-limit headers to observe, as they arrive: the engine runs a
-// connection's calls under such a context to keep its token bucket in step
-// with the external side. A 429's headers also ride on its error, in
-// ResponseError.RateLimit.
+// rate-limit headers to observe, as they arrive, for a caller that wants to
+// keep a token bucket in step with the external side. A 429's headers also
+// ride on its error, in ResponseError.RateLimit.
 func WithRateLimitObserver(ctx context.Context, observe func(RateLimit)) context.Context {
 	return context.WithValue(ctx, rateObserverKey{}, observe)
 }

@@ -597,10 +597,11 @@ func (c *Connector) findBy(ctx context.Context, t connector.Target, cred connect
 	seen := map[string]bool{}
 	var out []connector.Record
 	for chunk := range slices.Chunk(distinct, maxBatchInputs/2) {
-		in := withFields(chunk)
+		in := slices.Clone(chunk)
 		for _, v := range chunk {
-			in = withFields(in, strings.ToLower(v))
+			in = append(in, strings.ToLower(v))
 		}
+		in = withFields(in)
 		var after int64
 		for {
 			body := searchBody{

@@ -35,7 +35,6 @@ const (
 )
 
 type schemaKey struct {
-	c           *Connector
 	api, object string
 	account     [16]byte
 }
@@ -54,27 +53,26 @@ type schemaEntry struct {
 	originRetry time.Time // refused until then
 }
 
-var (
-	schemaMu    sync.Mutex
-	schemaCache = map[schemaKey]*schemaEntry{}
-)
-
 func (s *session) schema() *schemaEntry {
 	sum := sha256.Sum256([]byte(s.bearer))
-	key := schemaKey{c: s.c, api: s.api, object: s.object}
+	key := schemaKey{api: s.api, object: s.object}
 	copy(key.account[:], sum[:])
 	now := time.Now()
-	schemaMu.Lock()
-	defer schemaMu.Unlock()
-	e, ok := schemaCache[key]
+	c := s.c
+	c.schemaMu.Lock()
+	defer c.schemaMu.Unlock()
+	e, ok := c.schemas[key]
 	if !ok {
-		for k, old := range schemaCache {
+		for k, old := range c.schemas {
 			if now.UnixNano()-old.used.Load() > int64(schemaMaxAge) {
-				delete(schemaCache, k)
+				delete(c.schemas, k)
 			}
 		}
+		if c.schemas == nil {
+			c.schemas = map[schemaKey]*schemaEntry{}
+		}
 		e = &schemaEntry{}
-		schemaCache[key] = e
+		c.schemas[key] = e
 	}
 	e.used.Store(now.UnixNano())
 	return e

@@ -74,6 +74,11 @@ func (a answer) said() string {
 	if rest, ok := strings.CutPrefix(s, genericGrant); ok && strings.TrimSpace(rest) != "" {
 		s = strings.TrimSpace(rest)
 	}
+	return shorten(s)
+}
+
+// shorten cuts what the external side said to 400 characters.
+func shorten(s string) string {
 	if r := []rune(s); len(r) > 400 {
 		s = string(r[:400]) + "…"
 	}

@@ -20,7 +20,7 @@ const (
 	// ReasonRecordRejected is a record the external side refused: an
 	// invalid value, a unique value another record holds, …; the message
 	// quotes what it said.
-	ReasonRecordRejected = "record_rejected"
+	ReasonRecordRejected = connector.ReasonRecordRejected
 	// ReasonRecordNotFound is an update of a record that does not exist
 	// (any more) on the external side.
 	ReasonRecordNotFound = "record_not_found"
@@ -133,6 +133,15 @@ func (c *Connector) apply(ctx context.Context, t connector.Target, cred connecto
 // traceID names write i in the inputs, for the answer to name it back.
 func traceID(i int) string { return "hubsync-" + strconv.Itoa(i) }
 
+// traces maps the trace ids of writes idx back to them.
+func traces(idx []int) map[string]int {
+	byTrace := make(map[string]int, len(idx))
+	for _, i := range idx {
+		byTrace[traceID(i)] = i
+	}
+	return byTrace
+}
+
 type createInput struct {
 	Properties   map[string]string `json:"properties"`
 	Associations []any             `json:"associations"`
@@ -236,10 +245,7 @@ func (e wireError) refusal(status int, correlationID string) *connector.Error {
 	if e.Category == "OBJECT_NOT_FOUND" || e.SubCategory == "OBJECT_NOT_FOUND" || e.Code == "OBJECT_NOT_FOUND" {
 		reason = ReasonRecordNotFound
 	}
-	said := strings.Join(strings.Fields(e.Message), " ")
-	if r := []rune(said); len(r) > 400 {
-		said = string(r[:400]) + "…"
-	}
+	said := shorten(strings.Join(strings.Fields(e.Message), " "))
 	msg := "the external app refused the record"
 	if said != "" {
 		msg += "; it said: " + said
@@ -270,10 +276,7 @@ func (ap *applier) settle(k writeKind, idx []int, a answer) error {
 	if err := ap.s.decode(a, "a batch "+k.String(), &resp); err != nil {
 		return err
 	}
-	byTrace := make(map[string]int, len(idx))
-	for _, i := range idx {
-		byTrace[traceID(i)] = i
-	}
+	byTrace := traces(idx)
 	done := map[int]bool{}
 	var loose []wireRecord
 	for _, r := range resp.Results {
@@ -420,10 +423,7 @@ func (ap *applier) isolate(ctx context.Context, k writeKind, idx []int, a answer
 	if len(details) == 0 {
 		details = []wireError{body}
 	}
-	byTrace := make(map[string]int, len(idx))
-	for _, i := range idx {
-		byTrace[traceID(i)] = i
-	}
+	byTrace := traces(idx)
 	for _, d := range details {
 		if d.Context == nil {
 			d.Context = body.Context

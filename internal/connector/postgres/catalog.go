@@ -48,7 +48,7 @@ const DefaultCommitLag = 5 * time.Second
 const (
 	// ReasonRecordRejected: the database, or the conversion to a column's
 	// type, refused one write. Next step: correct the value in the hub.
-	ReasonRecordRejected = "record_rejected"
+	ReasonRecordRejected = connector.ReasonRecordRejected
 	// ReasonColumnUnsupported: a configured column has a type or lacks an
 	// index that record sync needs. Next step: the message says which.
 	ReasonColumnUnsupported = "external_column_unsupported"

@@ -73,11 +73,7 @@ func (c *Connector) Check(ctx context.Context, t connector.Target, cred connecto
 	if err != nil {
 		return connector.Identity{}, err
 	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := c.bound(ctx)
 	defer cancel()
 
 	conn, err := pgx.ConnectConfig(ctx, s.cfg)

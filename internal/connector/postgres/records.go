@@ -281,8 +281,9 @@ func (ses *session) collect(rows pgx.Rows, cols []*column) ([]connector.Record, 
 	return recs, rows.Err()
 }
 
-// readFailure forgets the table's description when the error suggests it
-// changed, so that the next call reads the catalog again.
+// readFailure is failure that also forgets the table's description when the
+// error suggests it changed, so that the next call (or Apply's second
+// attempt) reads the catalog again.
 func (ses *session) readFailure(c *Connector, err error) error {
 	if staleMeta(err) {
 		c.forget(ses)

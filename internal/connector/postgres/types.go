@@ -69,11 +69,8 @@ func kindOf(oid uint32) (k kind, bits int) {
 	return kindOther, 0
 }
 
-// hubTime is the hub's datetime format: ISO 8601, UTC, milliseconds.
-const hubTime = "2006-01-02T15:04:05.000Z"
-
-// pgHubTime is hubTime for to_char. MS truncates to the millisecond, as
-// time.Format does.
+// pgHubTime is the hub's datetime format (ISO 8601, UTC, milliseconds) for
+// to_char. MS truncates to the millisecond, as time.Format does.
 const pgHubTime = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`
 
 // readExpr is the SQL that renders column col of the row aliased t as the

@@ -119,10 +119,7 @@ func (c *Connector) Apply(ctx context.Context, t connector.Target, cred connecto
 			return results, nil
 		}
 		if attempt > 0 || !staleMeta(err) {
-			if staleMeta(err) {
-				c.forget(ses)
-			}
-			return nil, ses.failure(err)
+			return nil, ses.readFailure(c, err)
 		}
 		// The table changed since it was described: describe it again.
 		if ses, err = c.open(ctx, t, cred, true); err != nil {

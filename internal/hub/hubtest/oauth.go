@@ -19,7 +19,7 @@ import (
 func (e *Env) User(t testing.TB, email, role string, perms map[string]string) store.User {
 	t.Helper()
 	u, err := e.Hub.Identity.CreateUser(context.Background(), identity.NewUser{Email: email, Role: role,
-		Password: "password " + email, Permissions: perms})
+		Password: Password(email), Permissions: perms})
 	if err != nil {
 		t.Fatalf("create user %s: %v", email, err)
 	}

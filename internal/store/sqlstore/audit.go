@@ -13,8 +13,8 @@ import (
 func (t *tx) AppendAudit(ctx context.Context, e store.AuditEvent) (store.AuditEvent, error) {
 	err := t.queryRow(ctx, `INSERT INTO audit_events (at, actor_id, actor, action, target_type, target_id,
 		before_json, after_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		ms(e.At), e.ActorID, e.Actor, e.Action, e.TargetType, e.TargetID, mapText(e.Before),
-		mapText(e.After)).Scan(&e.Seq)
+		ms(e.At), e.ActorID, e.Actor, e.Action, e.TargetType, e.TargetID, jsonText(e.Before),
+		jsonText(e.After)).Scan(&e.Seq)
 	e.At = stored(e.At)
 	return e, err
 }

@@ -3,28 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/store"
 )
-
-// mapText is a map as its stored JSON text. Encoding a map of strings
-// cannot fail.
-func mapText(m map[string]string) string {
-	b, _ := json.Marshal(m)
-	return string(b)
-}
-
-func parseMap(text, what string) (map[string]string, error) {
-	var m map[string]string
-	if err := json.Unmarshal([]byte(text), &m); err != nil {
-		return nil, fmt.Errorf("%s: %w", what, err)
-	}
-	return m, nil
-}
 
 const integrationColumns = `id, name, provider, auth_kind, config, secret, created_by, created_at, updated_at`
 
@@ -45,7 +29,7 @@ func scanIntegration(row interface{ Scan(...any) error }) (store.Integration, er
 func (t *tx) CreateIntegration(ctx context.Context, i store.Integration) (store.Integration, error) {
 	err := t.queryRow(ctx, `INSERT INTO integrations (name, provider, auth_kind, config, secret,
 		created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		i.Name, i.Provider, i.AuthKind, mapText(i.Config), i.Secret, i.CreatedBy,
+		i.Name, i.Provider, i.AuthKind, jsonText(i.Config), i.Secret, i.CreatedBy,
 		ms(i.CreatedAt), ms(i.UpdatedAt)).Scan(&i.ID)
 	i.CreatedAt, i.UpdatedAt = stored(i.CreatedAt), stored(i.UpdatedAt)
 	return i, t.uniqueErr(err, "integration "+i.Name)
@@ -68,22 +52,13 @@ func (t *tx) Integrations(ctx context.Context) ([]store.Integration, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Integration
-	for rows.Next() {
-		i, err := scanIntegration(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanIntegration)
 }
 
 func (t *tx) UpdateIntegration(ctx context.Context, i store.Integration) error {
 	res, err := t.exec(ctx, `UPDATE integrations SET name = ?, provider = ?, auth_kind = ?, config = ?,
 		secret = ?, updated_at = ? WHERE id = ?`,
-		i.Name, i.Provider, i.AuthKind, mapText(i.Config), i.Secret, ms(i.UpdatedAt), i.ID)
+		i.Name, i.Provider, i.AuthKind, jsonText(i.Config), i.Secret, ms(i.UpdatedAt), i.ID)
 	if err != nil {
 		return t.uniqueErr(err, "integration "+i.Name)
 	}
@@ -108,7 +83,7 @@ const connectionWrite = `integration_id, name, auth_mode, owner_id, maintainer_i
 
 func connectionValues(c store.Connection) []any {
 	return []any{c.IntegrationID, c.Name, c.AuthMode, c.OwnerID, c.MaintainerID, c.Note,
-		strings.Join(c.Objects, " "), strings.Join(c.Scopes, " "), mapText(c.External), mapText(c.Config),
+		strings.Join(c.Objects, " "), strings.Join(c.Scopes, " "), jsonText(c.External), jsonText(c.Config),
 		c.Credential, ms(c.CredentialExpiresAt), ms(c.RefreshLeaseUntil), c.RefreshLeaseOwner,
 		c.Status, c.Reason, c.ReasonMessage, c.ReasonDetail, ms(c.ReasonSince), c.NextStep,
 		ms(c.StatusChangedAt), ms(c.RecoveredAt), c.TransientFailures, ms(c.UpdatedAt), ms(c.LastUsedAt),
@@ -179,16 +154,7 @@ func (t *tx) Connections(ctx context.Context) ([]store.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Connection
-	for rows.Next() {
-		c, err := scanConnection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanConnection)
 }
 
 func (t *tx) UpdateConnection(ctx context.Context, c store.Connection) error {
@@ -228,7 +194,7 @@ func scanAttempt(row interface{ Scan(...any) error }) (store.ConnectAttempt, err
 
 func (t *tx) CreateConnectAttempt(ctx context.Context, a store.ConnectAttempt) error {
 	_, err := t.exec(ctx, `INSERT INTO connect_attempts (`+attemptColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.StateHash, a.IntegrationID, a.ConnectionID, a.ActorID, mapText(a.Spec), a.Verifier,
+		a.StateHash, a.IntegrationID, a.ConnectionID, a.ActorID, jsonText(a.Spec), a.Verifier,
 		ms(a.CreatedAt), ms(a.ExpiresAt))
 	return t.uniqueErr(err, "connect attempt")
 }
@@ -247,22 +213,13 @@ func (t *tx) ConnectAttempts(ctx context.Context) ([]store.ConnectAttempt, error
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.ConnectAttempt
-	for rows.Next() {
-		a, err := scanAttempt(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanAttempt)
 }
 
 func (t *tx) UpdateConnectAttempt(ctx context.Context, a store.ConnectAttempt) error {
 	res, err := t.exec(ctx, `UPDATE connect_attempts SET integration_id = ?, connection_id = ?, actor_id = ?,
 		spec = ?, verifier = ?, created_at = ?, expires_at = ? WHERE state_hash = ?`,
-		a.IntegrationID, a.ConnectionID, a.ActorID, mapText(a.Spec), a.Verifier, ms(a.CreatedAt),
+		a.IntegrationID, a.ConnectionID, a.ActorID, jsonText(a.Spec), a.Verifier, ms(a.CreatedAt),
 		ms(a.ExpiresAt), a.StateHash)
 	if err != nil {
 		return err

@@ -101,16 +101,7 @@ func (t *tx) Users(ctx context.Context) ([]store.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var users []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		users = append(users, u)
-	}
-	return users, rows.Err()
+	return scanAll(rows, scanUser)
 }
 
 func (t *tx) UpdateUser(ctx context.Context, u store.User) error {

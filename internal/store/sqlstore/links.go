@@ -63,18 +63,11 @@ func lookupLinks[T int64 | string](ctx context.Context, t *tx, syncID int64, col
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			l, err := scanLink(rows)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, l)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		links, err := scanAll(rows, scanLink)
+		if err != nil {
 			return nil, err
 		}
+		out = append(out, links...)
 	}
 	return out, nil
 }
@@ -100,7 +93,7 @@ func (t *tx) PutLinks(ctx context.Context, links []store.Link) error {
 	for chunk := range slices.Chunk(links, rowsPerInsert) {
 		args := make([]any, 0, 7*len(chunk))
 		for _, l := range chunk {
-			args = append(args, l.SyncID, l.HubID, l.ExternalID, mapText(l.Snapshot), b2i(l.HubArchived),
+			args = append(args, l.SyncID, l.HubID, l.ExternalID, jsonText(l.Snapshot), b2i(l.HubArchived),
 				b2i(l.AppArchived), ms(l.UpdatedAt))
 		}
 		if err := t.upsertLinks(ctx, len(chunk), args, held); err != nil {

@@ -73,16 +73,7 @@ func (t *tx) Apps(ctx context.Context) ([]store.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var apps []store.App
-	for rows.Next() {
-		a, err := scanApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		apps = append(apps, a)
-	}
-	return apps, rows.Err()
+	return scanAll(rows, scanApp)
 }
 
 func (t *tx) UpdateApp(ctx context.Context, a store.App) error {
@@ -153,16 +144,7 @@ func (t *tx) Grants(ctx context.Context, userID, appID int64) ([]store.Grant, er
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var grants []store.Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			return nil, err
-		}
-		grants = append(grants, g)
-	}
-	return grants, rows.Err()
+	return scanAll(rows, scanGrant)
 }
 
 func (t *tx) UpdateGrant(ctx context.Context, g store.Grant) error {
@@ -215,8 +197,8 @@ func (t *tx) Token(ctx context.Context, kind, signature string) (store.Token, er
 // tokenGrantQuery runs on every API call with an OAuth token, so it reads
 // only what the check needs. It still reads every column store.TokenGrant
 // says it returns: a field left zero would read as false or never.
-var tokenGrantQuery = hot(`SELECT ` + columnsOf("t", tokenColumns) + `, ` +
-	columnsOf("g", grantColumns) + `, u.id, u.email, u.role, u.status, u.permissions, u.integrations_manage,
+var tokenGrantQuery = hot(`SELECT ` + qualify("t", tokenColumns) + `, ` +
+	qualify("g", grantColumns) + `, u.id, u.email, u.role, u.status, u.permissions, u.integrations_manage,
 	u.credentials_epoch, a.id, a.client_id, a.name, a.public, a.created_by, a.created_at, a.updated_at,
 	a.secret_rotated_at
 	FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
@@ -251,15 +233,6 @@ func (t *tx) TokenGrant(ctx context.Context, kind, signature string) (store.Toke
 		return out, fmt.Errorf("user %d permissions: %w", u.ID, err)
 	}
 	return out, nil
-}
-
-// columnsOf qualifies a column list with a table alias.
-func columnsOf(alias, columns string) string {
-	parts := strings.Split(columns, ",")
-	for i, p := range parts {
-		parts[i] = alias + "." + strings.TrimSpace(p)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (t *tx) DeactivateToken(ctx context.Context, kind, signature string) error {

@@ -54,16 +54,7 @@ func (t *tx) PrivateApps(ctx context.Context) ([]store.PrivateApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var apps []store.PrivateApp
-	for rows.Next() {
-		p, err := scanPrivateApp(rows)
-		if err != nil {
-			return nil, err
-		}
-		apps = append(apps, p)
-	}
-	return apps, rows.Err()
+	return scanAll(rows, scanPrivateApp)
 }
 
 func (t *tx) UpdatePrivateApp(ctx context.Context, p store.PrivateApp) error {

@@ -54,16 +54,7 @@ func (t *tx) scanRecords(ctx context.Context, query string, args ...any) ([]stor
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var recs []store.Record
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, err
-		}
-		recs = append(recs, r)
-	}
-	return recs, rows.Err()
+	return scanAll(rows, scanRecord)
 }
 
 func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Record, error) {

@@ -50,16 +50,7 @@ func (t *tx) SyncRuns(ctx context.Context, connectionID int64, limit int) ([]sto
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.SyncRun
-	for rows.Next() {
-		r, err := scanSyncRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanSyncRun)
 }
 
 const recordErrorColumns = `id, sync_id, side, hub_id, external_id, reason, message, attempts, created_at,
@@ -102,16 +93,7 @@ func (t *tx) RecordErrors(ctx context.Context, connectionID int64, unresolved bo
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.RecordError
-	for rows.Next() {
-		e, err := scanRecordError(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanRecordError)
 }
 
 func (t *tx) ResolveRecordError(ctx context.Context, id int64, at time.Time) error {

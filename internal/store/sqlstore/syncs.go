@@ -24,6 +24,14 @@ func parseJSON(text, what string, v any) error {
 	return nil
 }
 
+func parseMap(text, what string) (map[string]string, error) {
+	var m map[string]string
+	if err := parseJSON(text, what, &m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
 // objectSyncWrite lists the columns UpdateObjectSync writes, in the order of
 // objectSyncValues. An object sync stays in the connection it was created
 // in: its links and cursors mean nothing in another.
@@ -78,16 +86,7 @@ func (t *tx) ObjectSyncs(ctx context.Context, connectionID int64) ([]store.Objec
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.ObjectSync
-	for rows.Next() {
-		o, err := scanObjectSync(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanObjectSync)
 }
 
 func (t *tx) UpdateObjectSync(ctx context.Context, o store.ObjectSync) error {

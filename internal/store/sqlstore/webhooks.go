@@ -38,16 +38,7 @@ func (t *tx) Webhooks(ctx context.Context) ([]store.Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Webhook
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanWebhook)
 }
 
 func (t *tx) UpdateWebhook(ctx context.Context, w store.Webhook) error {
@@ -90,16 +81,7 @@ func (t *tx) queryDeliveries(ctx context.Context, query string, args ...any) ([]
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []store.Delivery
-	for rows.Next() {
-		d, err := scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return scanAll(rows, scanDelivery)
 }
 
 func (t *tx) CreateDelivery(ctx context.Context, d store.Delivery) (store.Delivery, error) {

@@ -3,7 +3,6 @@ package storetest
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -251,33 +250,15 @@ func testConnectionReadModifyWrite(t *testing.T, s store.Store) {
 		return tx.CreateConnection(ctx, c)
 	})
 	const workers, rounds = 4, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			ctx := t.Context()
-			for range rounds {
-				err := s.Update(ctx, func(tx store.Tx) error {
-					cur, err := tx.Connection(ctx, c.ID)
-					if err != nil {
-						return err
-					}
-					time.Sleep(time.Millisecond) // widen the window for a lost update
-					cur.TransientFailures++
-					return tx.UpdateConnection(ctx, cur)
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("increment: %v", err)
-	}
+	updateConcurrently(t, s, workers, rounds, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.Connection(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Millisecond) // widen the window for a lost update
+		cur.TransientFailures++
+		return tx.UpdateConnection(ctx, cur)
+	})
 	got := get(t, s, func(ctx context.Context, tx store.Tx) (store.Connection, error) { return tx.Connection(ctx, c.ID) })
 	if got.TransientFailures != workers*rounds {
 		t.Errorf("transient failures = %d after %d increments", got.TransientFailures, workers*rounds)
@@ -369,38 +350,10 @@ func testTakeConnectAttemptRace(t *testing.T, s store.Store) {
 			return tx.CreateConnectAttempt(ctx, store.ConnectAttempt{StateHash: state, IntegrationID: 1,
 				CreatedAt: when(0), ExpiresAt: when(time.Hour)})
 		})
-		start := make(chan struct{})
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				ctx := t.Context()
-				<-start
-				errs[w] = s.Update(ctx, func(tx store.Tx) error {
-					if _, err := tx.TakeConnectAttempt(ctx, state); err != nil {
-						return err
-					}
-					// Commit late, so the others wait on this delete rather
-					// than follow it.
-					time.Sleep(5 * time.Millisecond)
-					return nil
-				})
-			})
-		}
-		close(start)
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !errors.Is(err, store.ErrNotFound):
-				t.Errorf("round %d: TakeConnectAttempt: %v, want nil or ErrNotFound", round, err)
-			}
-		}
-		if won != 1 {
-			t.Errorf("round %d: %d of %d racing TakeConnectAttempt calls succeeded, want exactly 1", round, won, workers)
-		}
+		wantOneWins(t, s, workers, fmt.Sprintf("round %d: TakeConnectAttempt", round), func(ctx context.Context, tx store.Tx) error {
+			_, err := tx.TakeConnectAttempt(ctx, state)
+			return err
+		})
 	}
 }
 

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -204,33 +203,15 @@ func testUserReadModifyWrite(t *testing.T, s store.Store) {
 		return tx.CreateUser(ctx, u)
 	})
 	const workers, rounds = 4, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			ctx := t.Context()
-			for range rounds {
-				err := s.Update(ctx, func(tx store.Tx) error {
-					cur, err := tx.User(ctx, u.ID)
-					if err != nil {
-						return err
-					}
-					time.Sleep(time.Millisecond) // widen the window for a lost update
-					cur.CredentialsEpoch++
-					return tx.UpdateUser(ctx, cur)
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("increment: %v", err)
-	}
+	updateConcurrently(t, s, workers, rounds, func(ctx context.Context, tx store.Tx) error {
+		cur, err := tx.User(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		time.Sleep(time.Millisecond) // widen the window for a lost update
+		cur.CredentialsEpoch++
+		return tx.UpdateUser(ctx, cur)
+	})
 	got := get(t, s, func(ctx context.Context, tx store.Tx) (store.User, error) { return tx.User(ctx, u.ID) })
 	if got.CredentialsEpoch != workers*rounds {
 		t.Errorf("credentials epoch = %d after %d increments", got.CredentialsEpoch, workers*rounds)

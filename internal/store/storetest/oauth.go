@@ -3,7 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
-	"sync"
+	"fmt"
 	"testing"
 	"time"
 
@@ -554,37 +554,8 @@ func testDeactivateTokenRace(t *testing.T, s store.Store) {
 		sig := string(rune('a' + round))
 		createTokens(t, s, store.Token{Kind: store.TokenRefresh, Signature: sig, GrantID: "grant", Active: true,
 			Request: request, CreatedAt: when(0)})
-		start := make(chan struct{})
-		errs := make([]error, workers)
-		var wg sync.WaitGroup
-		for w := range workers {
-			wg.Go(func() {
-				ctx := t.Context()
-				<-start
-				errs[w] = s.Update(ctx, func(tx store.Tx) error {
-					if err := tx.DeactivateToken(ctx, store.TokenRefresh, sig); err != nil {
-						return err
-					}
-					// Commit late, so the others wait on this write rather
-					// than follow it.
-					time.Sleep(5 * time.Millisecond)
-					return nil
-				})
-			})
-		}
-		close(start)
-		wg.Wait()
-		won := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				won++
-			case !errors.Is(err, store.ErrNotFound):
-				t.Errorf("round %d: DeactivateToken: %v, want nil or ErrNotFound", round, err)
-			}
-		}
-		if won != 1 {
-			t.Errorf("round %d: %d of %d racing DeactivateToken calls succeeded, want exactly 1", round, won, workers)
-		}
+		wantOneWins(t, s, workers, fmt.Sprintf("round %d: DeactivateToken", round), func(ctx context.Context, tx store.Tx) error {
+			return tx.DeactivateToken(ctx, store.TokenRefresh, sig)
+		})
 	}
 }

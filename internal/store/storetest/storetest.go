@@ -6,6 +6,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,5 +158,67 @@ func wantViewErr(t *testing.T, s store.Store, target error, fn func(ctx context.
 	err := s.View(ctx, func(tx store.Tx) error { return fn(ctx, tx) })
 	if !errors.Is(err, target) {
 		t.Errorf("got error %v, want %v", err, target)
+	}
+}
+
+// wantOneWins runs fn in workers transactions at once and checks that
+// exactly one commits while the others fail with ErrNotFound. fn's write is
+// held open a little before commit, so the others wait on it rather than
+// follow it.
+func wantOneWins(t *testing.T, s store.Store, workers int, what string, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	start := make(chan struct{})
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			ctx := t.Context()
+			<-start
+			errs[w] = s.Update(ctx, func(tx store.Tx) error {
+				if err := fn(ctx, tx); err != nil {
+					return err
+				}
+				time.Sleep(5 * time.Millisecond)
+				return nil
+			})
+		})
+	}
+	close(start)
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrNotFound):
+			t.Errorf("%s: %v, want nil or ErrNotFound", what, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%s: %d of %d racing calls succeeded, want exactly 1", what, won, workers)
+	}
+}
+
+// updateConcurrently runs fn in rounds transactions on each of workers
+// goroutines at once, and fails t if any of them fails.
+func updateConcurrently(t *testing.T, s store.Store, workers, rounds int, fn func(ctx context.Context, tx store.Tx) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			ctx := t.Context()
+			for range rounds {
+				if err := s.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("increment: %v", err)
 	}
 }
