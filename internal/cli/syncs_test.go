@@ -210,9 +210,12 @@ func TestSyncNowFromTheCommandLine(t *testing.T) {
 		!regexp.MustCompile(`(?m)^`+strconv.FormatInt(r.ID, 10)+`\s+manual\s+succeeded\s+\d{4}-\S+\s+\d\S*s\s+contacts→app: 1 created; contacts→hub: 1 created$`).MatchString(runs) {
 		t.Errorf("runs:\n%s", runs)
 	}
-	var views []runView
+	// The newest run: quiet, or a round of the schedule the command's own
+	// worker ran after it.
+	var all, views []runView
+	decodeJSON(t, b.must(t, "", "connections", "runs", b.id, "--json"), &all)
 	decodeJSON(t, b.must(t, "", "connections", "runs", b.id, "--limit", "1", "--json"), &views)
-	if len(views) != 1 || views[0].ID != quiet.ID {
+	if len(views) != 1 || len(all) == 0 || views[0].ID != all[0].ID || views[0].ID < quiet.ID {
 		t.Errorf("runs --limit 1 --json: %+v", views)
 	}
 

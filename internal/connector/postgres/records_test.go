@@ -205,8 +205,13 @@ func TestChangesSeesPlainSQLWithTrigger(t *testing.T) {
 	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
 		t.Fatalf("Prepare again: %v", err)
 	}
+	// Only this test's schema: other tests drop theirs meanwhile, and
+	// describing an index being dropped fails.
 	var idx int
-	rb.admin.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE tablename = 'people' AND indexdef LIKE '%(updated_at, id)%'").Scan(&idx)
+	if err := rb.admin.QueryRow(ctx, "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 AND tablename = 'people' AND indexdef LIKE '%(updated_at, id)%'",
+		rb.schema).Scan(&idx); err != nil {
+		t.Fatalf("count indexes: %v", err)
+	}
 	if idx != 1 {
 		t.Errorf("%d indexes on (updated_at, id), want 1", idx)
 	}
