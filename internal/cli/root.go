@@ -22,6 +22,8 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	stdin  io.Reader
+	// output is how list and show commands print: table or json.
+	output string
 }
 
 // NewRoot returns the hubsync command with its subcommands.
@@ -32,6 +34,9 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 		Short:         "A self-hosted CRM hub with two-way sync that survives people coming and going",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			return a.checkOutput()
+		},
 	}
 	root.SetIn(stdin)
 	root.SetOut(stdout)
@@ -40,6 +45,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&a.cfg.DataDir, "data-dir", envOr("HUBSYNC_DATA_DIR", config.DefaultDataDir), "data directory (env HUBSYNC_DATA_DIR)")
 	f.StringVar(&a.cfg.DatabaseURL, "database-url", os.Getenv("HUBSYNC_DATABASE_URL"), "postgres:// URL to use instead of embedded SQLite (env HUBSYNC_DATABASE_URL)")
 	f.StringVar(&a.cfg.VaultKeysetFile, "vault-keyset-file", os.Getenv("HUBSYNC_VAULT_KEYSET_FILE"), "file with the keyset outbound credentials are sealed with (default <data-dir>/vault.keyset; env HUBSYNC_VAULT_KEYSET_FILE)")
+	f.StringVarP(&a.output, "output", "o", outputTable, "how list and show commands print: table or json")
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
 	root.AddCommand(a.serveCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
 	root.AddCommand(a.keysCmd())
