@@ -44,6 +44,11 @@ type Connection struct {
 	// across replicas: whoever holds an unexpired lease is refreshing.
 	RefreshLeaseUntil time.Time
 	RefreshLeaseOwner string
+	// Generation moves on with every change to what the connection may sync
+	// as: its status, owner, mode or its connector user's standing. Only
+	// BumpConnectionGeneration writes it; UpdateConnection leaves it alone,
+	// so a stale copy written back cannot move it back.
+	Generation int64
 
 	Status string
 	// Reason, ReasonMessage, ReasonSince and NextStep explain a status

@@ -131,6 +131,13 @@ type Tx interface {
 	// Connections lists every connection by id, disconnected ones included.
 	Connections(ctx context.Context) ([]Connection, error)
 	UpdateConnection(ctx context.Context, c Connection) error
+	// ConnectionGeneration reads a connection's generation; inside Update
+	// it holds the row (shared) until commit, so a change that bumps the
+	// generation cannot commit between the read and the commit.
+	ConnectionGeneration(ctx context.Context, id int64) (int64, error)
+	// BumpConnectionGeneration moves a connection's generation on by one
+	// and returns it.
+	BumpConnectionGeneration(ctx context.Context, id int64) (int64, error)
 
 	CreateConnectAttempt(ctx context.Context, a ConnectAttempt) error
 	// TakeConnectAttempt reads and deletes an attempt, so a state is used

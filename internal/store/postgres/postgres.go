@@ -49,6 +49,7 @@ var Dialect = sqlstore.Dialect{
 	AllocIDs:        allocIDs,
 	Analyze:         "ANALYZE records",
 	ForUpdate:       " FOR UPDATE",
+	ForShare:        " FOR SHARE",
 	UniqueViolation: uniqueViolation,
 	// Workers on several replicas claim due rows without waiting on each other.
 	ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",

@@ -91,7 +91,7 @@ func connectionValues(c store.Connection) []any {
 		ms(c.NextCheckAt)}
 }
 
-const connectionColumns = `id, created_by, created_at, ` + connectionWrite
+const connectionColumns = `id, created_by, created_at, generation, ` + connectionWrite
 
 // connectionTimes are a connection's times, so they can be given as stored.
 func connectionTimes(c *store.Connection) []*time.Time {
@@ -104,7 +104,7 @@ func scanConnection(row interface{ Scan(...any) error }) (store.Connection, erro
 	var c store.Connection
 	var objects, scopes, external, config string
 	var expires, lease, since, changed, recovered, created, updated, used, success, errored, run, checked, next int64
-	if err := row.Scan(&c.ID, &c.CreatedBy, &created, &c.IntegrationID, &c.Name, &c.AuthMode, &c.OwnerID,
+	if err := row.Scan(&c.ID, &c.CreatedBy, &created, &c.Generation, &c.IntegrationID, &c.Name, &c.AuthMode, &c.OwnerID,
 		&c.MaintainerID, &c.Note, &objects, &scopes, &external, &config, &c.Credential, &expires, &lease,
 		&c.RefreshLeaseOwner, &c.Status, &c.Reason, &c.ReasonMessage, &c.ReasonDetail, &since, &c.NextStep,
 		&changed, &recovered, &c.TransientFailures, &updated, &used, &success, &errored, &c.LastError, &run,
@@ -163,6 +163,21 @@ func (t *tx) UpdateConnection(ctx context.Context, c store.Connection) error {
 		return err
 	}
 	return affectedOne(res, fmt.Sprintf("connection %d", c.ID))
+}
+
+// ConnectionGeneration reads only the generation: a sync run asks before
+// every write, so it is one narrow row read, held (shared) until commit
+// inside Update so a change of the connection waits for the write.
+func (t *tx) ConnectionGeneration(ctx context.Context, id int64) (int64, error) {
+	var g int64
+	err := t.queryRow(ctx, `SELECT generation FROM connections WHERE id = ?`+t.forShare(), id).Scan(&g)
+	return g, notFound(err, fmt.Sprintf("connection %d", id))
+}
+
+func (t *tx) BumpConnectionGeneration(ctx context.Context, id int64) (int64, error) {
+	var g int64
+	err := t.queryRow(ctx, `UPDATE connections SET generation = generation + 1 WHERE id = ? RETURNING generation`, id).Scan(&g)
+	return g, notFound(err, fmt.Sprintf("connection %d", id))
 }
 
 var qUpdateConnection = `UPDATE connections SET ` + assignments(connectionWrite) + ` WHERE id = ?`

@@ -47,6 +47,9 @@ type Dialect struct {
 	Analyze string
 	// ForUpdate is appended to row reads inside write transactions.
 	ForUpdate string
+	// ForShare is appended to row reads inside write transactions that must
+	// hold a row unchanged until commit while letting other readers hold it too.
+	ForShare string
 	// ForUpdateSkipLocked is appended to reads that claim rows for a worker
 	// inside write transactions: it locks the rows and passes over those
 	// another transaction holds, so replicas claim different ones.
@@ -201,6 +204,14 @@ func (t *tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 func (t *tx) forUpdate() string {
 	if t.writable {
 		return t.d.ForUpdate
+	}
+	return ""
+}
+
+// forShare returns the shared row-locking suffix inside write transactions.
+func (t *tx) forShare() string {
+	if t.writable {
+		return t.d.ForShare
 	}
 	return ""
 }

@@ -3,8 +3,10 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -262,6 +264,72 @@ func testConnectionReadModifyWrite(t *testing.T, s store.Store) {
 	got := get(t, s, func(ctx context.Context, tx store.Tx) (store.Connection, error) { return tx.Connection(ctx, c.ID) })
 	if got.TransientFailures != workers*rounds {
 		t.Errorf("transient failures = %d after %d increments", got.TransientFailures, workers*rounds)
+	}
+}
+
+// testConnectionGeneration checks that only BumpConnectionGeneration moves
+// the generation: a stale copy written back leaves it where it is.
+func testConnectionGeneration(t *testing.T, s store.Store) {
+	c := put(t, s, func(ctx context.Context, tx store.Tx) (store.Connection, error) {
+		return tx.CreateConnection(ctx, fullConnection())
+	})
+	if c.Generation != 0 {
+		t.Fatalf("a new connection has generation %d", c.Generation)
+	}
+	for want := int64(1); want <= 2; want++ {
+		got := put(t, s, func(ctx context.Context, tx store.Tx) (int64, error) { return tx.BumpConnectionGeneration(ctx, c.ID) })
+		if got != want {
+			t.Fatalf("bump %d returned %d", want, got)
+		}
+	}
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateConnection(ctx, c) }) // c is stale
+	read := get(t, s, func(ctx context.Context, tx store.Tx) (store.Connection, error) { return tx.Connection(ctx, c.ID) })
+	gen := get(t, s, func(ctx context.Context, tx store.Tx) (int64, error) { return tx.ConnectionGeneration(ctx, c.ID) })
+	if read.Generation != 2 || gen != 2 {
+		t.Fatalf("after two bumps and a stale write: Connection says %d, ConnectionGeneration %d, want 2", read.Generation, gen)
+	}
+	wantViewErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.ConnectionGeneration(ctx, c.ID+100)
+		return err
+	})
+	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
+		_, err := tx.BumpConnectionGeneration(ctx, c.ID+100)
+		return err
+	})
+}
+
+// testConnectionGenerationHeld checks that a write transaction that read
+// the generation keeps a bump from committing until it commits: a sync
+// run's writes cannot interleave with a break of its connection.
+func testConnectionGenerationHeld(t *testing.T, s store.Store) {
+	c := put(t, s, func(ctx context.Context, tx store.Tx) (store.Connection, error) {
+		return tx.CreateConnection(ctx, fullConnection())
+	})
+	var bumped atomic.Bool
+	done := make(chan error, 1)
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		if _, err := tx.ConnectionGeneration(ctx, c.ID); err != nil {
+			return err
+		}
+		go func() {
+			done <- s.Update(ctx, func(tx store.Tx) error {
+				_, err := tx.BumpConnectionGeneration(ctx, c.ID)
+				return err
+			})
+			bumped.Store(true)
+		}()
+		time.Sleep(50 * time.Millisecond) // room for an unheld bump to commit
+		if bumped.Load() {
+			return errors.New("a bump committed while a write transaction held the generation")
+		}
+		_, err := tx.InsertRecords(ctx, []store.Record{contact(map[string]string{"email": "held@example.com"})})
+		return err
+	})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if gen := get(t, s, func(ctx context.Context, tx store.Tx) (int64, error) { return tx.ConnectionGeneration(ctx, c.ID) }); gen != 1 {
+		t.Fatalf("generation %d after the held bump, want 1", gen)
 	}
 }
 

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Integrations", testIntegrations},
 		{"Connections", testConnections},
 		{"ConnectionReadModifyWrite", testConnectionReadModifyWrite},
+		{"ConnectionGeneration", testConnectionGeneration},
+		{"ConnectionGenerationHeld", testConnectionGenerationHeld},
 		{"ConnectAttempts", testConnectAttempts},
 		{"TakeConnectAttemptRace", testTakeConnectAttemptRace},
 		{"AuditEvents", testAuditEvents},
