@@ -388,6 +388,9 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 	if err := audit.Record(ctx, tx, now, a, "connection.reconnect", "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
 		return err
 	}
+	if err := bump(ctx, tx, &updated); err != nil {
+		return err
+	}
 	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
 		return err
 	}

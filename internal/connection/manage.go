@@ -136,6 +136,9 @@ func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id
 	if err := audit.Record(ctx, tx, c.UpdatedAt, a, "connection.transfer", "connection", strconv.FormatInt(id, 10), fields(old), fields(c)); err != nil {
 		return old, err
 	}
+	if err := bump(ctx, tx, &c); err != nil {
+		return old, err
+	}
 	if hubSide(c.Reason) && (c.OwnerID != old.OwnerID || c.AuthMode != old.AuthMode) {
 		// The identity whose trouble held the connection no longer runs it.
 		return c, s.setStatus(ctx, tx, &c, a, "", "")

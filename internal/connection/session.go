@@ -17,6 +17,8 @@ type Session struct {
 	Connector  connector.Connector
 	Target     connector.Target
 	Credential connector.Credential
+	// as is the identity the session started with, which its writes check.
+	as runAs
 }
 
 // Open returns a session for a usable connection, refreshing its token
@@ -32,8 +34,15 @@ func (s *Service) Open(ctx context.Context, id int64) (Session, error) {
 		if err != nil {
 			return err
 		}
+		if err := usable(c); err != nil {
+			return err // broken since the credential was read
+		}
+		as, err := startAs(ctx, tx, c)
+		if err != nil {
+			return err
+		}
 		r, err := s.resolve(ctx, tx, c)
-		sess = Session{Connection: c, Provider: r.in.Provider, Connector: r.impl, Target: r.target, Credential: cred}
+		sess = Session{Connection: c, Provider: r.in.Provider, Connector: r.impl, Target: r.target, Credential: cred, as: as}
 		return err
 	})
 	return sess, err

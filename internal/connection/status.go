@@ -45,6 +45,9 @@ func (s *Service) setStatus(ctx context.Context, tx store.Tx, c *store.Connectio
 	if err := tx.UpdateConnection(ctx, *c); err != nil {
 		return err
 	}
+	if err := bump(ctx, tx, c); err != nil {
+		return err
+	}
 	if err := audit.Record(ctx, tx, now, a, "connection.status", "connection", strconv.FormatInt(c.ID, 10), before, statusFields(*c)); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/store"
@@ -27,7 +28,7 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 	if err := e.crashPoint("after_app_write"); err != nil {
 		return err
 	}
-	err := e.st.Update(ctx, func(tx store.Tx) error {
+	err := e.hubTx(ctx, r, os.HubObject, func(tx store.Tx) error {
 		if err := e.writeHub(ctx, tx, r, os, p, side, cursor); err != nil {
 			return err
 		}
@@ -47,7 +48,7 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 			continue
 		}
 		one := &plan{pairs: map[string]*pair{ref: pr}, order: []string{ref}}
-		err := e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, one, "", "") })
+		err := e.hubTx(ctx, r, os.HubObject, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, one, "", "") })
 		if errors.Is(err, store.ErrAlreadyExists) {
 			e.quarantine(ctx, r, os, store.SideHub, pr, "unique_value_taken", "a unique value of this record is held by another hub record")
 			err = nil
@@ -57,7 +58,30 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 		}
 		pr.hub, pr.link.HubID = nil, -1 // done, or quarantined: nothing left to store
 	}
-	return e.st.Update(ctx, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, p, side, cursor) })
+	return e.hubTx(ctx, r, os.HubObject, func(tx store.Tx) error { return e.writeHub(ctx, tx, r, os, p, side, cursor) })
+}
+
+// hubTx runs fn, a step's hub writes with their links and cursor, in a
+// transaction that first holds the connection's generation: they commit
+// only while the run may still sync object, and a break that commits
+// meanwhile waits for them (they were under way when it came).
+func (e *Engine) hubTx(ctx context.Context, r *run, object string, fn func(tx store.Tx) error) error {
+	for {
+		err := e.st.Update(ctx, func(tx store.Tx) error {
+			if err := e.conns.Hold(ctx, tx, &r.sess); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
+		if !errors.Is(err, connection.ErrMoved) {
+			return err
+		}
+		// Something changed: see whether it ends the run's right to
+		// write, which takes the reads Hold avoids.
+		if err := e.conns.MayWrite(ctx, &r.sess, object); err != nil {
+			return err
+		}
+	}
 }
 
 // stage stores, before the external writes, what they are about to do: a
@@ -103,6 +127,11 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 	max := r.writer.MaxBatch()
 	for start := 0; start < len(writes); start += max {
 		chunk := writes[start:min(start+max, len(writes))]
+		// A break stops the writes here: at most the batch already sent
+		// when it came lands.
+		if err := e.conns.MayWrite(ctx, &r.sess, os.HubObject); err != nil {
+			return err
+		}
 		var results []connector.WriteResult
 		err := e.external(ctx, r, func(ctx context.Context) error {
 			var err error

@@ -236,7 +236,9 @@ func (e *Engine) prepare(ctx context.Context, r *run) error {
 
 func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) error {
 	for _, os := range syncs {
-		if !os.Enabled {
+		if !os.Enabled || r.sess.Blocked(os.HubObject) {
+			// A blocked object waits for its connector user's permission;
+			// the connection's status says so.
 			continue
 		}
 		r.object = os.HubObject
