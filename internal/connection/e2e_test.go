@@ -202,7 +202,9 @@ func testPermissionsReduced(t *testing.T, tb *testBundle) {
 		t.Fatalf("reason names %q / %q, want deals", got.ReasonDetail, got.ReasonMessage)
 	}
 	tb.wantStatus(t, app.ID, connection.StatusActive, "")
-	if s := step(t, tb.diagnose(t, c.ID), "permissions"); s.Verdict != connection.Fail || !strings.Contains(s.Detail, "deals") {
+	// Contacts and companies still sync: degraded, so diagnose warns.
+	d := tb.wantVerdict(t, c.ID, connection.Warn, connection.Warn, "deals")
+	if s := step(t, d, "permissions"); s.Verdict != connection.Warn || !strings.Contains(s.Detail, "deals") {
 		t.Fatalf("diagnose permissions = %+v", s)
 	}
 	setDeals("edit")
@@ -392,6 +394,7 @@ func TestAppConfigChanged(t *testing.T) {
 		t.Fatal("a refresh with the old client secret worked")
 	}
 	tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connector.ReasonAppConfig)
+	tb.wantVerdict(t, c.ID, connection.Fail, connection.Fail, "app registration")
 	if _, err := tb.b.Hub.Connections.UpdateIntegration(ctx, tb.admin, tb.integration.Name, connection.IntegrationChange{Secret: secret}); err != nil {
 		t.Fatal(err)
 	}

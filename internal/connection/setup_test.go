@@ -122,6 +122,16 @@ func setup(t testing.TB, backend hubtest.Backend) *testBundle {
 	return tb
 }
 
+// onEachBackend runs test in parallel on hub B over every backend.
+func onEachBackend(t *testing.T, test func(*testing.T, *testBundle)) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			test(t, setup(t, backend))
+		})
+	}
+}
+
 // replica opens hub B (again, for a second replica) on cfg with the
 // bundle's clock.
 func (tb *testBundle) replica(t testing.TB, cfg config.Config) *hubtest.Env {
