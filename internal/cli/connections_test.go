@@ -474,7 +474,7 @@ func TestOffboardingFromTheCommandLine(t *testing.T) {
 	}
 
 	review := b.must(t, "", "review")
-	if !regexp.MustCompile(`(?m)^` + strconv.FormatInt(carls.ID, 10) + `\s+carl's sync\s+postgres\s+needs_reconnect \(connector_user_removed\)\s+user\s+carl@example\.com\s+removed\s+member\s.*owner_departed,failing$`).MatchString(review) {
+	if !regexp.MustCompile(`(?m)^` + strconv.FormatInt(carls.ID, 10) + `\s+carl's sync\s+postgres\s+needs_reconnect \(connector_user_removed\)\s+user\s+carl@example\.com\s+removed\s+member\s.*owner_departed,maintainer_departed,failing$`).MatchString(review) {
 		t.Errorf("review:\n%s", review)
 	}
 

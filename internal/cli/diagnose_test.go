@@ -7,6 +7,14 @@ import (
 	"testing"
 )
 
+// billingDB makes a table and the postgres integration "billing-db".
+func (b *testBundle) billingDB(t *testing.T) (dbURL, table string) {
+	t.Helper()
+	dbURL, table, _ = b.table(t, "people")
+	b.must(t, "", "integrations", "create", "--name", "billing-db", "--provider", "postgres", "--auth", "password")
+	return dbURL, table
+}
+
 // TestDiagnoseExitCodeFollowsTheStatus: a connection held on the hub's
 // side (its connector user changed their password) fails diagnose with a
 // non-zero exit although the database still accepts its URL; a paused one
@@ -15,8 +23,7 @@ func TestDiagnoseExitCodeFollowsTheStatus(t *testing.T) {
 	b := setup(t)
 	b.user(t, "ann@example.com", "--perm", "contacts=edit")
 	b.user(t, "bob@example.com", "--role", "admin")
-	dbURL, table, _ := b.table(t, "people")
-	b.must(t, "", "integrations", "create", "--name", "billing-db", "--provider", "postgres", "--auth", "password")
+	dbURL, table := b.billingDB(t)
 	anns := strconv.FormatInt(b.postgresConnection(t, "ann's sync", dbURL, table, "ann@example.com").ID, 10)
 	bobs := strconv.FormatInt(b.postgresConnection(t, "bob's sync", dbURL, table, "bob@example.com").ID, 10)
 

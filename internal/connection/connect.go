@@ -339,6 +339,9 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 	if err := preflight(ctx, tx, *c); err != nil {
 		return err
 	}
+	if err := maintain(ctx, tx, c, 0); err != nil {
+		return err
+	}
 	c.Status, c.StatusChangedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt = StatusActive, now, a.ID, now, now
 	c.Scopes, c.External, c.LastSuccessAt, c.LastCheckAt = who.Scopes, external(who), now, now
 	c.NextCheckAt = now.Add(s.tuning.CheckEvery)
@@ -377,6 +380,9 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 	updated := old
 	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID
 	if err := preflight(ctx, tx, updated); err != nil {
+		return err
+	}
+	if err := maintain(ctx, tx, &updated, 0); err != nil {
 		return err
 	}
 	if err := s.storeCredential(&updated, cred); err != nil {
