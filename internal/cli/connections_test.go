@@ -272,7 +272,7 @@ func TestConnectionLifecycleFromTheCommandLine(t *testing.T) {
 		Steps   []struct{ Name, Verdict string }
 	}
 	decodeJSON(t, b.must(t, "", "connections", "diagnose", id, "--json"), &d)
-	if d.Verdict != "warn" || len(d.Steps) != 6 || d.Steps[0].Name != "status" || d.Steps[5].Name != "last_run" || d.Steps[5].Verdict != "warn" {
+	if d.Verdict != "warn" || len(d.Steps) != 7 || d.Steps[0].Name != "status" || d.Steps[6].Name != "last_run" || d.Steps[6].Verdict != "warn" {
 		t.Errorf("diagnose --json: %+v", d)
 	}
 
@@ -383,7 +383,7 @@ func TestHubSpotPrivateAppConnection(t *testing.T) {
 	}
 	id := strconv.FormatInt(c.ID, 10)
 	diag := b.must(t, "", "connections", "diagnose", id)
-	if n := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(diag, -1)); n != 5 || !strings.Contains(diag, "Verdict: WARN.") {
+	if n := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(diag, -1)); n != 6 || !strings.Contains(diag, "Verdict: WARN.") {
 		t.Errorf("diagnose:\n%s", diag)
 	}
 

@@ -39,7 +39,8 @@ type Diagnosis struct {
 // Diagnose runs the troubleshooting checklist on a connection: its status
 // and reason, the connector user, their permissions, the external
 // credential and the hub's app registration (live calls), the external
-// grant where the provider can say, and the last run and success. The live
+// grant where the provider can say, grants the hub stopped using that are
+// not revoked yet, and the last run and success. The live
 // calls' answers are recorded like any health check, and the status step
 // reads the connection after them.
 func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
@@ -63,7 +64,7 @@ func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
 		return Diagnosis{}, err
 	}
 	d := Diagnosis{Steps: []Step{userStep(c, owner), permissionStep(c, owner)}}
-	d.Steps = append(d.Steps, s.credentialStep(ctx, c, r), s.grantStep(ctx, c, r))
+	d.Steps = append(d.Steps, s.credentialStep(ctx, c, r), s.grantStep(ctx, c, r), s.revokeStep(ctx, id))
 	d.Steps = append(d.Steps, runStep(c, s.clock()))
 	if d.Connection, err = s.Get(ctx, id); err != nil {
 		return d, err

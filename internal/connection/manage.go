@@ -212,32 +212,30 @@ func (s *Service) resume(ctx context.Context, a audit.Actor, id int64) (store.Co
 }
 
 // Delete disconnects a connection for good: its credential is wiped (and
-// revoked on the external side when the provider can), its row stays for
-// the audit trail.
+// revoked on the external side when the provider can, retried until it
+// is), its row stays for the audit trail.
 func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
-	var cred connector.Credential
-	var r resolved
-	c, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
+	var revoke int64
+	_, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
 		if c.Status == StatusDisconnected {
 			return nil
 		}
-		var err error
-		if r, err = s.resolve(ctx, tx, *c); err != nil {
+		r, err := s.resolve(ctx, tx, *c)
+		if err != nil {
 			return err
 		}
-		cred, _ = s.unseal(*c)
+		if cred, err := s.unseal(*c); err == nil {
+			if revoke, err = s.queueRevoke(ctx, tx, r.impl, c.ID, cred, connector.Credential{}, store.RevokeDeleted); err != nil {
+				return err
+			}
+		}
 		c.Credential, c.CredentialExpiresAt = nil, time.Time{}
 		return s.setStatus(ctx, tx, c, a, ReasonDeletedByUser, a.Label)
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		s.revokeNow(ctx, a, revoke)
 	}
-	if rv, ok := r.impl.(connector.Revoker); ok && cred.RefreshToken != "" {
-		if err := rv.Revoke(ctx, r.target, cred); err != nil {
-			s.log.Warn("revoking a deleted connection's grant failed", "connection", c.ID, "reason", connector.AsError(err).Reason)
-		}
-	}
-	return nil
+	return err
 }
 
 // change runs fn on a locked connection after the governance check and

@@ -43,16 +43,22 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // front stands before hub A: it counts refresh grants reaching A's token
-// endpoint and can make that endpoint answer 503, as an outage would.
+// endpoint and can make that endpoint answer 503, as an outage would, and
+// so can it A's refresh token deletion (revokesDown).
 type front struct {
 	*httptest.Server
-	refreshes atomic.Int64
-	down      atomic.Bool
+	refreshes   atomic.Int64
+	down        atomic.Bool
+	revokesDown atomic.Bool
 }
 
 func newFront(t testing.TB, a http.Handler) *front {
 	f := &front{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/oauth/v1/refresh-tokens/") && f.revokesDown.Load() {
+			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		if r.URL.Path == "/oauth/v1/token" {
 			if f.down.Load() {
 				http.Error(w, "service unavailable", http.StatusServiceUnavailable)

@@ -72,6 +72,27 @@ type Connection struct {
 	NextCheckAt   time.Time
 }
 
+// Causes of a pending revoke.
+const (
+	RevokeReplaced = "reconnect" // a reconnect replaced the credential
+	RevokeDeleted  = "delete"    // the connection was deleted
+)
+
+// PendingRevoke is a credential the hub stopped using that is still to be
+// revoked on the external side. It is kept, sealed, until the revoke
+// succeeds or is given up.
+type PendingRevoke struct {
+	ID           int64
+	ConnectionID int64
+	// Credential is sealed by the vault.
+	Credential    []byte
+	Cause         string // RevokeReplaced or RevokeDeleted
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string // never holds a secret
+	CreatedAt     time.Time
+}
+
 // ConnectAttempt is an OAuth connect or reconnect waiting for its callback.
 // It is found by the keyed hash of its state parameter.
 type ConnectAttempt struct {
