@@ -284,7 +284,11 @@ func (s *Service) Callback(ctx context.Context, state, code, externalError strin
 	if err != nil {
 		return store.Connection{}, err
 	}
-	return s.finishWithCredential(ctx, a, in, c, at.ConnectionID, cred)
+	c, err = s.finishWithCredential(ctx, a, in, c, at.ConnectionID, cred)
+	if err != nil {
+		s.discard(ctx, a, k, in, at.ConnectionID, cred)
+	}
+	return c, err
 }
 
 // actorOf is the audit actor for a user id; 0 is the command line.
@@ -421,7 +425,8 @@ func (s *Service) queueReplaced(ctx context.Context, tx store.Tx, k connector.Co
 		s.log.Warn("the replaced credential cannot be opened to revoke it", "connection", old.ID, "error", err)
 		return 0, nil
 	}
-	return s.queueRevoke(ctx, tx, k, old.ID, replaced, cred, store.RevokeReplaced)
+	return s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: old.IntegrationID, ConnectionID: old.ID, Cause: store.RevokeReplaced},
+		replaced, cred)
 }
 
 func external(who connector.Identity) map[string]string {

@@ -225,7 +225,8 @@ func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
 			return err
 		}
 		if cred, err := s.unseal(*c); err == nil {
-			if revoke, err = s.queueRevoke(ctx, tx, r.impl, c.ID, cred, connector.Credential{}, store.RevokeDeleted); err != nil {
+			p := store.PendingRevoke{IntegrationID: c.IntegrationID, ConnectionID: c.ID, Cause: store.RevokeDeleted}
+			if revoke, err = s.queueRevoke(ctx, tx, r.impl, p, cred, connector.Credential{}); err != nil {
 				return err
 			}
 		}

@@ -13,8 +13,8 @@ import (
 	"github.com/hubsync/hubsync/internal/vault"
 )
 
-// A grant the hub stops using (a reconnect replaced it, or its connection
-// was deleted) is revoked on the external side where the provider can, once
+// A grant the hub stops using (a reconnect replaced it, its connection was
+// deleted, or the connect it was issued to failed) is revoked on the external side where the provider can, once
 // the change that replaced it has committed. Until the external app accepts
 // the revoke, the credential waits sealed in the store: a failure or a
 // restart loses nothing, upkeep retries it with backoff, and a failure is
@@ -34,18 +34,19 @@ const (
 	revokeBatch = 20
 )
 
-// queueRevoke stores cred, which connection connID stops using in favour
-// of keep, to be revoked once tx commits. It returns the pending revoke's
-// id, or 0 when there is nothing the provider can revoke: a key or
-// password (the external admin deletes those), or the same grant kept.
-func (s *Service) queueRevoke(ctx context.Context, tx store.Tx, k connector.Connector, connID int64, cred, keep connector.Credential, cause string) (int64, error) {
+// queueRevoke stores cred, which the hub stops using in favour of keep, to
+// be revoked once tx commits; p names the integration, the connection (0
+// for one never made) and the cause. It returns the pending revoke's id, or
+// 0 when there is nothing the provider can revoke: a key or password (the
+// external admin deletes those), or the same grant kept.
+func (s *Service) queueRevoke(ctx context.Context, tx store.Tx, k connector.Connector, p store.PendingRevoke, cred, keep connector.Credential) (int64, error) {
 	if _, ok := k.(connector.Revoker); !ok || cred.RefreshToken == "" || cred.RefreshToken == keep.RefreshToken {
 		return 0, nil
 	}
 	now := s.clock()
 	// Claimed from the start: the caller tries it as soon as tx commits.
-	p, err := tx.CreatePendingRevoke(ctx, store.PendingRevoke{ConnectionID: connID, Cause: cause,
-		NextAttemptAt: now.Add(revokeClaim), CreatedAt: now})
+	p.NextAttemptAt, p.CreatedAt = now.Add(revokeClaim), now
+	p, err := tx.CreatePendingRevoke(ctx, p)
 	if err != nil {
 		return 0, err
 	}
@@ -53,6 +54,23 @@ func (s *Service) queueRevoke(ctx context.Context, tx store.Tx, k connector.Conn
 		return 0, err
 	}
 	return p.ID, tx.UpdatePendingRevoke(ctx, p)
+}
+
+// discard revokes a grant the external app issued to a connect or
+// reconnect that then failed, so that it does not stay live unused there.
+func (s *Service) discard(ctx context.Context, a audit.Actor, k connector.Connector, in store.Integration, connID int64, cred connector.Credential) {
+	var id int64
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		var err error
+		id, err = s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: in.ID, ConnectionID: connID, Cause: store.RevokeUnused},
+			cred, connector.Credential{})
+		return err
+	})
+	if err != nil {
+		s.log.Warn("an unused grant could not be queued for revocation", "integration", in.ID, "error", err)
+		return
+	}
+	s.revokeNow(ctx, a, id)
 }
 
 // revokeNow makes the first attempt at pending revoke id (0: none), for a
@@ -111,10 +129,14 @@ func (s *Service) retryRevokes(ctx context.Context) error {
 func (s *Service) attemptRevoke(ctx context.Context, a audit.Actor, p store.PendingRevoke) error {
 	var r resolved
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		c, err := tx.Connection(ctx, p.ConnectionID)
-		if err != nil {
-			return err
+		c := store.Connection{IntegrationID: p.IntegrationID}
+		if p.ConnectionID != 0 {
+			var err error
+			if c, err = tx.Connection(ctx, p.ConnectionID); err != nil {
+				return err
+			}
 		}
+		var err error
 		r, err = s.resolve(ctx, tx, c)
 		return err
 	})
@@ -136,7 +158,10 @@ func (s *Service) attemptRevoke(ctx context.Context, a audit.Actor, p store.Pend
 func (s *Service) settleRevoke(ctx context.Context, a audit.Actor, p store.PendingRevoke, callErr error) error {
 	ctx = context.WithoutCancel(ctx)
 	now := s.clock()
-	target := strconv.FormatInt(p.ConnectionID, 10)
+	kind, target := "connection", strconv.FormatInt(p.ConnectionID, 10)
+	if p.ConnectionID == 0 {
+		kind, target = "integration", strconv.FormatInt(p.IntegrationID, 10)
+	}
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := tx.PendingRevoke(ctx, p.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -150,7 +175,7 @@ func (s *Service) settleRevoke(ctx context.Context, a audit.Actor, p store.Pendi
 			if err := tx.DeletePendingRevoke(ctx, cur.ID); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, now, a, "connection.revoke", "connection", target, before,
+			return audit.Record(ctx, tx, now, a, "connection.revoke", kind, target, before,
 				map[string]string{"result": "the external app revoked the credential the hub no longer uses"})
 		}
 		e := connector.AsError(callErr)
@@ -160,7 +185,7 @@ func (s *Service) settleRevoke(ctx context.Context, a audit.Actor, p store.Pendi
 			if err := tx.DeletePendingRevoke(ctx, cur.ID); err != nil {
 				return err
 			}
-			return audit.Record(ctx, tx, now, a, "connection.revoke_abandoned", "connection", target, before,
+			return audit.Record(ctx, tx, now, a, "connection.revoke_abandoned", kind, target, before,
 				map[string]string{"attempts": strconv.Itoa(cur.Attempts), "error": cur.LastError,
 					"next_step": "revoke the hub's old grant on the external app by hand"})
 		}
@@ -171,11 +196,11 @@ func (s *Service) settleRevoke(ctx context.Context, a audit.Actor, p store.Pendi
 		if cur.Attempts > 1 {
 			return nil // the first failure is in the audit log already
 		}
-		return audit.Record(ctx, tx, now, a, "connection.revoke_failed", "connection", target, before,
+		return audit.Record(ctx, tx, now, a, "connection.revoke_failed", kind, target, before,
 			map[string]string{"attempts": "1", "error": cur.LastError, "next_attempt": cur.NextAttemptAt.Format(time.RFC3339)})
 	})
 	if callErr != nil {
-		s.log.Warn("revoking a credential the hub no longer uses failed", "connection", p.ConnectionID,
+		s.log.Warn("revoking a credential the hub no longer uses failed", "connection", p.ConnectionID, "integration", p.IntegrationID,
 			"attempt", p.Attempts+1, "reason", connector.AsError(callErr).Reason)
 	}
 	return err

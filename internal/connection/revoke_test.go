@@ -2,6 +2,7 @@ package connection_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
 )
 
@@ -151,4 +153,45 @@ func testReconnectRevokesTheReplacedGrant(t *testing.T, tb *testBundle) {
 		t.Fatal(err)
 	}
 	tb.wantActiveGrants(t, 1, "after deleting the connection") // the abandoned one stays
+}
+
+// TestFailedConnectRevokesItsGrant: a connect or reconnect that fails after
+// A issued the grant (here the preflight: the connector user lost a
+// permission while the admin was on A's consent page) revokes that grant,
+// so nothing unused stays live on A.
+func TestFailedConnectRevokesItsGrant(t *testing.T) {
+	onEachBackend(t, testFailedConnectRevokesItsGrant)
+}
+
+func testFailedConnectRevokesItsGrant(t *testing.T, tb *testBundle) {
+	ctx := context.Background()
+	c := tb.connect(t, connection.NewConnection{Owner: tb.viewer.Email})
+	reconnect, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, c.ID, connection.Reconnection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	create, err := tb.b.Hub.Connections.Create(ctx, tb.admin, connection.NewConnection{
+		Integration: tb.integration.Name, Name: "never made", Owner: tb.viewer.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.b.Hub.Identity.UpdateUser(ctx, tb.viewer.Email, identity.UserChanges{
+		Permissions: map[string]string{"deals": identity.AccessView}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, authorize := range []string{reconnect.AuthorizeURL, create.AuthorizeURL} {
+		browser := tb.a.Browser()
+		back := browser.Consent(t, authorize, tb.approver)
+		if status, _, page := browser.Page(t, http.MethodGet, back.String(), nil); status != http.StatusBadRequest || !strings.Contains(page, "may not edit deals") {
+			t.Fatalf("callback after the connector user lost deals: %d\n%s", status, page)
+		}
+		tb.wantActiveGrants(t, 1, "after a callback that failed")
+	}
+	if n := count(tb.auditActions(t, c.ID), "connection.revoke"); n != 1 {
+		t.Errorf("the failed reconnect's revoke is not audited on its connection")
+	}
+	events, err := tb.b.Hub.Audit.List(ctx, store.AuditQuery{TargetType: "integration", TargetID: strconv.FormatInt(tb.integration.ID, 10)})
+	if err != nil || len(events) == 0 || events[0].Action != "connection.revoke" {
+		t.Errorf("the failed create's revoke is not audited on its integration: %+v %v", events, err)
+	}
 }

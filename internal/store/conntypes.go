@@ -76,17 +76,21 @@ type Connection struct {
 const (
 	RevokeReplaced = "reconnect" // a reconnect replaced the credential
 	RevokeDeleted  = "delete"    // the connection was deleted
+	// RevokeUnused is a grant the external app issued to a connect or
+	// reconnect that then failed, so nothing will use it.
+	RevokeUnused = "unused"
 )
 
 // PendingRevoke is a credential the hub stopped using that is still to be
 // revoked on the external side. It is kept, sealed, until the revoke
 // succeeds or is given up.
 type PendingRevoke struct {
-	ID           int64
-	ConnectionID int64
+	ID            int64
+	IntegrationID int64
+	ConnectionID  int64 // 0 for the grant of a connection never made
 	// Credential is sealed by the vault.
 	Credential    []byte
-	Cause         string // RevokeReplaced or RevokeDeleted
+	Cause         string // RevokeReplaced, RevokeDeleted or RevokeUnused
 	Attempts      int
 	NextAttemptAt time.Time
 	LastError     string // never holds a secret

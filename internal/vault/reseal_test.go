@@ -86,7 +86,7 @@ func setupSealed(t *testing.T, backend hubtest.Backend, n int) sealedBundle {
 			if err := tx.UpdateWebhook(ctx, w); err != nil {
 				return err
 			}
-			r, err := tx.CreatePendingRevoke(ctx, store.PendingRevoke{ConnectionID: c.ID, Cause: store.RevokeReplaced, CreatedAt: now})
+			r, err := tx.CreatePendingRevoke(ctx, store.PendingRevoke{IntegrationID: in.ID, ConnectionID: c.ID, Cause: store.RevokeReplaced, CreatedAt: now})
 			if err != nil {
 				return err
 			}

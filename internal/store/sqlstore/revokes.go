@@ -8,12 +8,12 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-const revokeColumns = `id, connection_id, credential, cause, attempts, next_attempt_at, last_error, created_at`
+const revokeColumns = `id, integration_id, connection_id, credential, cause, attempts, next_attempt_at, last_error, created_at`
 
 func scanRevoke(row interface{ Scan(...any) error }) (store.PendingRevoke, error) {
 	var r store.PendingRevoke
 	var next, created int64
-	err := row.Scan(&r.ID, &r.ConnectionID, &r.Credential, &r.Cause, &r.Attempts, &next, &r.LastError, &created)
+	err := row.Scan(&r.ID, &r.IntegrationID, &r.ConnectionID, &r.Credential, &r.Cause, &r.Attempts, &next, &r.LastError, &created)
 	r.NextAttemptAt, r.CreatedAt = fromMS(next), fromMS(created)
 	return r, err
 }
@@ -27,9 +27,9 @@ func (t *tx) queryRevokes(ctx context.Context, query string, args ...any) ([]sto
 }
 
 func (t *tx) CreatePendingRevoke(ctx context.Context, r store.PendingRevoke) (store.PendingRevoke, error) {
-	err := t.queryRow(ctx, `INSERT INTO pending_revokes (connection_id, credential, cause, attempts,
-		next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.ConnectionID, r.Credential, r.Cause, r.Attempts, ms(r.NextAttemptAt), r.LastError, ms(r.CreatedAt)).Scan(&r.ID)
+	err := t.queryRow(ctx, `INSERT INTO pending_revokes (integration_id, connection_id, credential, cause,
+		attempts, next_attempt_at, last_error, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.IntegrationID, r.ConnectionID, r.Credential, r.Cause, r.Attempts, ms(r.NextAttemptAt), r.LastError, ms(r.CreatedAt)).Scan(&r.ID)
 	r.NextAttemptAt, r.CreatedAt = stored(r.NextAttemptAt), stored(r.CreatedAt)
 	return r, err
 }

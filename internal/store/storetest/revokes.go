@@ -42,17 +42,20 @@ func createRevokes(t *testing.T, s store.Store, in ...store.PendingRevoke) []sto
 func testPendingRevokes(t *testing.T, s store.Store) {
 	const c1, c2 = 1, 2
 	pending := func(conn int64, next time.Time) store.PendingRevoke {
-		return store.PendingRevoke{ConnectionID: conn, Credential: sealed(fmt.Sprint("credential ", conn, next)),
+		return store.PendingRevoke{IntegrationID: 7, ConnectionID: conn, Credential: sealed(fmt.Sprint("credential ", conn, next)),
 			Cause: store.RevokeReplaced, NextAttemptAt: next, CreatedAt: when(0)}
 	}
 	r := createRevokes(t, s,
 		pending(c1, when(2*time.Minute)),
 		pending(c2, when(time.Minute)),
 		// Due at the same time as the one before: the id breaks the tie.
-		store.PendingRevoke{ConnectionID: c1, Credential: sealed("deleted"), Cause: store.RevokeDeleted, Attempts: 3,
+		store.PendingRevoke{IntegrationID: 8, ConnectionID: c1, Credential: sealed("deleted"), Cause: store.RevokeDeleted, Attempts: 3,
 			NextAttemptAt: when(time.Minute), LastError: "external_unreachable: ü \"503\"", CreatedAt: when(time.Second)},
 		// Due from the start.
 		pending(c1, time.Time{}),
+		// Of a connection never made.
+		store.PendingRevoke{IntegrationID: 8, Credential: sealed("unused"), Cause: store.RevokeUnused,
+			NextAttemptAt: when(3 * time.Minute), CreatedAt: when(0)},
 	)
 
 	one := func(id int64) func(ctx context.Context, tx store.Tx) (store.PendingRevoke, error) {
@@ -70,7 +73,7 @@ func testPendingRevokes(t *testing.T, s store.Store) {
 	}
 	wantRead(t, s, "PendingRevoke", r[2], one(r[2].ID))
 	wantReadErr(t, s, "PendingRevoke of a missing id", store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
-		_, err := tx.PendingRevoke(ctx, r[3].ID+1)
+		_, err := tx.PendingRevoke(ctx, r[4].ID+1)
 		return err
 	})
 	wantRead(t, s, "PendingRevokes(c1)", []store.PendingRevoke{r[0], r[2], r[3]}, of(c1))
@@ -81,9 +84,9 @@ func testPendingRevokes(t *testing.T, s store.Store) {
 		limit int
 		want  []store.PendingRevoke
 	}{
-		{when(30 * time.Minute), 10, []store.PendingRevoke{r[3], r[1], r[2], r[0]}},
+		{when(30 * time.Minute), 10, []store.PendingRevoke{r[3], r[1], r[2], r[0], r[4]}},
 		{when(30 * time.Minute), 2, []store.PendingRevoke{r[3], r[1]}},
-		{when(30 * time.Minute), 0, []store.PendingRevoke{r[3], r[1], r[2], r[0]}},
+		{when(30 * time.Minute), 0, []store.PendingRevoke{r[3], r[1], r[2], r[0], r[4]}},
 		// Due at now itself, to the millisecond.
 		{when(time.Minute), 10, []store.PendingRevoke{r[3], r[1], r[2]}},
 		{when(time.Minute - time.Millisecond), 10, []store.PendingRevoke{r[3]}},
@@ -97,15 +100,15 @@ func testPendingRevokes(t *testing.T, s store.Store) {
 	retry = storedRevoke(retry)
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdatePendingRevoke(ctx, retry) })
 	wantRead(t, s, "PendingRevoke after UpdatePendingRevoke", retry, one(retry.ID))
-	wantRead(t, s, "DuePendingRevokes after UpdatePendingRevoke", []store.PendingRevoke{r[1], r[2], r[0]}, due(when(30*time.Minute), 10))
+	wantRead(t, s, "DuePendingRevokes after UpdatePendingRevoke", []store.PendingRevoke{r[1], r[2], r[0], r[4]}, due(when(30*time.Minute), 10))
 	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
 		missing := retry
-		missing.ID = r[3].ID + 1
+		missing.ID = r[4].ID + 1
 		return tx.UpdatePendingRevoke(ctx, missing)
 	})
 
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeletePendingRevoke(ctx, r[1].ID) })
-	wantRead(t, s, "PendingRevokes after DeletePendingRevoke", []store.PendingRevoke{r[0], r[2], retry}, of(0))
+	wantRead(t, s, "PendingRevokes after DeletePendingRevoke", []store.PendingRevoke{r[0], r[2], retry, r[4]}, of(0))
 	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error { return tx.DeletePendingRevoke(ctx, r[1].ID) })
 }
 
@@ -115,7 +118,7 @@ func testDuePendingRevokesWorkers(t *testing.T, s store.Store) {
 	const workers, revokes = 4, 24
 	in := make([]store.PendingRevoke, revokes)
 	for i := range in {
-		in[i] = store.PendingRevoke{ConnectionID: int64(i % 3), Credential: sealed(fmt.Sprint(i)), Cause: store.RevokeReplaced,
+		in[i] = store.PendingRevoke{IntegrationID: 1, ConnectionID: int64(i % 3), Credential: sealed(fmt.Sprint(i)), Cause: store.RevokeReplaced,
 			NextAttemptAt: when(time.Duration(i) * time.Millisecond), CreatedAt: when(0)}
 	}
 	createRevokes(t, s, in...)

@@ -1,10 +1,11 @@
 -- +goose Up
--- Credentials the hub stopped using (replaced by a reconnect, or of a
--- deleted connection) until the external side has revoked them. The
--- credential is the vault's ciphertext.
+-- Credentials the hub stopped using (replaced by a reconnect, of a deleted
+-- connection, or issued to a connect that failed) until the external side
+-- has revoked them. The credential is the vault's ciphertext.
 CREATE TABLE pending_revokes (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    connection_id   INTEGER NOT NULL,
+    integration_id  INTEGER NOT NULL,
+    connection_id   INTEGER NOT NULL DEFAULT 0,
     credential      BLOB,
     cause           TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
