@@ -3,7 +3,9 @@ package connection_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -82,11 +84,15 @@ func testMaintainerNeverStaysADepartedUser(t *testing.T, tb *testBundle) {
 		t.Fatal(err)
 	}
 	tb.wantPeople(t, kept.ID, third, keeper)
-	if _, err := s.Transfer(ctx, tb.admin, kept.ID, connection.TransferTo{Maintainer: tb.other.Email}); err != nil {
-		t.Fatal(err)
+	transfer := "/api/v1/connections/" + strconv.FormatInt(kept.ID, 10) + "/transfer"
+	if status, body := tb.call(t, "admin@example.com", "POST", transfer, map[string]any{"maintainer": tb.other.Email}); status != http.StatusOK {
+		t.Fatalf("transfer of the maintainer through the API: %d %s", status, body)
 	}
 	tb.wantPeople(t, kept.ID, third, tb.other)
-	if _, err := s.Transfer(ctx, tb.admin, kept.ID, connection.TransferTo{Maintainer: tb.connector.Email}); !errors.Is(err, connection.ErrInvalid) {
+	if status, body := tb.call(t, "admin@example.com", "POST", transfer, map[string]any{"maintainer": "nobody@b.example"}); status != http.StatusBadRequest {
+		t.Fatalf("an unknown maintainer through the API: %d %s", status, body)
+	}
+	if _, err := s.Transfer(ctx, tb.admin, kept.ID, connection.TransferTo{Maintainer: strconv.FormatInt(tb.connector.ID, 10)}); !errors.Is(err, connection.ErrInvalid) {
 		t.Fatalf("a removed user made maintainer: %v", err)
 	}
 

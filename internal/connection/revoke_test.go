@@ -147,6 +147,19 @@ func testReconnectRevokesTheReplacedGrant(t *testing.T, tb *testBundle) {
 		t.Fatalf("a revoke failing for a week: %v", actions)
 	}
 	tb.wantActiveGrants(t, 2, "after the revoke was given up")
+	events, err := tb.b.Hub.Audit.List(ctx, storeQuery("connection"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events {
+		for _, m := range []map[string]string{e.Before, e.After} {
+			for _, v := range m {
+				if strings.Contains(v, replaced.RefreshToken) || strings.Contains(v, replaced.AccessToken) {
+					t.Fatalf("the audit log holds a token: %+v", e)
+				}
+			}
+		}
+	}
 
 	tb.front.revokesDown.Store(false)
 	if err := tb.b.Hub.Connections.Delete(ctx, tb.admin, c.ID); err != nil {
