@@ -40,9 +40,9 @@ type Diagnosis struct {
 // and reason, the connector user, their permissions, the external
 // credential and the hub's app registration (live calls), the external
 // grant where the provider can say, grants the hub stopped using that are
-// not revoked yet, and the last run and success. The live
-// calls' answers are recorded like any health check, and the status step
-// reads the connection after them.
+// not revoked yet, and the last run and success. The live calls' answers
+// are recorded like any health check, and the status step reads the
+// connection after them.
 func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
 	var c store.Connection
 	var owner store.User
