@@ -223,8 +223,9 @@ func (a *Admin) transfer(c adminCall) (int, any, error) {
 		return 0, nil, err
 	}
 	var in struct {
-		To       string `json:"to"`
-		AuthMode string `json:"auth_mode"`
+		To         string `json:"to"`
+		AuthMode   string `json:"auth_mode"`
+		Maintainer string `json:"maintainer"`
 	}
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
@@ -232,7 +233,8 @@ func (a *Admin) transfer(c adminCall) (int, any, error) {
 	if in.AuthMode != "" && in.AuthMode != connection.ModeApp && in.AuthMode != connection.ModeUser {
 		return 0, nil, badRequest("INVALID_INPUT", "auth_mode must be user or app")
 	}
-	conn, err := a.Connections.Transfer(c.r.Context(), actor(c.user), id, in.To, in.AuthMode == connection.ModeApp)
+	conn, err := a.Connections.Transfer(c.r.Context(), actor(c.user), id,
+		connection.TransferTo{Owner: in.To, AppMode: in.AuthMode == connection.ModeApp, Maintainer: in.Maintainer})
 	return http.StatusOK, NewConnectionView(conn), err
 }
 

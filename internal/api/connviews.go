@@ -134,6 +134,10 @@ type ReviewRowView struct {
 	LastUsedAt    *time.Time `json:"last_used_at,omitempty"`
 	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
 	Flags         []string   `json:"flags"`
+
+	// Maintainer is who looks after the connection.
+	Maintainer       string `json:"maintainer,omitempty"`
+	MaintainerStatus string `json:"maintainer_status,omitempty"`
 }
 
 // NewReviewView shows the review report.
@@ -144,7 +148,7 @@ func NewReviewView(rows []connection.ReviewRow) []ReviewRowView {
 		out[i] = ReviewRowView{ConnectionID: c.ID, Name: c.Name, Provider: r.Integration.Provider, Integration: r.Integration.Name,
 			AuthMode: c.AuthMode, Owner: r.Owner.Email, OwnerStatus: r.Owner.Status, OwnerRole: r.Owner.Role,
 			Status: c.Status, Reason: c.Reason, LastUsedAt: optTime(c.LastUsedAt), LastSuccessAt: optTime(c.LastSuccessAt),
-			Flags: nonNil(r.Flags)}
+			Flags: nonNil(r.Flags), Maintainer: r.Maintainer.Email, MaintainerStatus: r.Maintainer.Status}
 	}
 	return out
 }

@@ -264,22 +264,21 @@ func (a *app) connectionsReconnectCmd() *cobra.Command {
 }
 
 func (a *app) connectionsTransferCmd() *cobra.Command {
-	var to string
-	var appMode bool
+	var to connection.TransferTo
 	cmd := &cobra.Command{
-		Use:   "transfer <id> (--to email | --app-mode [--to email])",
-		Short: "Move a connection to another user, or to app mode (then --to names the accountable person)",
+		Use:   "transfer <id> (--to email | --app-mode [--to email]) [--maintainer email]",
+		Short: "Move a connection to another user, or to app mode (then --to names the accountable person), or to another maintainer",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := connectionID(args[0])
 			if err != nil {
 				return err
 			}
-			if to == "" && !appMode {
-				return errors.New("give --to <email> to transfer to a user, or --app-mode to run as the account")
+			if to.Owner == "" && !to.AppMode && to.Maintainer == "" {
+				return errors.New("give --to <email> to transfer to a user, --app-mode to run as the account, or --maintainer <email>")
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
-				c, err := h.Connections.Transfer(cmd.Context(), audit.CLI, id, to, appMode)
+				c, err := h.Connections.Transfer(cmd.Context(), audit.CLI, id, to)
 				if err != nil {
 					return explainError(err)
 				}
@@ -287,8 +286,9 @@ func (a *app) connectionsTransferCmd() *cobra.Command {
 			})
 		},
 	}
-	cmd.Flags().StringVar(&to, "to", "", "the new owner, id or email")
-	cmd.Flags().BoolVar(&appMode, "app-mode", false, "run as the account instead of a user")
+	cmd.Flags().StringVar(&to.Owner, "to", "", "the new owner, id or email")
+	cmd.Flags().BoolVar(&to.AppMode, "app-mode", false, "run as the account instead of a user")
+	cmd.Flags().StringVar(&to.Maintainer, "maintainer", "", "who looks after it from now on, id or email (default: the current maintainer, or the owner if they left)")
 	return cmd
 }
 

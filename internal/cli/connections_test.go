@@ -272,7 +272,7 @@ func TestConnectionLifecycleFromTheCommandLine(t *testing.T) {
 		Steps   []struct{ Name, Verdict string }
 	}
 	decodeJSON(t, b.must(t, "", "connections", "diagnose", id, "--json"), &d)
-	if d.Verdict != "warn" || len(d.Steps) != 5 || d.Steps[4].Name != "last_run" || d.Steps[4].Verdict != "warn" {
+	if d.Verdict != "warn" || len(d.Steps) != 7 || d.Steps[0].Name != "status" || d.Steps[6].Name != "last_run" || d.Steps[6].Verdict != "warn" {
 		t.Errorf("diagnose --json: %+v", d)
 	}
 
@@ -383,7 +383,7 @@ func TestHubSpotPrivateAppConnection(t *testing.T) {
 	}
 	id := strconv.FormatInt(c.ID, 10)
 	diag := b.must(t, "", "connections", "diagnose", id)
-	if n := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(diag, -1)); n != 4 || !strings.Contains(diag, "Verdict: WARN.") {
+	if n := len(regexp.MustCompile(`(?m)^PASS `).FindAllString(diag, -1)); n != 6 || !strings.Contains(diag, "Verdict: WARN.") {
 		t.Errorf("diagnose:\n%s", diag)
 	}
 
@@ -474,7 +474,7 @@ func TestOffboardingFromTheCommandLine(t *testing.T) {
 	}
 
 	review := b.must(t, "", "review")
-	if !regexp.MustCompile(`(?m)^` + strconv.FormatInt(carls.ID, 10) + `\s+carl's sync\s+postgres\s+needs_reconnect \(connector_user_removed\)\s+user\s+carl@example\.com\s+removed\s+member\s.*owner_departed,failing$`).MatchString(review) {
+	if !regexp.MustCompile(`(?m)^` + strconv.FormatInt(carls.ID, 10) + `\s+carl's sync\s+postgres\s+needs_reconnect \(connector_user_removed\)\s+user\s+carl@example\.com\s+removed\s+member\s.*owner_departed,maintainer_departed,failing$`).MatchString(review) {
 		t.Errorf("review:\n%s", review)
 	}
 

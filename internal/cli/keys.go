@@ -142,8 +142,8 @@ func (a *app) reseal(ctx context.Context, h *hub.Hub) error {
 	if err != nil {
 		return fmt.Errorf("%w (values done so far stay done; run hubsync keys reseal to continue)", err)
 	}
-	fmt.Fprintf(a.stdout, "re-sealed %d values: %d integration secrets, %d connection credentials, %d connect attempts, %d webhook secrets; %d skipped\n",
-		stats.Resealed(), stats.Integrations, stats.Connections, stats.Attempts, stats.Webhooks, stats.Skipped)
+	fmt.Fprintf(a.stdout, "re-sealed %d values: %d integration secrets, %d connection credentials, %d connect attempts, %d webhook secrets, %d credentials awaiting revocation; %d skipped\n",
+		stats.Resealed(), stats.Integrations, stats.Connections, stats.Attempts, stats.Webhooks, stats.Revokes, stats.Skipped)
 	used, err := vault.InUse(ctx, h.Store, h.Vault)
 	if err != nil {
 		return err

@@ -284,7 +284,11 @@ func (s *Service) Callback(ctx context.Context, state, code, externalError strin
 	if err != nil {
 		return store.Connection{}, err
 	}
-	return s.finishWithCredential(ctx, a, in, c, at.ConnectionID, cred)
+	c, err = s.finishWithCredential(ctx, a, in, c, at.ConnectionID, cred)
+	if err != nil {
+		s.discard(ctx, a, k, in, at.ConnectionID, cred)
+	}
+	return c, err
 }
 
 // actorOf is the audit actor for a user id; 0 is the command line.
@@ -320,6 +324,7 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		return c, err
 	}
 	now := s.clock()
+	var revoke int64 // the replaced grant's pending revoke
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
 			return err
@@ -327,16 +332,22 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		if connID == 0 {
 			return s.insert(ctx, tx, a, &c, cred, who, now)
 		}
-		return s.repair(ctx, tx, a, &c, connID, cred, who, now)
+		var err error
+		revoke, err = s.repair(ctx, tx, a, k, &c, connID, cred, who, now)
+		return err
 	})
 	if err == nil && connID != 0 {
 		s.tellRepaired(ctx, connID)
+		s.revokeNow(ctx, a, revoke)
 	}
 	return c, err
 }
 
 func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *store.Connection, cred connector.Credential, who connector.Identity, now time.Time) error {
 	if err := preflight(ctx, tx, *c); err != nil {
+		return err
+	}
+	if err := maintain(ctx, tx, c, 0); err != nil {
 		return err
 	}
 	c.Status, c.StatusChangedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt = StatusActive, now, a.ID, now, now
@@ -355,47 +366,70 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 	return audit.Record(ctx, tx, now, a, "connection.create", "connection", strconv.FormatInt(c.ID, 10), nil, fields(*c))
 }
 
-func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) error {
+// repair gives connection connID the fresh cred, keeping its id, links,
+// cursors and mappings, and queues the grant it replaces for revocation; it
+// returns that pending revoke's id, or 0.
+func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k connector.Connector, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) (int64, error) {
 	if c.OwnerID != 0 {
 		// Users are locked before connections everywhere.
 		if _, err := tx.User(ctx, c.OwnerID); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	old, err := tx.Connection(ctx, connID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if old.Status == StatusDisconnected {
-		return invalid("connection %d was deleted; create a new one", connID)
+		return 0, invalid("connection %d was deleted; create a new one", connID)
 	}
 	if was, got := old.External["account"], who.Account; was != "" && got != "" && was != got {
 		// Its links and cursors belong to the old account's records.
-		return invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
+		return 0, invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
 			got, connID, was)
 	}
 	updated := old
 	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID
 	if err := preflight(ctx, tx, updated); err != nil {
-		return err
+		return 0, err
+	}
+	if err := maintain(ctx, tx, &updated, 0); err != nil {
+		return 0, err
+	}
+	revoke, err := s.queueReplaced(ctx, tx, k, old, cred)
+	if err != nil {
+		return 0, err
 	}
 	if err := s.storeCredential(&updated, cred); err != nil {
-		return err
+		return 0, err
 	}
 	updated.Scopes, updated.External, updated.UpdatedAt = who.Scopes, external(who), now
 	updated.LastSuccessAt, updated.LastCheckAt, updated.NextCheckAt = now, now, now.Add(s.tuning.CheckEvery)
 	updated.TransientFailures, updated.RefreshLeaseUntil, updated.RefreshLeaseOwner = 0, time.Time{}, ""
 	if err := audit.Record(ctx, tx, now, a, "connection.reconnect", "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
-		return err
+		return 0, err
 	}
 	if err := bump(ctx, tx, &updated); err != nil {
 		return err
 	}
 	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
-		return err
+		return 0, err
 	}
 	*c = updated
-	return nil
+	return revoke, nil
+}
+
+// queueReplaced queues old's credential for revocation now that cred replaces
+// it. One that cannot be opened cannot be revoked either; that must not
+// stop the repair.
+func (s *Service) queueReplaced(ctx context.Context, tx store.Tx, k connector.Connector, old store.Connection, cred connector.Credential) (int64, error) {
+	replaced, err := s.unseal(old)
+	if err != nil {
+		s.log.Warn("the replaced credential cannot be opened to revoke it", "connection", old.ID, "error", err)
+		return 0, nil
+	}
+	return s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: old.IntegrationID, ConnectionID: old.ID, Cause: store.RevokeReplaced},
+		replaced, cred)
 }
 
 func external(who connector.Identity) map[string]string {

@@ -24,24 +24,34 @@ func (s *Service) target(in store.Integration, c store.Connection) (connector.Ta
 	return t, nil
 }
 
-func (s *Service) seal(id int64, cred connector.Credential) ([]byte, error) {
+// seal seals cred bound to aad, where it is stored.
+func (s *Service) seal(cred connector.Credential, aad string) ([]byte, error) {
 	raw, err := json.Marshal(cred)
 	if err != nil {
 		return nil, err
 	}
-	return s.vault.Seal(raw, vault.ConnectionAAD(id))
+	return s.vault.Seal(raw, aad)
+}
+
+// open opens a credential sealed bound to aad.
+func (s *Service) open(sealed []byte, aad string) (connector.Credential, error) {
+	var cred connector.Credential
+	raw, err := s.vault.Unseal(sealed, aad)
+	if err != nil {
+		return cred, err
+	}
+	return cred, json.Unmarshal(raw, &cred)
 }
 
 func (s *Service) unseal(c store.Connection) (connector.Credential, error) {
-	var cred connector.Credential
 	if len(c.Credential) == 0 {
-		return cred, fmt.Errorf("%w: connection %d holds no credential", ErrHeld, c.ID)
+		return connector.Credential{}, fmt.Errorf("%w: connection %d holds no credential", ErrHeld, c.ID)
 	}
-	raw, err := s.vault.Unseal(c.Credential, vault.ConnectionAAD(c.ID))
+	cred, err := s.open(c.Credential, vault.ConnectionAAD(c.ID))
 	if err != nil {
 		return cred, fmt.Errorf("open connection %d's credential: %w", c.ID, err)
 	}
-	return cred, json.Unmarshal(raw, &cred)
+	return cred, nil
 }
 
 // storeCredential seals a fresh cred into c and notes when it expires.
@@ -51,7 +61,7 @@ func (s *Service) storeCredential(c *store.Connection, cred connector.Credential
 	if !cred.ExpiresAt.IsZero() {
 		cred.ExpiresAt = s.clock().Add(time.Until(cred.ExpiresAt)).Truncate(time.Millisecond)
 	}
-	sealed, err := s.seal(c.ID, cred)
+	sealed, err := s.seal(cred, vault.ConnectionAAD(c.ID))
 	if err != nil {
 		return err
 	}

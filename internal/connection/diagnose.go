@@ -36,10 +36,13 @@ type Diagnosis struct {
 	Next    string
 }
 
-// Diagnose runs the troubleshooting checklist on a connection: the connector
-// user, their permissions, the external credential (a live call), the
-// external grant where the provider can say, and the last run and success.
-// The live call's answer is recorded like any health check.
+// Diagnose runs the troubleshooting checklist on a connection: its status
+// and reason, the connector user, their permissions, the external
+// credential and the hub's app registration (live calls), the external
+// grant where the provider can say, grants the hub stopped using that are
+// not revoked yet, and the last run and success. The live calls' answers
+// are recorded like any health check, and the status step reads the
+// connection after them.
 func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
 	var c store.Connection
 	var owner store.User
@@ -61,11 +64,12 @@ func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
 		return Diagnosis{}, err
 	}
 	d := Diagnosis{Steps: []Step{userStep(c, owner), permissionStep(c, owner)}}
-	d.Steps = append(d.Steps, s.credentialStep(ctx, c), s.grantStep(ctx, c, r))
+	d.Steps = append(d.Steps, s.credentialStep(ctx, c, r), s.grantStep(ctx, c, r), s.revokeStep(ctx, id))
 	d.Steps = append(d.Steps, runStep(c, s.clock()))
 	if d.Connection, err = s.Get(ctx, id); err != nil {
 		return d, err
 	}
+	d.Steps = append([]Step{statusStep(d.Connection)}, d.Steps...)
 	d.Verdict = Pass
 	for _, st := range d.Steps {
 		if st.Verdict == Fail || st.Verdict == Warn && d.Verdict == Pass {
@@ -79,6 +83,26 @@ func (s *Service) Diagnose(ctx context.Context, id int64) (Diagnosis, error) {
 		d.Next = d.Connection.NextStep
 	}
 	return d, nil
+}
+
+// statusStep says what the connection's status means, in the catalog's
+// words: held until a person acts (needs_reconnect, disconnected) fails,
+// syncing in part or paused by a person warns.
+func statusStep(c store.Connection) Step {
+	st := Step{Name: "status", Verdict: Warn}
+	switch {
+	case c.Status == StatusActive:
+		st.Verdict, st.Detail = Pass, "The connection is active."
+		return st
+	case c.Status == StatusNeedsReconnect || c.Status == StatusDisconnected:
+		st.Verdict = Fail
+	}
+	if c.Reason == "" {
+		st.Detail = "The connection is " + c.Status + "."
+		return st
+	}
+	_, st.Detail, st.Next = explain(c.Reason, c.ReasonDetail)
+	return st
 }
 
 func userStep(c store.Connection, u store.User) Step {
@@ -111,24 +135,47 @@ func permissionStep(c store.Connection, u store.User) Step {
 	if missing := missingObjects(u, c.Objects); len(missing) > 0 {
 		_, st.Detail, st.Next = explain(ReasonPermissionsReduced, strings.Join(missing, ", "))
 		st.Verdict = Fail
+		if len(missing) < len(c.Objects) {
+			st.Verdict = Warn // the other objects still sync: the connection is degraded
+		}
 		return st
 	}
 	st.Verdict, st.Detail = Pass, fmt.Sprintf("%s may edit %s.", u.Email, strings.Join(c.Objects, ", "))
 	return st
 }
 
-// credentialStep checks the external credential live, refreshing it if it
-// has expired; a held connection is checked with what it has, without
-// changing its status.
-func (s *Service) credentialStep(ctx context.Context, c store.Connection) Step {
+// credentialStep checks live what the connection would use now: its token
+// (refreshed if it has expired) and the hub's app registration, where the
+// provider can prove it without changing anything. A usable connection
+// records the answers like any health check; a held one is checked with
+// what it has, without changing its status.
+func (s *Service) credentialStep(ctx context.Context, c store.Connection, r resolved) Step {
 	st := Step{Name: "external_credential"}
+	if c.Status == StatusDisconnected {
+		return deletedStep(st)
+	}
+	var registered bool
 	var err error
 	if usable(c) == nil {
-		_, err = s.Check(ctx, c.ID)
+		if _, err = s.Check(ctx, c.ID); err == nil {
+			registered, err = s.checkRegistration(ctx, c.ID, r)
+		}
 	} else {
-		err = s.probe(ctx, c)
+		registered, err = s.probe(ctx, c, r)
 	}
-	return liveStep(st, err, "The external app accepted the credential.")
+	passed := "The external app accepted the credential."
+	if registered {
+		passed = "The external app accepted the credential and the hub's app registration (client id and secret)."
+	}
+	return liveStep(st, err, passed)
+}
+
+// deletedStep is a live step of a deleted connection: there is nothing
+// left to check, and nothing will sync.
+func deletedStep(st Step) Step {
+	_, _, st.Next = explain(ReasonDeletedByUser, "")
+	st.Verdict, st.Detail = Fail, "Not checked: the connection was deleted and its credential wiped."
+	return st
 }
 
 // liveStep fills a step from a live call's outcome: a definite refusal
@@ -147,21 +194,48 @@ func liveStep(st Step, err error, passed string) Step {
 	return st
 }
 
-// probe checks a held connection's credential without recording anything.
-func (s *Service) probe(ctx context.Context, c store.Connection) error {
-	if c.Status == StatusDisconnected {
-		return connector.Definite(ReasonDeletedByUser, "the connection was deleted")
-	}
+// probe checks a held connection's credential and the hub's app
+// registration without recording anything.
+func (s *Service) probe(ctx context.Context, c store.Connection, r resolved) (registered bool, err error) {
 	cred, err := s.unseal(c)
 	if err != nil {
-		return err
+		return false, err
 	}
-	_, err = s.checkOnce(ctx, c.ID, cred)
-	return err
+	if _, err = r.impl.Check(ctx, r.target, cred); err != nil {
+		return false, err
+	}
+	return registers(ctx, r, cred)
+}
+
+// checkRegistration proves the app registration of usable connection id
+// with its current credential, and records a failure like a health check.
+func (s *Service) checkRegistration(ctx context.Context, id int64, r resolved) (bool, error) {
+	_, cred, err := s.load(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	registered, err := registers(ctx, r, cred)
+	if err != nil {
+		return registered, s.outcome(ctx, id, nil, err)
+	}
+	return registered, nil
+}
+
+// registers proves the hub's app registration where the provider can;
+// registered says whether it could.
+func registers(ctx context.Context, r resolved, cred connector.Credential) (registered bool, err error) {
+	rc, ok := r.impl.(connector.RegistrationChecker)
+	if !ok || r.in.AuthKind != AuthOAuth2 {
+		return false, nil
+	}
+	return true, rc.CheckRegistration(ctx, r.target, cred)
 }
 
 func (s *Service) grantStep(ctx context.Context, c store.Connection, r resolved) Step {
 	st := Step{Name: "external_grant"}
+	if c.Status == StatusDisconnected {
+		return deletedStep(st)
+	}
 	gc, ok := r.impl.(connector.GrantChecker)
 	if !ok || r.in.AuthKind != AuthOAuth2 {
 		st.Verdict, st.Detail = Pass, "Not applicable: the credential is a key or password, not a grant."

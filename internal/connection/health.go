@@ -64,7 +64,8 @@ func (s *Service) checked(ctx context.Context, id int64, who connector.Identity)
 
 // Tick runs one round of upkeep: every active or degraded connection whose
 // check is due, or whose token expires within RefreshAhead, is checked
-// (refreshing it on the way). A connection is claimed by moving its next
+// (refreshing it on the way), and due revokes of credentials the hub
+// stopped using are tried again. A connection is claimed by moving its next
 // check forward first, so replicas do not check it twice.
 func (s *Service) Tick(ctx context.Context) error {
 	conns, err := s.List(ctx)
@@ -88,6 +89,7 @@ func (s *Service) Tick(ctx context.Context) error {
 			s.log.Warn("connection check failed", "connection", c.ID, "error", err.Error())
 		}
 	}
+	errs = append(errs, s.retryRevokes(ctx))
 	return errors.Join(errs...)
 }
 

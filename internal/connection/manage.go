@@ -86,27 +86,44 @@ func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reco
 	return Started{Connection: c}, err
 }
 
-// Transfer moves a connection to another owner, or to app mode when toApp
-// is set (then owner, if given, is the accountable person). The new
-// identity must pass the preflight. A connection held only because its old
-// owner left comes back to active.
-func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
+// TransferTo says where a transfer moves a connection.
+type TransferTo struct {
+	// Owner is the new owner, id or email: the connector user, or in app
+	// mode the accountable person. Empty keeps the owner.
+	Owner string
+	// AppMode moves the connection to app mode; otherwise naming an Owner
+	// moves it to user mode.
+	AppMode bool
+	// Maintainer is who looks after the connection from now on. Empty
+	// keeps the maintainer, unless they left the hub: then the owner takes
+	// over.
+	Maintainer string
+}
+
+// Transfer moves a connection to another owner, to app mode, or to another
+// maintainer. The new identity must pass the preflight. A connection held
+// only because its old owner left comes back to active.
+func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, to TransferTo) (store.Connection, error) {
 	var c store.Connection
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
 			return err
 		}
 		var err error
-		c, err = s.transferTx(ctx, tx, a, id, owner, toApp)
+		c, err = s.transferTx(ctx, tx, a, id, to)
 		return err
 	})
 	return c, err
 }
 
-func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id int64, owner string, toApp bool) (store.Connection, error) {
+func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id int64, to TransferTo) (store.Connection, error) {
 	// Users are locked before connections everywhere (the identity hook
 	// does so), so that two transactions cannot wait on each other.
-	newOwner, err := userRef(ctx, tx, owner, 0)
+	newOwner, err := userRef(ctx, tx, to.Owner, 0)
+	if err != nil {
+		return store.Connection{}, err
+	}
+	maintainer, err := userRef(ctx, tx, to.Maintainer, 0)
 	if err != nil {
 		return store.Connection{}, err
 	}
@@ -118,18 +135,21 @@ func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id
 		return old, invalid("connection %d was deleted", id)
 	}
 	c := old
-	if toApp {
+	switch {
+	case to.AppMode:
 		c.AuthMode = ModeApp
-	} else {
+	case to.Owner != "":
 		c.AuthMode = ModeUser
+	case to.Maintainer == "":
+		return old, invalid("name the user to transfer connection %d to or its new maintainer, or transfer it to app mode", id)
 	}
-	if owner == "" && !toApp {
-		return old, invalid("name the user to transfer connection %d to, or transfer it to app mode", id)
-	}
-	if owner != "" {
+	if to.Owner != "" {
 		c.OwnerID = newOwner
 	}
 	if err := preflight(ctx, tx, c); err != nil {
+		return old, err
+	}
+	if err := maintain(ctx, tx, &c, maintainer); err != nil {
 		return old, err
 	}
 	c.UpdatedAt = s.clock()
@@ -195,32 +215,31 @@ func (s *Service) resume(ctx context.Context, a audit.Actor, id int64) (store.Co
 }
 
 // Delete disconnects a connection for good: its credential is wiped (and
-// revoked on the external side when the provider can), its row stays for
-// the audit trail.
+// revoked on the external side when the provider can, retried until it
+// is), its row stays for the audit trail.
 func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
-	var cred connector.Credential
-	var r resolved
-	c, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
+	var revoke int64
+	_, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
 		if c.Status == StatusDisconnected {
 			return nil
 		}
-		var err error
-		if r, err = s.resolve(ctx, tx, *c); err != nil {
+		r, err := s.resolve(ctx, tx, *c)
+		if err != nil {
 			return err
 		}
-		cred, _ = s.unseal(*c)
+		if cred, err := s.unseal(*c); err == nil {
+			p := store.PendingRevoke{IntegrationID: c.IntegrationID, ConnectionID: c.ID, Cause: store.RevokeDeleted}
+			if revoke, err = s.queueRevoke(ctx, tx, r.impl, p, cred, connector.Credential{}); err != nil {
+				return err
+			}
+		}
 		c.Credential, c.CredentialExpiresAt = nil, time.Time{}
 		return s.setStatus(ctx, tx, c, a, ReasonDeletedByUser, a.Label)
 	})
-	if err != nil {
-		return err
+	if err == nil {
+		s.revokeNow(ctx, a, revoke)
 	}
-	if rv, ok := r.impl.(connector.Revoker); ok && cred.RefreshToken != "" {
-		if err := rv.Revoke(ctx, r.target, cred); err != nil {
-			s.log.Warn("revoking a deleted connection's grant failed", "connection", c.ID, "reason", connector.AsError(err).Reason)
-		}
-	}
-	return nil
+	return err
 }
 
 // change runs fn on a locked connection after the governance check and

@@ -119,7 +119,7 @@ func (s *Service) handOver(ctx context.Context, tx store.Tx, a audit.Actor, old 
 	}
 	for _, d := range deps {
 		if d.Role != "maintainer" {
-			if _, err := s.transferTx(ctx, tx, a, d.Connection.ID, o.TransferTo, d.Connection.AuthMode == ModeApp); err != nil {
+			if _, err := s.transferTx(ctx, tx, a, d.Connection.ID, TransferTo{Owner: o.TransferTo, AppMode: d.Connection.AuthMode == ModeApp}); err != nil {
 				return fmt.Errorf("transfer connection %d: %w", d.Connection.ID, err)
 			}
 		}

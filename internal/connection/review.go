@@ -16,12 +16,15 @@ const (
 	FlagOwnerDeparted = "owner_departed"
 	FlagFailing       = "failing"
 	FlagNoOwner       = "no_owner"
+	// FlagMaintainerDeparted is a maintainer who was removed or deactivated.
+	FlagMaintainerDeparted = "maintainer_departed"
 )
 
 // ReviewRow is one connection in the review report.
 type ReviewRow struct {
 	Connection  store.Connection
 	Owner       store.User // zero when nobody owns it
+	Maintainer  store.User // zero when nobody maintains it
 	Integration store.Integration
 	Flags       []string
 }
@@ -65,10 +68,15 @@ func (s *Service) Review(ctx context.Context, staleAfter time.Duration) ([]Revie
 					return fmt.Errorf("user %d: %w", c.OwnerID, store.ErrNotFound)
 				}
 			}
+			if c.MaintainerID != 0 {
+				if row.Maintainer, ok = userByID[c.MaintainerID]; !ok {
+					return fmt.Errorf("user %d: %w", c.MaintainerID, store.ErrNotFound)
+				}
+			}
 			if row.Integration, ok = integrationByID[c.IntegrationID]; !ok {
 				return fmt.Errorf("integration %d: %w", c.IntegrationID, store.ErrNotFound)
 			}
-			row.Flags = flags(c, row.Owner, now, staleAfter)
+			row.Flags = flags(c, row.Owner, row.Maintainer, now, staleAfter)
 			rows = append(rows, row)
 		}
 		return nil
@@ -76,7 +84,7 @@ func (s *Service) Review(ctx context.Context, staleAfter time.Duration) ([]Revie
 	return rows, err
 }
 
-func flags(c store.Connection, owner store.User, now time.Time, staleAfter time.Duration) []string {
+func flags(c store.Connection, owner, maintainer store.User, now time.Time, staleAfter time.Duration) []string {
 	var f []string
 	lastUsed := c.LastUsedAt
 	if lastUsed.IsZero() {
@@ -92,6 +100,9 @@ func flags(c store.Connection, owner store.User, now time.Time, staleAfter time.
 		f = append(f, FlagOwnerDeparted)
 	case owner.Role == identity.RoleMember:
 		f = append(f, FlagNonAdminOwner)
+	}
+	if maintainer.ID != 0 && maintainer.Status != identity.StatusActive {
+		f = append(f, FlagMaintainerDeparted)
 	}
 	if broken(c.Status) {
 		f = append(f, FlagFailing)

@@ -43,16 +43,22 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // front stands before hub A: it counts refresh grants reaching A's token
-// endpoint and can make that endpoint answer 503, as an outage would.
+// endpoint and can make that endpoint answer 503, as an outage would, and
+// so can it A's refresh token deletion (revokesDown).
 type front struct {
 	*httptest.Server
-	refreshes atomic.Int64
-	down      atomic.Bool
+	refreshes   atomic.Int64
+	down        atomic.Bool
+	revokesDown atomic.Bool
 }
 
 func newFront(t testing.TB, a http.Handler) *front {
 	f := &front{}
 	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/oauth/v1/refresh-tokens/") && f.revokesDown.Load() {
+			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		if r.URL.Path == "/oauth/v1/token" {
 			if f.down.Load() {
 				http.Error(w, "service unavailable", http.StatusServiceUnavailable)
@@ -120,6 +126,16 @@ func setup(t testing.TB, backend hubtest.Backend) *testBundle {
 		t.Fatalf("create integration: %v", err)
 	}
 	return tb
+}
+
+// onEachBackend runs test in parallel on hub B over every backend.
+func onEachBackend(t *testing.T, test func(*testing.T, *testBundle)) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			test(t, setup(t, backend))
+		})
+	}
 }
 
 // replica opens hub B (again, for a second replica) on cfg with the

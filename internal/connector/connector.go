@@ -69,7 +69,16 @@ type GrantChecker interface {
 	CheckGrant(ctx context.Context, t Target, c Credential) error
 }
 
-// Revoker is a connector that can end its grant when a connection is deleted.
+// RegistrationChecker is a connector whose external app can prove the
+// hub's app registration there (client id and secret) with a live call
+// that changes nothing, as a refresh would.
+type RegistrationChecker interface {
+	CheckRegistration(ctx context.Context, t Target, c Credential) error
+}
+
+// Revoker is a connector that can end a grant the hub no longer uses: the
+// one a deleted connection held, or the one a reconnect replaced. A grant
+// the external app no longer knows counts as revoked.
 type Revoker interface {
 	Revoke(ctx context.Context, t Target, c Credential) error
 }

@@ -77,6 +77,31 @@ type Connection struct {
 	NextCheckAt   time.Time
 }
 
+// Causes of a pending revoke.
+const (
+	RevokeReplaced = "reconnect" // a reconnect replaced the credential
+	RevokeDeleted  = "delete"    // the connection was deleted
+	// RevokeUnused is a grant the external app issued to a connect or
+	// reconnect that then failed, so nothing will use it.
+	RevokeUnused = "unused"
+)
+
+// PendingRevoke is a credential the hub stopped using that is still to be
+// revoked on the external side. It is kept, sealed, until the revoke
+// succeeds or is given up.
+type PendingRevoke struct {
+	ID            int64
+	IntegrationID int64
+	ConnectionID  int64 // 0 for the grant of a connection never made
+	// Credential is sealed by the vault.
+	Credential    []byte
+	Cause         string // RevokeReplaced, RevokeDeleted or RevokeUnused
+	Attempts      int
+	NextAttemptAt time.Time
+	LastError     string // never holds a secret
+	CreatedAt     time.Time
+}
+
 // ConnectAttempt is an OAuth connect or reconnect waiting for its callback.
 // It is found by the keyed hash of its state parameter.
 type ConnectAttempt struct {

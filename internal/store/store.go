@@ -139,6 +139,19 @@ type Tx interface {
 	// and returns it.
 	BumpConnectionGeneration(ctx context.Context, id int64) (int64, error)
 
+	CreatePendingRevoke(ctx context.Context, r PendingRevoke) (PendingRevoke, error)
+	// PendingRevoke reads one; inside Update it locks the row.
+	PendingRevoke(ctx context.Context, id int64) (PendingRevoke, error)
+	// PendingRevokes lists a connection's pending revokes by id, or every
+	// one when connectionID is 0.
+	PendingRevokes(ctx context.Context, connectionID int64) ([]PendingRevoke, error)
+	// DuePendingRevokes returns up to limit revokes whose next attempt is
+	// at or before now, oldest first, and locks them inside Update
+	// (skipping rows other transactions hold).
+	DuePendingRevokes(ctx context.Context, now time.Time, limit int) ([]PendingRevoke, error)
+	UpdatePendingRevoke(ctx context.Context, r PendingRevoke) error
+	DeletePendingRevoke(ctx context.Context, id int64) error
+
 	CreateConnectAttempt(ctx context.Context, a ConnectAttempt) error
 	// TakeConnectAttempt reads and deletes an attempt, so a state is used
 	// once; ErrNotFound when there is none.

@@ -14,6 +14,9 @@ func IntegrationAAD(id int64) string { return "integration:" + itoa(id) + ":secr
 // ConnectionAAD binds a connection's credential to its row.
 func ConnectionAAD(id int64) string { return "connection:" + itoa(id) + ":credential" }
 
+// RevokeAAD binds a replaced credential waiting to be revoked to its row.
+func RevokeAAD(id int64) string { return "revoke:" + itoa(id) + ":credential" }
+
 // AttemptAAD binds a connect attempt's PKCE verifier to its state hash.
 func AttemptAAD(stateHash []byte) string {
 	return "attempt:" + hexs(stateHash) + ":verifier"

@@ -15,18 +15,21 @@ type Stats struct {
 	Connections  int `json:"connections"`
 	Attempts     int `json:"connect_attempts"`
 	Webhooks     int `json:"webhooks"`
+	Revokes      int `json:"pending_revokes"`
 	// Skipped counts values already under the primary key and rows deleted
 	// before their turn came.
 	Skipped int `json:"skipped"`
 }
 
 // Resealed is how many values Reseal sealed anew.
-func (s Stats) Resealed() int { return s.Integrations + s.Connections + s.Attempts + s.Webhooks }
+func (s Stats) Resealed() int {
+	return s.Integrations + s.Connections + s.Attempts + s.Webhooks + s.Revokes
+}
 
 // sealed is one stored sealed value: where it lives and what was there when
 // the store was listed.
 type sealed struct {
-	kind    string // "integration", "connection", "connect attempt", "webhook"
+	kind    string // "integration", "connection", "connect attempt", "webhook", "pending revoke"
 	id      int64
 	attempt store.ConnectAttempt // the whole row, for attempts
 	blob    []byte
@@ -95,6 +98,8 @@ func Reseal(ctx context.Context, st store.Store, v *Vault, progress func(done, t
 				stats.Attempts++
 			case "webhook":
 				stats.Webhooks++
+			case "pending revoke":
+				stats.Revokes++
 			}
 		}
 		progress(n+1, len(items))
@@ -147,6 +152,16 @@ func resealOne(ctx context.Context, tx store.Tx, v *Vault, it sealed) (bool, err
 			return false, err
 		}
 		return true, tx.UpdateWebhook(ctx, w)
+	case "pending revoke":
+		r, err := tx.PendingRevoke(ctx, it.id)
+		if err != nil {
+			return false, err
+		}
+		ok, err := reseal(v, &r.Credential, RevokeAAD(r.ID))
+		if !ok || err != nil {
+			return false, err
+		}
+		return true, tx.UpdatePendingRevoke(ctx, r)
 	}
 	return false, fmt.Errorf("unknown kind %q", it.kind)
 }
@@ -227,6 +242,15 @@ func list(ctx context.Context, st store.Store) ([]sealed, error) {
 		for _, w := range ws {
 			if len(w.Secret) > 0 {
 				items = append(items, sealed{kind: "webhook", id: w.ID, blob: w.Secret})
+			}
+		}
+		rs, err := tx.PendingRevokes(ctx, 0)
+		if err != nil {
+			return fmt.Errorf("list pending revokes: %w", err)
+		}
+		for _, r := range rs {
+			if len(r.Credential) > 0 {
+				items = append(items, sealed{kind: "pending revoke", id: r.ID, blob: r.Credential})
 			}
 		}
 		return nil

@@ -16,6 +16,9 @@ import (
 	"github.com/hubsync/hubsync/internal/vault"
 )
 
+// kinds is how many kinds of sealed values a store holds.
+const kinds = 5
+
 // sealedBundle is a hub whose store holds sealed values of every kind.
 type sealedBundle struct {
 	env   *hubtest.Env
@@ -83,6 +86,14 @@ func setupSealed(t *testing.T, backend hubtest.Backend, n int) sealedBundle {
 			if err := tx.UpdateWebhook(ctx, w); err != nil {
 				return err
 			}
+			r, err := tx.CreatePendingRevoke(ctx, store.PendingRevoke{IntegrationID: in.ID, ConnectionID: c.ID, Cause: store.RevokeReplaced, CreatedAt: now})
+			if err != nil {
+				return err
+			}
+			r.Credential = secret(vault.RevokeAAD(r.ID))
+			if err := tx.UpdatePendingRevoke(ctx, r); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
@@ -128,6 +139,13 @@ func (b sealedBundle) stored(t *testing.T) map[string][]byte {
 		for _, w := range ws {
 			out[vault.WebhookAAD(w.ID)] = w.Secret
 		}
+		rs, err := tx.PendingRevokes(ctx, 0)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			out[vault.RevokeAAD(r.ID)] = r.Credential
+		}
 		return nil
 	})
 	if err != nil {
@@ -148,8 +166,8 @@ func TestReseal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if used[old] != 4*n || len(used) != 1 {
-				t.Fatalf("before rotating InUse = %v, want %d under %d", used, 4*n, old)
+			if used[old] != kinds*n || len(used) != 1 {
+				t.Fatalf("before rotating InUse = %v, want %d under %d", used, kinds*n, old)
 			}
 
 			info, err := b.v.Rotate()
@@ -158,7 +176,7 @@ func TestReseal(t *testing.T) {
 			}
 			var calls, last int
 			stats, err := vault.Reseal(ctx, b.st, b.v, func(done, total int) {
-				if total != 4*n || done < last || done > total {
+				if total != kinds*n || done < last || done > total {
 					t.Errorf("progress %d/%d after %d", done, total, last)
 				}
 				calls, last = calls+1, done
@@ -166,11 +184,11 @@ func TestReseal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := vault.Stats{Integrations: n, Connections: n, Attempts: n, Webhooks: n}
+			want := vault.Stats{Integrations: n, Connections: n, Attempts: n, Webhooks: n, Revokes: n}
 			if stats != want {
 				t.Errorf("stats %+v, want %+v", stats, want)
 			}
-			if calls != 4*n+1 || last != 4*n {
+			if calls != kinds*n+1 || last != kinds*n {
 				t.Errorf("progress called %d times, last %d", calls, last)
 			}
 
@@ -188,13 +206,13 @@ func TestReseal(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if used[old] != 0 || used[info.ID] != 4*n {
+			if used[old] != 0 || used[info.ID] != kinds*n {
 				t.Errorf("after reseal InUse = %v", used)
 			}
 			b.checkNoPlaintext(t)
 
 			again, err := vault.Reseal(ctx, b.st, b.v, nil)
-			if err != nil || again != (vault.Stats{Skipped: 4 * n}) {
+			if err != nil || again != (vault.Stats{Skipped: kinds * n}) {
 				t.Errorf("second reseal: %+v, %v", again, err)
 			}
 			if err := b.v.Retire(old); err != nil {

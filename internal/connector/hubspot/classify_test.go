@@ -65,6 +65,9 @@ var calls = map[string]func(c *hubspot.Connector, t connector.Target) error{
 	"revoke": func(c *hubspot.Connector, t connector.Target) error {
 		return c.Revoke(context.Background(), t, fakeCred)
 	},
+	"check registration": func(c *hubspot.Connector, t connector.Target) error {
+		return c.CheckRegistration(context.Background(), t, fakeCred)
+	},
 }
 
 func TestTransientAnswers(t *testing.T) {

@@ -149,22 +149,34 @@ func (c *Connector) send(ctx context.Context, method, rawURL, shown, bearer stri
 // Every answer's rate-limit headers go to the observer in ctx, if any.
 func (c *Connector) sendJSON(ctx context.Context, method, rawURL, shown, bearer string, body any, limit int64) (answer, error) {
 	var r io.Reader
+	contentType := ""
 	if body != nil {
 		data, err := json.Marshal(body)
 		if err != nil {
 			return answer{}, fmt.Errorf("hubspot: encode request body: %w", err)
 		}
-		r = bytes.NewReader(data)
+		r, contentType = bytes.NewReader(data), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, r)
+	return c.do(ctx, method, rawURL, shown, bearer, r, contentType, limit)
+}
+
+// sendForm posts a form, as the OAuth endpoints take their parameters.
+// Nothing in the URL is secret; the form may be.
+func (c *Connector) sendForm(ctx context.Context, rawURL string, form url.Values) (answer, error) {
+	return c.do(ctx, http.MethodPost, rawURL, rawURL, "", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", maxBody)
+}
+
+// do makes one call and reads its answer, at most limit bytes of it.
+func (c *Connector) do(ctx context.Context, method, rawURL, shown, bearer string, body io.Reader, contentType string, limit int64) (answer, error) {
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
 		// The parse error quotes the URL, which may hold a token.
 		return answer{}, &connector.Error{Reason: connector.ReasonAppConfig, Definite: true,
 			Message: "the api_url setting of the hubspot integration is not a valid URL"}
 	}
 	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if bearer != "" {
 		req.Header.Set("Authorization", "Bearer "+bearer)

@@ -801,60 +801,22 @@ func testDueDeliveriesWorkers(t *testing.T, s store.Store) {
 	}
 	createDeliveries(t, s, in...)
 	now := when(time.Hour)
-
-	var mu sync.Mutex
-	sent := map[int64]int{}
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			ctx := t.Context()
-			for {
-				var claimed []int64
-				err := s.Update(ctx, func(tx store.Tx) error {
-					claimed = nil
-					due, err := tx.DueDeliveries(ctx, now, 2)
-					if err != nil {
-						return err
-					}
-					time.Sleep(time.Millisecond) // sending
-					for _, x := range due {
-						claimed = append(claimed, x.ID)
-						x.State, x.Attempts = store.DeliveryDelivered, x.Attempts+1
-						if err := tx.UpdateDelivery(ctx, x); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(claimed) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, id := range claimed {
-					sent[id]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("worker: %v", err)
-	}
-	if len(sent) != deliveries {
-		t.Errorf("%d of %d deliveries sent", len(sent), deliveries)
-	}
-	for id, n := range sent {
-		if n != 1 {
-			t.Errorf("delivery %d sent %d times", id, n)
+	wantEachClaimedOnce(t, s, workers, deliveries, func(ctx context.Context, tx store.Tx) ([]int64, error) {
+		due, err := tx.DueDeliveries(ctx, now, 2)
+		if err != nil {
+			return nil, err
 		}
-	}
+		time.Sleep(time.Millisecond) // sending
+		var claimed []int64
+		for _, x := range due {
+			claimed = append(claimed, x.ID)
+			x.State, x.Attempts = store.DeliveryDelivered, x.Attempts+1
+			if err := tx.UpdateDelivery(ctx, x); err != nil {
+				return nil, err
+			}
+		}
+		return claimed, nil
+	})
 	got := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Delivery, error) {
 		return tx.Deliveries(ctx, hook.ID, 100)
 	})

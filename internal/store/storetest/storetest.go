@@ -59,6 +59,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Deliveries", testDeliveries},
 		{"DueDeliveriesConcurrent", testDueDeliveriesConcurrent},
 		{"DueDeliveriesWorkers", testDueDeliveriesWorkers},
+		{"PendingRevokes", testPendingRevokes},
+		{"DuePendingRevokesWorkers", testDuePendingRevokesWorkers},
 		{"ObjectSyncs", testObjectSyncs},
 		{"Links", testLinks},
 		{"LinkUniqueness", testLinkUniqueness},
@@ -222,5 +224,54 @@ func updateConcurrently(t *testing.T, s store.Store, workers, rounds int, fn fun
 	close(errs)
 	for err := range errs {
 		t.Fatalf("increment: %v", err)
+	}
+}
+
+// wantEachClaimedOnce runs workers that each repeat claim, in a write
+// transaction of its own, until it claims nothing, as replicas working a
+// queue do, and checks that each of the n rows was claimed exactly once.
+// claim takes due rows, settles them and returns their ids.
+func wantEachClaimedOnce(t *testing.T, s store.Store, workers, n int, claim func(ctx context.Context, tx store.Tx) ([]int64, error)) {
+	t.Helper()
+	var mu sync.Mutex
+	claimed := map[int64]int{}
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			ctx := t.Context()
+			for {
+				var ids []int64
+				err := s.Update(ctx, func(tx store.Tx) (err error) {
+					ids, err = claim(ctx, tx)
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(ids) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, id := range ids {
+					claimed[id]++
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("worker: %v", err)
+	}
+	if len(claimed) != n {
+		t.Errorf("%d of %d rows claimed", len(claimed), n)
+	}
+	for id, times := range claimed {
+		if times != 1 {
+			t.Errorf("row %d claimed %d times", id, times)
+		}
 	}
 }
