@@ -410,7 +410,7 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k conn
 		return 0, err
 	}
 	if err := bump(ctx, tx, &updated); err != nil {
-		return err
+		return 0, err
 	}
 	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
 		return 0, err
