@@ -108,8 +108,15 @@ func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, erro
 // signedIn returns the calling user.
 func (a *Admin) signedIn(r *http.Request) (store.User, error) {
 	if email, password, ok := r.BasicAuth(); ok {
-		u, err := a.Identity.Authenticate(r.Context(), email, password)
-		if errors.Is(err, identity.ErrBadCredentials) {
+		u, err := a.Identity.Authenticate(r.Context(), identity.Attempt{Email: email, Password: password,
+			Address: web.ClientAddress(r), Via: "admin API"})
+		var later *identity.RetryError
+		switch {
+		case errors.As(err, &later):
+			code := map[bool]string{true: "BUSY", false: "SIGN_IN_LOCKED"}[errors.Is(err, identity.ErrBusy)]
+			return u, &apiError{status: http.StatusTooManyRequests, category: catRateLimits, subCategory: code,
+				message: later.Sentence(), retryAfter: later.Seconds()}
+		case errors.Is(err, identity.ErrBadCredentials):
 			return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "BAD_CREDENTIALS",
 				message: "Email or password is wrong, or the user is not active."}
 		}

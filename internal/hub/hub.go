@@ -172,7 +172,8 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
 			o.connections...)...)
-	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
+	ident := identity.NewService(st, append(append([]identity.Option{identity.WithLogger(log)}, o.identity...),
+		identity.WithEventHook(conns.OnIdentityEvents))...)
 	h = &Hub{
 		Connections: conns,
 		Syncer:      syncer.New(st, records, conns, append([]syncer.Option{syncer.WithLogger(log)}, o.syncer...)...),
@@ -241,6 +242,7 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.Connections.Run(ctx, UpkeepEvery) })
 	wg.Go(func() { h.Webhooks.Run(ctx) })
 	wg.Go(func() { h.watchFeed(ctx) })
+	wg.Go(func() { h.forgetSignInFailures(ctx) })
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}
@@ -249,6 +251,26 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.catchUpAll(ctx) })
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// forgetEvery is how often old sign-in failure counts are deleted.
+const forgetEvery = time.Minute
+
+// forgetSignInFailures deletes forgotten sign-in failure counts until ctx
+// ends, so the table holds only recent failures.
+func (h *Hub) forgetSignInFailures(ctx context.Context) {
+	tick := time.NewTicker(forgetEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := h.Identity.ForgetSignInFailures(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("could not delete old sign-in failure counts", "error", err)
+		}
+	}
 }
 
 // Close stops the job queue and releases the store.
