@@ -50,6 +50,7 @@ type Hub struct {
 	Identity    *identity.Service
 	CRM         *crm.Service
 	PrivateApps *oauth.PrivateApps
+	AdminTokens *oauth.AdminTokens
 	Apps        *oauth.Apps
 	Grants      *oauth.Grants
 	Sessions    *web.Sessions
@@ -183,6 +184,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		Identity:    ident,
 		CRM:         records,
 		PrivateApps: oauth.NewPrivateApps(st, hasher),
+		AdminTokens: oauth.NewAdminTokens(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
 		Grants:      oauth.NewGrants(st),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),
@@ -217,7 +219,8 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	srv := h.OAuthServer(log)
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
-		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer, Enqueue: h.Enqueue}, log)
+		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
+		Enqueue: h.Enqueue}, log)
 	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
 	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
 }
