@@ -219,3 +219,37 @@ func TestBusyHashGateAnswers429(t *testing.T) {
 		t.Errorf("once the gate has room: %d %s (refused attempts counted as failures?)", a.Status, a.Body)
 	}
 }
+
+// TestSignInThrottleByForwardedClient: behind a trusted load balancer the
+// client address is the one the balancer adds to X-Forwarded-For, so one
+// client's failures do not lock out everyone behind the balancer; without
+// a trusted proxy the header is ignored, so a client cannot dodge its
+// address's count by writing one.
+func TestSignInThrottleByForwardedClient(t *testing.T) {
+	t.Parallel()
+	perAddress := identity.ThrottlePolicy{AccountFree: 1000, AddressFree: 2, FirstDelay: time.Hour, MaxDelay: time.Hour, Forget: 2 * time.Hour}
+	from := func(env *hubtest.Env, email, forwardedFor string) hubtest.Response {
+		req, _ := http.NewRequest(http.MethodGet, env.URL+"/api/v1/grants", nil)
+		req.SetBasicAuth(email, "a guess")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		return send(t, env, req)
+	}
+	cfg := hubtest.Config(t, hubtest.SQLite)
+	cfg.TrustedProxies = []string{"127.0.0.0/8"}
+	behind := hubtest.Open(t, cfg, hub.WithIdentity(identity.WithThrottle(perAddress)))
+	for i, spoofed := range []string{"198.51.100.1", "198.51.100.2"} {
+		if r := from(behind, "user"+strconv.Itoa(i)+"@example.com", spoofed+", 203.0.113.5"); r.Status != http.StatusUnauthorized {
+			t.Fatalf("failure %d of the client: %d %s", i+1, r.Status, r.Body)
+		}
+	}
+	wantLater(t, "the client after its free failures", from(behind, "user9@example.com", "198.51.100.3, 203.0.113.5"), "SIGN_IN_LOCKED")
+	if r := from(behind, "user9@example.com", "203.0.113.6"); r.Status != http.StatusUnauthorized {
+		t.Errorf("another client behind the same balancer: %d %s", r.Status, r.Body)
+	}
+
+	direct := hubtest.Open(t, hubtest.Config(t, hubtest.SQLite), hub.WithIdentity(identity.WithThrottle(perAddress)))
+	for i := range 2 {
+		from(direct, "user"+strconv.Itoa(i)+"@example.com", "203.0.113."+strconv.Itoa(i))
+	}
+	wantLater(t, "a client writing its own X-Forwarded-For", from(direct, "user9@example.com", "203.0.113.9"), "SIGN_IN_LOCKED")
+}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -69,6 +70,14 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envList reads a comma-separated environment variable; unset is none.
+func envList(name string) []string {
+	if v := os.Getenv(name); v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
 }
 
 // withHub opens the hub for one command and closes it after.

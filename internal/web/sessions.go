@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -149,13 +148,4 @@ func safeReturn(to string) string {
 // SignInURL is where a browser goes to sign in and come back to returnTo.
 func SignInURL(returnTo string) string {
 	return "/signin?return_to=" + url.QueryEscape(returnTo)
-}
-
-// ClientAddress is the IP address a request came from, for throttling.
-func ClientAddress(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
