@@ -116,10 +116,13 @@ func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, erro
 func (a *Admin) signedIn(r *http.Request) (store.User, bool, error) {
 	if token, ok := bearer(r); ok {
 		u, err := a.AdminTokens.Authenticate(r.Context(), token)
-		if errors.Is(err, oauth.ErrInvalidToken) {
+		switch {
+		case errors.Is(err, oauth.ErrInvalidToken):
 			return u, true, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "INVALID_TOKEN",
-				message: "The admin token does not work" + strings.TrimPrefix(err.Error(), oauth.ErrInvalidToken.Error()) +
-					". The admin API takes a personal admin token (hubsync tokens create), not an app's token."}
+				message: "The admin token is not valid: it does not exist or was revoked. The admin API takes a personal admin token (hubsync tokens create), not an app's token."}
+		case errors.Is(err, oauth.ErrAdminTokenEnded):
+			return u, true, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "TOKEN_ENDED",
+				message: "The admin token no longer works: " + strings.TrimPrefix(err.Error(), oauth.ErrAdminTokenEnded.Error()+": ") + "."}
 		}
 		return u, true, err
 	}
@@ -136,7 +139,10 @@ func (a *Admin) signedInByPassword(r *http.Request) (store.User, error) {
 		var later *identity.RetryError
 		switch {
 		case errors.As(err, &later):
-			code := map[bool]string{true: "BUSY", false: "SIGN_IN_LOCKED"}[errors.Is(err, identity.ErrBusy)]
+			code := "SIGN_IN_LOCKED"
+			if errors.Is(err, identity.ErrBusy) {
+				code = "BUSY"
+			}
 			return u, &apiError{status: http.StatusTooManyRequests, category: catRateLimits, subCategory: code,
 				message: later.Sentence(), retryAfter: later.Seconds()}
 		case errors.Is(err, identity.ErrBadCredentials):

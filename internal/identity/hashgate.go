@@ -3,7 +3,6 @@ package identity
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -15,35 +14,6 @@ import (
 // ErrBusy refuses a sign-in because too many passwords are being checked
 // at once; it comes wrapped in a *RetryError.
 var ErrBusy = errors.New("the hub is busy checking other passwords")
-
-// RetryError refuses a sign-in for now, saying when to try again.
-type RetryError struct {
-	Err   error     // ErrBusy or ErrSignInLocked
-	At    time.Time // when to try again
-	After time.Duration
-}
-
-func (e *RetryError) Error() string {
-	return fmt.Sprintf("%v; try again in %s", e.Err, e.After.Round(time.Second))
-}
-
-func (e *RetryError) Unwrap() error { return e.Err }
-
-// Seconds is the wait in whole seconds, at least one, for Retry-After.
-func (e *RetryError) Seconds() int { return max(int(math.Ceil(e.After.Seconds())), 1) }
-
-// Sentence tells the person refused when they may try again.
-func (e *RetryError) Sentence() string {
-	if errors.Is(e.Err, ErrBusy) {
-		return fmt.Sprintf("The hub is busy checking other sign-ins. Try again in %d second(s).", e.Seconds())
-	}
-	wait := fmt.Sprintf("%d second(s)", e.Seconds())
-	if e.After > time.Minute {
-		wait = fmt.Sprintf("%d minute(s)", int(math.Ceil(e.After.Minutes())))
-	}
-	return fmt.Sprintf("Too many failed sign-ins for this account or from this address. Try again in %s, after %s.",
-		wait, e.At.UTC().Format("15:04:05 UTC"))
-}
 
 // HashGate bounds the memory argon2id holds at once. Each hash keeps its
 // memory cost (64 MiB by default) for its whole run, and a wrong password

@@ -16,6 +16,10 @@ import (
 // AdminTokenPrefix starts every personal admin API token.
 const AdminTokenPrefix = "adm-hs1-"
 
+// ErrAdminTokenEnded is an admin token that exists but no longer works;
+// the error wrapping it says why.
+var ErrAdminTokenEnded = errors.New("the admin token no longer works")
+
 // maxAdminTokens bounds how many tokens one user holds, so a script that
 // makes one per run is noticed before the table grows without end.
 const maxAdminTokens = 100
@@ -123,8 +127,8 @@ func (s *AdminTokens) Revoke(ctx context.Context, a audit.Actor, userID, id int6
 }
 
 // Authenticate returns the active user a token acts as. A token that does
-// not exist fails with ErrInvalidToken; one that no longer works with an
-// error wrapping it that says why.
+// not exist fails with ErrInvalidToken; one that no longer works with
+// ErrAdminTokenEnded, saying why.
 func (s *AdminTokens) Authenticate(ctx context.Context, token string) (store.User, error) {
 	if !strings.HasPrefix(token, AdminTokenPrefix) {
 		return store.User{}, ErrInvalidToken
@@ -145,7 +149,7 @@ func (s *AdminTokens) Authenticate(ctx context.Context, token string) (store.Use
 	case err != nil:
 		return store.User{}, err
 	case !v.Active:
-		return store.User{}, fmt.Errorf("%w: %s", ErrInvalidToken, v.Ended)
+		return store.User{}, fmt.Errorf("%w: %s", ErrAdminTokenEnded, v.Ended)
 	}
 	if now := s.now(); now.Sub(v.LastUsedAt) > lastUsedPrecision {
 		s.touch(ctx, v.ID, now)
