@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connection"
@@ -17,8 +18,9 @@ import (
 )
 
 // Admin serves the admin API (/api/v1): apps, grants and what removing a
-// user would break. Callers sign in with HTTP Basic (email and password) or
-// a browser session; a session's writes also need its X-CSRF-Token.
+// user would break. Callers sign in with a personal admin token (Bearer),
+// HTTP Basic (email and password) or a browser session; a session's writes
+// also need its X-CSRF-Token.
 type Admin struct {
 	AdminServices
 	log *slog.Logger
@@ -30,6 +32,7 @@ type AdminServices struct {
 	Grants      *oauth.Grants
 	Identity    *identity.Service
 	Sessions    *web.Sessions
+	AdminTokens *oauth.AdminTokens
 	Connections *connection.Service
 	Webhooks    *audit.Webhooks
 	Audit       *audit.Log
@@ -47,6 +50,8 @@ func NewAdmin(s AdminServices, log *slog.Logger) *Admin {
 type adminCall struct {
 	r    *http.Request
 	user store.User
+	// byToken is set when the user signed in with an admin token.
+	byToken bool
 }
 
 // Who may call an admin route.
@@ -91,25 +96,56 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
 	a.connectionRoutes(handle)
 	a.syncRoutes(handle)
+	a.tokenRoutes(handle)
 }
 
 func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, error)) (int, any, error) {
-	u, err := a.signedIn(r)
-	if err != nil {
+	c := adminCall{r: r}
+	var err error
+	if c.user, c.byToken, err = a.signedIn(r); err != nil {
 		return 0, nil, err
 	}
-	if e := g(u); e != nil {
+	if e := g(c.user); e != nil {
 		return 0, nil, e
 	}
-	status, body, err := h(adminCall{r: r, user: u})
+	status, body, err := h(c)
 	return status, body, adminError(err)
 }
 
-// signedIn returns the calling user.
-func (a *Admin) signedIn(r *http.Request) (store.User, error) {
+// signedIn returns the calling user, and whether they came with an admin token.
+func (a *Admin) signedIn(r *http.Request) (store.User, bool, error) {
+	if token, ok := bearer(r); ok {
+		u, err := a.AdminTokens.Authenticate(r.Context(), token)
+		switch {
+		case errors.Is(err, oauth.ErrInvalidToken):
+			return u, true, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "INVALID_TOKEN",
+				message: "The admin token is not valid: it does not exist or was revoked. The admin API takes a personal admin token (hubsync tokens create), not an app's token."}
+		case errors.Is(err, oauth.ErrAdminTokenEnded):
+			return u, true, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "TOKEN_ENDED",
+				message: "The admin token no longer works: " + strings.TrimPrefix(err.Error(), oauth.ErrAdminTokenEnded.Error()+": ") + "."}
+		}
+		return u, true, err
+	}
+	u, err := a.signedInByPassword(r)
+	return u, false, err
+}
+
+// signedInByPassword returns the user of HTTP Basic credentials or of a
+// browser session.
+func (a *Admin) signedInByPassword(r *http.Request) (store.User, error) {
 	if email, password, ok := r.BasicAuth(); ok {
-		u, err := a.Identity.Authenticate(r.Context(), email, password)
-		if errors.Is(err, identity.ErrBadCredentials) {
+		u, err := a.Identity.Authenticate(r.Context(), identity.Attempt{Email: email, Password: password,
+			Address: web.ClientAddress(r), Via: "admin API"})
+		var later *identity.RetryError
+		switch {
+		case errors.As(err, &later):
+			code := "SIGN_IN_LOCKED"
+			if errors.Is(err, identity.ErrBusy) {
+				code = "BUSY"
+			}
+			return u, &apiError{status: http.StatusTooManyRequests, category: catRateLimits, subCategory: code,
+				message: later.Sentence(), retryAfter: later.Seconds()}
+		case errors.Is(err, identity.ErrBadCredentials):
 			return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "BAD_CREDENTIALS",
 				message: "Email or password is wrong, or the user is not active."}
 		}
@@ -118,7 +154,7 @@ func (a *Admin) signedIn(r *http.Request) (store.User, error) {
 	u, ws, ok := a.Sessions.Current(r)
 	if !ok {
 		return u, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "NOT_SIGNED_IN",
-			message: "Sign in: send HTTP Basic credentials (email and password) or a session cookie."}
+			message: "Sign in: send a personal admin token (Authorization: Bearer), HTTP Basic credentials (email and password) or a session cookie."}
 	}
 	if r.Method != http.MethodGet && !web.SameToken(r.Header.Get("X-CSRF-Token"), ws.CSRF) {
 		return u, &apiError{status: http.StatusForbidden, category: catInvalidAuth, subCategory: "CSRF",

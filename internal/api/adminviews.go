@@ -117,3 +117,23 @@ func optTime(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// AdminTokenView is a personal admin token. Token is set only in the answer
+// that made it.
+type AdminTokenView struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Token      string     `json:"token,omitempty"`
+	UserID     int64      `json:"user_id"`
+	User       string     `json:"user"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	Active     bool       `json:"active"`
+	Ended      string     `json:"ended,omitempty"`
+}
+
+// NewAdminTokenView shows a token, with the token itself when one was just made.
+func NewAdminTokenView(v oauth.AdminTokenView, token string) AdminTokenView {
+	return AdminTokenView{ID: v.ID, Name: v.Name, Token: token, UserID: v.UserID, User: v.User.Email, CreatedAt: v.CreatedAt,
+		LastUsedAt: optTime(v.LastUsedAt), Active: v.Active, Ended: v.Ended}
+}

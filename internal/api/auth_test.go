@@ -219,9 +219,15 @@ func newRequest(env *hubtest.Env, method, path, authorization string) (*http.Req
 	return req, nil
 }
 
-func send(t *testing.T, env *hubtest.Env, req *http.Request) hubtest.Response {
+func send(t testing.TB, env *hubtest.Env, req *http.Request) hubtest.Response {
 	t.Helper()
-	resp, err := env.Server.Client().Do(req)
+	return sendWith(t, env.Server.Client(), req)
+}
+
+// sendWith sends a request with a client (a browser, say) and reads the answer.
+func sendWith(t testing.TB, client *http.Client, req *http.Request) hubtest.Response {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 
 	"github.com/hubsync/hubsync/internal/crm"
 )
@@ -20,6 +21,7 @@ const (
 	catObjectNotFound = "OBJECT_NOT_FOUND"
 	catConflict       = "CONFLICT"
 	catInternal       = "INTERNAL_ERROR"
+	catRateLimits     = "RATE_LIMITS"
 )
 
 // errorBody is HubSpot's error shape. SubCategory carries the hub's stable
@@ -48,6 +50,7 @@ type apiError struct {
 	subCategory string
 	message     string
 	context     map[string][]string
+	retryAfter  int // seconds, sent as Retry-After when not zero
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -66,6 +69,9 @@ func writeError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, er
 	switch {
 	case errors.As(err, &ae):
 		status, body.Category, body.SubCategory, body.Message, body.Context = ae.status, ae.category, ae.subCategory, ae.message, ae.context
+		if ae.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		}
 	case errors.As(err, &ce):
 		status, body.Category = crmStatus(ce.Kind)
 		body.SubCategory, body.Message, body.Context = ce.Code, ce.Message, ce.Context

@@ -189,14 +189,20 @@ func missingScope(p oauth.Principal, need, object string) *apiError {
 			", so the app cannot use " + need + ". Restore the permission, or reconnect the app as a user who has it."}
 }
 
-func (s *Server) authenticate(r *http.Request) (oauth.Principal, error) {
+// bearer returns the request's bearer token, if it sends one.
+func bearer(r *http.Request) (string, bool) {
 	h := r.Header.Get("Authorization")
 	token, ok := strings.CutPrefix(h, "Bearer ")
 	if !ok {
 		token, ok = strings.CutPrefix(h, "bearer ")
 	}
 	token = strings.TrimSpace(token)
-	if !ok || token == "" {
+	return token, ok && token != ""
+}
+
+func (s *Server) authenticate(r *http.Request) (oauth.Principal, error) {
+	token, ok := bearer(r)
+	if !ok {
 		return oauth.Principal{}, &apiError{status: http.StatusUnauthorized, category: catInvalidAuth, subCategory: "MISSING_TOKEN",
 			message: "Authentication credentials not found. Send a private app or OAuth access token as Authorization: Bearer <token>."}
 	}

@@ -44,7 +44,7 @@ var secretWords = []string{
 }
 
 // secretPrefixes start values that are secrets whatever the field is called.
-var secretPrefixes = []string{secretPrefix, "pat-hs1-"}
+var secretPrefixes = []string{secretPrefix, "pat-hs1-", "adm-hs1-"}
 
 // Record appends one audit event inside the caller's transaction. It refuses
 // data whose keys look like secrets (see secretWords) or whose values are

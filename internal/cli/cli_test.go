@@ -57,6 +57,15 @@ func serve(t *testing.T, args ...string) (string, *hubtest.SyncBuffer) {
 	return "", nil
 }
 
+// hubArgs are the flags that point the command line at a fresh hub on backend.
+func hubArgs(t *testing.T, backend hubtest.Backend) []string {
+	args := []string{"--data-dir", t.TempDir()}
+	if backend == hubtest.Postgres {
+		args = append(args, "--database-url", pgtest.URL(t))
+	}
+	return args
+}
+
 func get(t *testing.T, url, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -106,10 +115,7 @@ func TestAdminVerbsWhileServing(t *testing.T) {
 	for _, backend := range hubtest.Backends {
 		t.Run(string(backend), func(t *testing.T) {
 			t.Parallel()
-			args := []string{"--data-dir", t.TempDir()}
-			if backend == hubtest.Postgres {
-				args = append(args, "--database-url", pgtest.URL(t))
-			}
+			args := hubArgs(t, backend)
 			url, _ := serve(t, args...)
 			out := mustRun(t, append(args, "private-apps", "create", "--name", "script", "--scopes", "crm.objects.contacts.read")...)
 			token := strings.TrimSpace(out)

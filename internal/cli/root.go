@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +49,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVarP(&a.output, "output", "o", outputTable, "how list and show commands print: table or json")
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
 	root.AddCommand(a.serveCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
-	root.AddCommand(a.keysCmd())
+	root.AddCommand(a.keysCmd(), a.tokensCmd())
 	root.AddCommand(a.integrationsCmd(), a.connectionsCmd(), a.reviewCmd(), a.auditCmd(), a.webhooksCmd())
 	return root
 }
@@ -69,6 +70,14 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// envList reads a comma-separated environment variable; unset is none.
+func envList(name string) []string {
+	if v := os.Getenv(name); v != "" {
+		return strings.Split(v, ",")
+	}
+	return nil
 }
 
 // withHub opens the hub for one command and closes it after.

@@ -39,6 +39,7 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"), "base URL apps and browsers reach the hub at, for OAuth (env HUBSYNC_PUBLIC_URL; default: the host each request names)")
 	cmd.Flags().DurationVar(&a.cfg.AccessTokenTTL, "access-token-ttl", oauth.DefaultAccessTokenTTL, "lifetime of OAuth access tokens")
 	cmd.Flags().Float64Var(&a.cfg.TokenRate, "token-rate", oauth.DefaultTokenRate, "token-endpoint requests per second allowed to each OAuth client (negative: no limit)")
+	cmd.Flags().StringSliceVar(&a.cfg.TrustedProxies, "trusted-proxy", envList("HUBSYNC_TRUSTED_PROXIES"), "address or CIDR block of a load balancer whose X-Forwarded-For names the client, for sign-in throttling (repeatable; env HUBSYNC_TRUSTED_PROXIES, comma-separated)")
 	return cmd
 }
 

@@ -3,7 +3,9 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -37,6 +39,27 @@ type Config struct {
 	// TokenRate limits token-endpoint requests per OAuth client, per
 	// second; zero takes the default, negative means no limit.
 	TokenRate float64
+	// TrustedProxies are the addresses or CIDR blocks of the load balancers
+	// in front of the hub: only from them is X-Forwarded-For believed, to
+	// find the client address sign-ins are throttled by.
+	TrustedProxies []string
+}
+
+// Proxies parses TrustedProxies.
+func (c Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.TrustedProxies {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("--trusted-proxy %q must be an IP address or a CIDR block", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // SQLitePath is the embedded database's file.
@@ -98,6 +121,9 @@ func (c Config) Validate() error {
 		if ch.bad {
 			errs = append(errs, errors.New(ch.message))
 		}
+	}
+	if _, err := c.Proxies(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -77,12 +77,12 @@ type receiver struct {
 	*httptest.Server
 	mu     sync.Mutex
 	secret string
-	clock  *clock
+	clock  *hubtest.Clock
 	kinds  []string
 	bad    int
 }
 
-func newReceiver(t *testing.T, c *clock) *receiver {
+func newReceiver(t *testing.T, c *hubtest.Clock) *receiver {
 	r := &receiver{clock: c}
 	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)

@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,25 +21,8 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-// clock is a settable time shared by a test's replicas of hub B.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Now().UTC()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+// newClock is a settable time shared by a test's replicas of hub B.
+func newClock() *hubtest.Clock { return hubtest.NewClock(time.Now().UTC()) }
 
 // front stands before hub A: it counts refresh grants reaching A's token
 // endpoint and can make that endpoint answer 503, as an outage would, and
@@ -82,7 +64,7 @@ type testBundle struct {
 	a     *hubtest.Env
 	front *front
 	b     *hubtest.Env
-	clock *clock
+	clock *hubtest.Clock
 	// integration is B's registration of A.
 	integration store.Integration
 	// approver is the A user who approves B's grants.

@@ -50,6 +50,7 @@ type Hub struct {
 	Identity    *identity.Service
 	CRM         *crm.Service
 	PrivateApps *oauth.PrivateApps
+	AdminTokens *oauth.AdminTokens
 	Apps        *oauth.Apps
 	Grants      *oauth.Grants
 	Sessions    *web.Sessions
@@ -172,7 +173,8 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
 			o.connections...)...)
-	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
+	ident := identity.NewService(st, append(append([]identity.Option{identity.WithLogger(log)}, o.identity...),
+		identity.WithEventHook(conns.OnIdentityEvents))...)
 	h = &Hub{
 		Connections: conns,
 		Syncer:      syncer.New(st, records, conns, append([]syncer.Option{syncer.WithLogger(log)}, o.syncer...)...),
@@ -182,6 +184,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		Identity:    ident,
 		CRM:         records,
 		PrivateApps: oauth.NewPrivateApps(st, hasher),
+		AdminTokens: oauth.NewAdminTokens(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
 		Grants:      oauth.NewGrants(st),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),
@@ -216,9 +219,12 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	srv := h.OAuthServer(log)
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
-		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer, Enqueue: h.Enqueue}, log)
+		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
+		Enqueue: h.Enqueue}, log)
 	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
-	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
+	proxies, _ := h.cfg.Proxies() // checked by Open
+	return web.BehindProxies(proxies,
+		api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback))
 }
 
 // OAuthServer returns the hub's authorization server.
@@ -241,6 +247,7 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.Connections.Run(ctx, UpkeepEvery) })
 	wg.Go(func() { h.Webhooks.Run(ctx) })
 	wg.Go(func() { h.watchFeed(ctx) })
+	wg.Go(func() { h.forgetSignInFailures(ctx) })
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}
@@ -249,6 +256,26 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.catchUpAll(ctx) })
 	go func() { wg.Wait(); close(done) }()
 	return done
+}
+
+// forgetEvery is how often old sign-in failure counts are deleted.
+const forgetEvery = time.Minute
+
+// forgetSignInFailures deletes forgotten sign-in failure counts until ctx
+// ends, so the table holds only recent failures.
+func (h *Hub) forgetSignInFailures(ctx context.Context) {
+	tick := time.NewTicker(forgetEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		if _, err := h.Identity.ForgetSignInFailures(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("could not delete old sign-in failure counts", "error", err)
+		}
+	}
 }
 
 // Close stops the job queue and releases the store.

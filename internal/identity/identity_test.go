@@ -233,7 +233,7 @@ func TestLastSuperAdminStays(t *testing.T) {
 func TestAuthenticate(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, svc *identity.Service, b testBundle) {
 		ctx := context.Background()
-		if u, err := svc.Authenticate(ctx, "ROOT@example.com", "long enough"); err != nil || u.ID != b.admin.ID {
+		if u, err := svc.Authenticate(ctx, identity.Attempt{Email: "ROOT@example.com", Password: "long enough"}); err != nil || u.ID != b.admin.ID {
 			t.Errorf("right password: %v %v", u.ID, err)
 		}
 		if _, err := svc.CreateUser(ctx, identity.NewUser{Email: "s@example.com", Role: identity.RoleSuperAdmin, Password: "password 2"}); err != nil {
@@ -247,7 +247,7 @@ func TestAuthenticate(t *testing.T) {
 			{"nobody@example.com", "long enough"},
 			{"s@example.com", "password 2"}, // deactivated
 		} {
-			if _, err := svc.Authenticate(ctx, c.email, c.password); !errors.Is(err, identity.ErrBadCredentials) {
+			if _, err := svc.Authenticate(ctx, identity.Attempt{Email: c.email, Password: c.password}); !errors.Is(err, identity.ErrBadCredentials) {
 				t.Errorf("Authenticate(%s): %v, want ErrBadCredentials", c.email, err)
 			}
 		}

@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -29,12 +30,19 @@ const (
 )
 
 // hashPassword returns a PHC-format string: $argon2id$v=19$m=…,t=…,p=…$salt$hash.
-func hashPassword(password string, p Argon2Params) (string, error) {
+// The hash runs through the gate.
+func hashPassword(ctx context.Context, g *HashGate, password string, p Argon2Params) (string, error) {
 	salt := make([]byte, saltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	var key []byte
+	err := g.Run(ctx, p.MemoryKiB, func() {
+		key = argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, keyLen)
+	})
+	if err != nil {
+		return "", err
+	}
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.MemoryKiB, p.Time, p.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -42,29 +50,55 @@ func hashPassword(password string, p Argon2Params) (string, error) {
 
 var errBadHash = errors.New("stored password hash is not argon2id")
 
-// checkPassword reports whether password matches the PHC string.
-func checkPassword(encoded, password string) (bool, error) {
+// phc is a parsed password hash.
+type phc struct {
+	params     Argon2Params
+	salt, want []byte
+}
+
+func parseHash(encoded string) (phc, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false, errBadHash
+		return phc{}, errBadHash
 	}
 	var version int
-	var p Argon2Params
+	var h phc
 	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
-		return false, errBadHash
+		return phc{}, errBadHash
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
-		return false, errBadHash
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &h.params.MemoryKiB, &h.params.Time, &h.params.Threads); err != nil {
+		return phc{}, errBadHash
 	}
 	enc := base64.RawStdEncoding
-	salt, err := enc.DecodeString(parts[4])
-	if err != nil {
-		return false, errBadHash
+	var err error
+	if h.salt, err = enc.DecodeString(parts[4]); err != nil {
+		return phc{}, errBadHash
 	}
-	want, err := enc.DecodeString(parts[5])
-	if err != nil {
-		return false, errBadHash
+	if h.want, err = enc.DecodeString(parts[5]); err != nil {
+		return phc{}, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(want)))
-	return subtle.ConstantTimeCompare(got, want) == 1, nil
+	return h, nil
+}
+
+// checkPassword reports whether password matches the PHC string. The hash
+// runs through the gate, at the cost the string names.
+func checkPassword(ctx context.Context, g *HashGate, encoded, password string) (bool, error) {
+	h, err := parseHash(encoded)
+	if err != nil {
+		return false, err
+	}
+	return verify(ctx, g, h, password)
+}
+
+// verify reports whether password hashes to h.
+func verify(ctx context.Context, g *HashGate, h phc, password string) (bool, error) {
+	var got []byte
+	p := h.params
+	err := g.Run(ctx, p.MemoryKiB, func() {
+		got = argon2.IDKey([]byte(password), h.salt, p.Time, p.MemoryKiB, p.Threads, uint32(len(h.want)))
+	})
+	if err != nil {
+		return false, err
+	}
+	return subtle.ConstantTimeCompare(got, h.want) == 1, nil
 }

@@ -5,10 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/store"
@@ -16,14 +16,16 @@ import (
 
 // Service applies the identity rules to the store.
 type Service struct {
-	store store.Store
-	now   func() time.Time
-	argon Argon2Params
-	hooks []EventHook
-	decoy struct {
-		once sync.Once
-		hash string
-	}
+	store    store.Store
+	now      func() time.Time
+	argon    Argon2Params
+	gate     *HashGate
+	throttle ThrottlePolicy
+	log      *slog.Logger
+	hooks    []EventHook
+	// decoy stands in for the password hash of an email no active user
+	// has: checking it costs what a real check costs, and never matches.
+	decoy phc
 }
 
 // Option configures a Service.
@@ -31,6 +33,19 @@ type Option func(*Service)
 
 // WithArgon2 sets the cost of new password hashes.
 func WithArgon2(p Argon2Params) Option { return func(s *Service) { s.argon = p } }
+
+// WithHashGate sets the gate password hashes run through; by default one
+// sized from the process's memory limit.
+func WithHashGate(g *HashGate) Option { return func(s *Service) { s.gate = g } }
+
+// WithThrottle sets how failed sign-ins slow down the next ones.
+func WithThrottle(p ThrottlePolicy) Option { return func(s *Service) { s.throttle = p } }
+
+// WithClock sets the service's clock.
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = now } }
+
+// WithLogger sets where sign-in lockouts are logged.
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // EventHook runs inside the transaction that changes a user, after the
 // change and its events are written, so that whatever depends on the user
@@ -42,10 +57,17 @@ func WithEventHook(h EventHook) Option { return func(s *Service) { s.hooks = app
 
 // NewService returns a Service over st.
 func NewService(st store.Store, opts ...Option) *Service {
-	s := &Service{store: st, now: time.Now, argon: DefaultArgon2}
+	s := &Service{store: st, now: time.Now, argon: DefaultArgon2, throttle: DefaultThrottle,
+		log: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(s)
 	}
+	if s.gate == nil {
+		s.gate = DefaultHashGate()
+	}
+	s.decoy = phc{params: s.argon, salt: make([]byte, saltLen), want: make([]byte, keyLen)}
+	rand.Read(s.decoy.salt)
+	rand.Read(s.decoy.want)
 	return s
 }
 
@@ -66,7 +88,7 @@ func (s *Service) Init(ctx context.Context, p InitParams) (store.Account, store.
 	if err := checkPasswordRules(p.AdminPassword); err != nil {
 		return store.Account{}, store.User{}, err
 	}
-	hash, err := hashPassword(p.AdminPassword, s.argon)
+	hash, err := hashPassword(ctx, s.gate, p.AdminPassword, s.argon)
 	if err != nil {
 		return store.Account{}, store.User{}, err
 	}
@@ -151,7 +173,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (store.User, error)
 		if err := checkPasswordRules(n.Password); err != nil {
 			return store.User{}, err
 		}
-		if u.PasswordHash, err = hashPassword(n.Password, s.argon); err != nil {
+		if u.PasswordHash, err = hashPassword(ctx, s.gate, n.Password, s.argon); err != nil {
 			return store.User{}, err
 		}
 	}
@@ -195,7 +217,7 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, c UserChanges) (st
 			return store.User{}, err
 		}
 		var err error
-		if hash, err = hashPassword(*c.Password, s.argon); err != nil {
+		if hash, err = hashPassword(ctx, s.gate, *c.Password, s.argon); err != nil {
 			return store.User{}, err
 		}
 	}
@@ -390,19 +412,47 @@ func (s *Service) Users(ctx context.Context) ([]store.User, error) {
 	return users, err
 }
 
-// Authenticate checks an email and password and returns the active user.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (store.User, error) {
+// Authenticate checks a sign-in and returns the active user. Every attempt
+// counts against its account and address first (see ThrottlePolicy); a
+// locked one fails at once with a *RetryError wrapping ErrSignInLocked, and
+// one that finds too many passwords being checked with one wrapping ErrBusy.
+func (s *Service) Authenticate(ctx context.Context, a Attempt) (store.User, error) {
+	now := s.now()
+	keys := s.throttleKeys(a)
+	charged, err := s.charge(ctx, keys, now)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.checkCredentials(ctx, a.Email, a.Password)
+	switch {
+	case err == nil:
+		err = s.refund(ctx, keys, true)
+	case errors.Is(err, ErrBadCredentials):
+		err = errors.Join(err, s.noteLockout(ctx, a, charged, now))
+	default: // the password was not checked
+		err = errors.Join(err, s.refund(ctx, keys, false))
+	}
+	if err != nil {
+		return store.User{}, err
+	}
+	return u, nil
+}
+
+// checkCredentials checks an email and password and returns the active user.
+func (s *Service) checkCredentials(ctx context.Context, email, password string) (store.User, error) {
 	u, err := s.User(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.User{}, err
 	}
-	hash := u.PasswordHash
-	if err != nil || hash == "" || u.Status != StatusActive {
-		// Spend the same time as a real check, so response times do not
-		// reveal which emails belong to users.
-		u, hash = store.User{}, s.decoyHash()
+	var ok bool
+	if err != nil || u.PasswordHash == "" || u.Status != StatusActive {
+		// Spend what a real check spends, so response times do not reveal
+		// which emails belong to users.
+		u = store.User{}
+		ok, err = verify(ctx, s.gate, s.decoy, password)
+	} else {
+		ok, err = checkPassword(ctx, s.gate, u.PasswordHash, password)
 	}
-	ok, err := checkPassword(hash, password)
 	if err != nil {
 		return store.User{}, err
 	}
@@ -410,14 +460,6 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (sto
 		return store.User{}, ErrBadCredentials
 	}
 	return u, nil
-}
-
-// decoyHash is a hash of a random password at the current cost.
-func (s *Service) decoyHash() string {
-	s.decoy.once.Do(func() {
-		s.decoy.hash, _ = hashPassword(rand.Text(), s.argon)
-	})
-	return s.decoy.hash
 }
 
 // Events returns identity events after a sequence number, in order.

@@ -278,3 +278,50 @@ func TestSignInFormNeedsItsCSRFToken(t *testing.T) {
 		})
 	}
 }
+
+// TestConsentUsesOnlyTheCheckedRedirectURI: the consent form is posted back
+// to the authorization request it answers. Parameters added to the form's
+// body (another loopback port, more scopes) must not change that request:
+// the code goes to the redirect URI /oauth/authorize checked, with the
+// scopes shown, and cannot be exchanged for the other URI.
+func TestConsentUsesOnlyTheCheckedRedirectURI(t *testing.T) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			b := setup(t, backend)
+			const email = "lee@example.com"
+			const registered, attacker = "http://127.0.0.1:9/cb", "http://127.0.0.1:10/cb"
+			b.env.User(t, email, identity.RoleMember, nil)
+			app, secret := b.env.App(t, oauth.AppInput{Name: "Desktop app", RedirectURIs: []string{registered},
+				Scopes: []string{contactsRead, dealsRead}})
+			verifier := oauth2.GenerateVerifier()
+			authURL := "/oauth/authorize?" + url.Values{"client_id": {app.ClientID}, "redirect_uri": {registered},
+				"scope": {contactsRead}, "state": {"state-12345678"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)},
+				"code_challenge_method": {"S256"}}.Encode()
+			br := b.env.Browser()
+			br.SignIn(t, email)
+			_, _, page := br.Page(t, http.MethodGet, authURL, nil)
+			status, loc, body := br.Page(t, http.MethodPost, authURL, url.Values{"decision": {"allow"}, "csrf": {hubtest.CSRF(t, page)},
+				"redirect_uri": {attacker}, "scope": {contactsRead + " " + dealsRead}})
+			back, err := url.Parse(loc)
+			if (status != http.StatusSeeOther && status != http.StatusFound) || err != nil {
+				t.Fatalf("consent: %d %q\n%s", status, loc, body)
+			}
+			if !strings.HasPrefix(loc, registered+"?") {
+				t.Fatalf("the code went to %s, want the checked %s", loc, registered)
+			}
+			code := back.Query().Get("code")
+			exchange := func(redirectURI string) reply {
+				return post(t, b.env, "/oauth/v1/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {app.ClientID},
+					"client_secret": {secret}, "redirect_uri": {redirectURI}, "code": {code}, "code_verifier": {verifier}}, nil)
+			}
+			if r := exchange(attacker); r.status == http.StatusOK {
+				t.Fatalf("the code was exchanged for %s: %s", attacker, r.raw)
+			}
+			tk := mustTokens(t, exchange(registered))
+			if got := tk.body["scopes"]; len(got.([]any)) != 1 || got.([]any)[0] != contactsRead {
+				t.Errorf("granted scopes %v, want only the %s the consent page showed", got, contactsRead)
+			}
+		})
+	}
+}

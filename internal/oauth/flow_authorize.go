@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -26,7 +27,12 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		s.authorizeError(w, r, nil, err)
 		return
 	}
-	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	decision, err := consentForm(r)
+	if err != nil {
+		s.authorizeError(w, r, nil, err)
+		return
+	}
+	ar, err := s.provider.NewAuthorizeRequest(ctx, queryOnly(r))
 	if err != nil {
 		s.authorizeError(w, r, ar, err)
 		return
@@ -56,14 +62,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		web.RenderConsent(w, page)
 		return
 	}
-	if !web.SameToken(r.PostFormValue("csrf"), ws.CSRF) {
+	if !web.SameToken(decision.Get("csrf"), ws.CSRF) {
 		web.RenderError(w, http.StatusForbidden, web.ErrorPage{Title: "Consent refused",
 			Message: "The consent form was not sent from this hub's own page (its form token is missing or wrong), so nothing was granted.",
 			Hint:    "Start the connection again from the app."})
 		return
 	}
 	switch {
-	case r.PostFormValue("decision") != "allow":
+	case decision.Get("decision") != "allow":
 		s.provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The user denied the request."))
 		return
 	case page.Blocked:
@@ -74,7 +80,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 	for _, sc := range ar.GetRequestedScopes() {
 		ar.GrantScope(sc)
 	}
-	chosen := r.PostForm["grant_optional"]
+	chosen := decision["grant_optional"]
 	for _, sc := range optional {
 		if slices.Contains(chosen, sc) && userAllows(user, sc) {
 			ar.GrantScope(sc)
@@ -86,6 +92,33 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+// consentForm reads the user's answer from a consent POST: the decision,
+// the form token and the optional scopes chosen. Nothing else in the body
+// counts; see queryOnly.
+func consentForm(r *http.Request) (url.Values, error) {
+	if r.Method != http.MethodPost {
+		return url.Values{}, nil
+	}
+	if err := r.ParseForm(); err != nil {
+		return nil, fosite.ErrInvalidRequest.WithHint("The consent form could not be read.")
+	}
+	return r.PostForm, nil
+}
+
+// queryOnly is r as fosite must see it: the authorization request is the
+// query that /oauth/authorize checked (exactRedirect and the consent page's
+// action both use it). fosite reads r.Form, where a POST body's values come
+// first, so a redirect_uri or scope in the consent form would otherwise
+// replace the checked ones.
+func queryOnly(r *http.Request) *http.Request {
+	q := r.Clone(r.Context())
+	q.Method = http.MethodGet
+	q.Body, q.ContentLength = http.NoBody, 0
+	q.Header.Del("Content-Type")
+	q.Form, q.PostForm, q.MultipartForm = nil, nil, nil
+	return q
 }
 
 // authorizeError redirects an error to the client when its redirect URI is
@@ -139,7 +172,7 @@ func pkceRequired(ar fosite.AuthorizeRequester) error {
 // may get if the user allows them, each registered as optional.
 func optionalScopes(r *http.Request, app store.App) ([]string, error) {
 	var out []string
-	for _, sc := range strings.Fields(r.Form.Get("optional_scope")) {
+	for _, sc := range strings.Fields(r.URL.Query().Get("optional_scope")) {
 		if !slices.Contains(app.OptionalScopes, sc) {
 			return nil, fosite.ErrInvalidScope.WithHintf("The scope %q is not registered as optional for this app.", sc)
 		}

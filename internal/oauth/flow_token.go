@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -48,12 +46,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if id, _, ok := r.BasicAuth(); ok {
 		clientID = id
 	}
-	if ok, wait := s.limiter.allow(clientID); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeJSON(w, http.StatusTooManyRequests, tokenErrorJSON{Error: "slow_down", Status: "RATE_LIMITS",
-			ErrorDescription: "Too many token requests for this client; retry after the Retry-After delay.",
-			Message:          "Too many token requests for this client; retry after the Retry-After delay.",
-			CorrelationID:    uuid.NewString()})
+	if s.slowDown(w, clientID) {
 		return
 	}
 	if ended := s.precheck(ctx, grantType, r.PostForm); ended != nil {

@@ -1,9 +1,13 @@
 package oauth
 
 import (
+	"math"
+	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
 	"golang.org/x/time/rate"
 )
 
@@ -53,4 +57,20 @@ func (c *clientLimiter) allow(clientID string) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
+}
+
+// slowDown answers 429 with Retry-After when the client has used up its
+// tries at the endpoints that check client secrets, and reports whether it
+// did. The token endpoint, introspection and revocation share one bucket
+// per client, so spreading guesses over them gains nothing.
+func (s *Server) slowDown(w http.ResponseWriter, clientID string) bool {
+	ok, wait := s.limiter.allow(clientID)
+	if ok {
+		return false
+	}
+	const msg = "Too many requests for this client; retry after the Retry-After delay."
+	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeJSON(w, http.StatusTooManyRequests, tokenErrorJSON{Error: "slow_down", Status: "RATE_LIMITS",
+		ErrorDescription: msg, Message: msg, CorrelationID: uuid.NewString()})
+	return true
 }

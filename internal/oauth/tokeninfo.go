@@ -156,10 +156,12 @@ func (s *Server) deleteRefreshToken(w http.ResponseWriter, r *http.Request) {
 
 // introspect answers RFC 7662 introspection for an authenticated client,
 // with the hub's live view: a token whose user was removed is inactive.
+// A token issued to another client is inactive too (RFC 7662 §4): one app
+// must not learn who uses another.
 func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := s.authenticateClient(r, false); err != nil {
-		s.tokenError(w, "", err)
+	caller, ok := s.client(w, r, false)
+	if !ok {
 		return
 	}
 	raw := r.PostForm.Get("token")
@@ -176,7 +178,7 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 			s.tokenError(w, "", fosite.ErrServerError.WithWrap(err))
 			return
 		}
-		if ended != nil {
+		if ended != nil || it.app.ID != caller.ID {
 			break
 		}
 		body := map[string]any{"active": true, "scope": strings.Join(effectiveScopes(it.grant.Scopes, it.user), " "),
@@ -191,43 +193,66 @@ func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"active": false})
 }
 
-// authenticateClient checks the client credentials of a request, in the
-// body or as HTTP Basic. A public app, which has no secret, passes with its
-// client id where allowPublic says so.
-func (s *Server) authenticateClient(r *http.Request, allowPublic bool) error {
+// client authenticates the client calling introspection or revocation and
+// returns its app, or answers the request itself: 429 when the client has
+// used up its tries (the token endpoint's limit, so secrets cannot be
+// guessed faster here than there), else the token endpoint's errors.
+func (s *Server) client(w http.ResponseWriter, r *http.Request, allowPublic bool) (store.App, bool) {
+	id, secret, err := clientCredentials(r)
+	if err == nil && s.slowDown(w, id) {
+		return store.App{}, false
+	}
+	var app store.App
+	if err == nil {
+		app, err = s.checkClient(r.Context(), id, secret, allowPublic)
+	}
+	if err != nil {
+		s.tokenError(w, "", err)
+		return app, false
+	}
+	return app, true
+}
+
+// clientCredentials reads the client id and secret of a request, in the
+// body or as HTTP Basic.
+func clientCredentials(r *http.Request) (id, secret string, err error) {
 	if err := r.ParseForm(); err != nil {
-		return fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.")
+		return "", "", fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.")
 	}
 	id, secret, ok := r.BasicAuth()
-	if ok {
-		// RFC 6749 §2.3.1: Basic credentials are form-encoded first.
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(id)
-		secret, err2 = url.QueryUnescape(secret)
-		if err1 != nil || err2 != nil {
-			return fosite.ErrInvalidClient.WithHint("The client credentials are not properly encoded.")
-		}
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	if !ok {
+		return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret"), nil
 	}
-	app, err := s.apps.Get(r.Context(), id)
+	// RFC 6749 §2.3.1: Basic credentials are form-encoded first.
+	var err1, err2 error
+	id, err1 = url.QueryUnescape(id)
+	secret, err2 = url.QueryUnescape(secret)
+	if err1 != nil || err2 != nil {
+		return "", "", fosite.ErrInvalidClient.WithHint("The client credentials are not properly encoded.")
+	}
+	return id, secret, nil
+}
+
+// checkClient returns the app whose credentials these are. A public app,
+// which has no secret, passes with its client id where allowPublic says so.
+func (s *Server) checkClient(ctx context.Context, id, secret string, allowPublic bool) (store.App, error) {
+	app, err := s.apps.Get(ctx, id)
 	if err != nil || id == "" {
-		return fosite.ErrInvalidClient.WithHint("The OAuth 2.0 Client does not exist.")
+		return store.App{}, fosite.ErrInvalidClient.WithHint("The OAuth 2.0 Client does not exist.")
 	}
 	if app.Public && allowPublic && secret == "" {
-		return nil
+		return app, nil
 	}
 	if !s.apps.checkSecret(app, secret) {
-		return fosite.ErrInvalidClient.WithHint("Client authentication failed: the client secret is wrong or the client is public.")
+		return store.App{}, fosite.ErrInvalidClient.WithHint("Client authentication failed: the client secret is wrong or the client is public.")
 	}
-	return nil
+	return app, nil
 }
 
 // revoke answers RFC 7009 revocation through fosite: revoking either token
 // ends the grant, with every token issued from it.
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	if err := s.authenticateClient(r, true); err != nil {
-		s.tokenError(w, "", err)
+	if _, ok := s.client(w, r, true); !ok {
 		return
 	}
 	ctx := withRevokeReason(r.Context(), "revoked by the app")

@@ -111,6 +111,25 @@ type Tx interface {
 	WebSession(ctx context.Context, idHash []byte) (WebSession, error)
 	DeleteWebSession(ctx context.Context, idHash []byte) error
 
+	// SignInCounter returns key's counter, a zero one when it has none.
+	// Inside Update it locks the counter's row (creating it if need be),
+	// so concurrent attempts on one key are counted one after another.
+	SignInCounter(ctx context.Context, key string) (SignInCounter, error)
+	// PutSignInCounter stores a counter, replacing the key's.
+	PutSignInCounter(ctx context.Context, c SignInCounter) error
+	DeleteSignInCounter(ctx context.Context, key string) error
+	// DeleteSignInCountersBefore deletes the counters whose last failure
+	// is before t and returns how many it deleted.
+	DeleteSignInCountersBefore(ctx context.Context, t time.Time) (int, error)
+
+	CreateAdminToken(ctx context.Context, t AdminToken) (AdminToken, error)
+	AdminToken(ctx context.Context, id int64) (AdminToken, error)
+	AdminTokenByHash(ctx context.Context, hash []byte) (AdminToken, error)
+	// AdminTokens lists tokens by id, of one user when userID is not zero.
+	AdminTokens(ctx context.Context, userID int64) ([]AdminToken, error)
+	UpdateAdminToken(ctx context.Context, t AdminToken) error
+	DeleteAdminToken(ctx context.Context, id int64) error
+
 	AppendChanges(ctx context.Context, cs []Change) error
 	// Changes returns changes with a sequence above afterSeq, in order.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,10 +100,19 @@ func (s *Sessions) signIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := r.PostFormValue("email")
-	u, err := s.identity.Authenticate(r.Context(), email, r.PostFormValue("password"))
-	if errors.Is(err, identity.ErrBadCredentials) {
-		RenderSignIn(w, http.StatusUnauthorized, SignInPage{Error: "Email or password is wrong, or the user is not active.",
-			Email: email, ReturnTo: returnTo, CSRF: c.Value})
+	u, err := s.identity.Authenticate(r.Context(), identity.Attempt{Email: email, Password: r.PostFormValue("password"),
+		Address: ClientAddress(r), Via: "sign-in page"})
+	page := SignInPage{Email: email, ReturnTo: returnTo, CSRF: c.Value}
+	var later *identity.RetryError
+	switch {
+	case errors.As(err, &later):
+		w.Header().Set("Retry-After", strconv.Itoa(later.Seconds()))
+		page.Error = later.Sentence()
+		RenderSignIn(w, http.StatusTooManyRequests, page)
+		return
+	case errors.Is(err, identity.ErrBadCredentials):
+		page.Error = "Email or password is wrong, or the user is not active."
+		RenderSignIn(w, http.StatusUnauthorized, page)
 		return
 	}
 	if err == nil {
