@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -229,6 +230,23 @@ func (t *tx) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Ch
 	if err != nil {
 		return nil, err
 	}
+	return scanChanges(rows)
+}
+
+func (t *tx) PropertyChanges(ctx context.Context, recordID int64, property string, limit int) ([]store.Change, error) {
+	if err := checkIdent(property); err != nil {
+		return nil, fmt.Errorf("property: %w", err)
+	}
+	rows, err := t.query(ctx, `SELECT seq, object_type, record_id, kind, props, source, at
+		FROM changes WHERE record_id = ? AND `+t.d.Prop(property)+` IS NOT NULL ORDER BY seq DESC LIMIT ?`,
+		recordID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanChanges(rows)
+}
+
+func scanChanges(rows *sql.Rows) ([]store.Change, error) {
 	defer rows.Close()
 	var cs []store.Change
 	for rows.Next() {
