@@ -21,7 +21,7 @@ import (
 // testBundle is what a webhook test works with.
 type testBundle struct {
 	st     store.Store
-	clock  *fakeClock
+	clock  *hubtest.Clock
 	sealer *vault.Vault
 	recv   *receiver
 	hooks  *audit.Webhooks
@@ -34,7 +34,7 @@ func setup(t *testing.T, backend hubtest.Backend, opts ...audit.Option) *testBun
 	t.Helper()
 	b := &testBundle{
 		st:     hubtest.OpenStore(t, backend),
-		clock:  &fakeClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)},
+		clock:  hubtest.NewClockAt(time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)),
 		sealer: openVault(t),
 	}
 	b.recv = newReceiver(t, b.clock)
@@ -94,23 +94,6 @@ func (b *testBundle) deliveries(t *testing.T) []store.Delivery {
 	return ds
 }
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // openVault is the real vault on a keyset of the test's own: it runs here,
 // so the tests need no stand-in for it.
 func openVault(t *testing.T) *vault.Vault {
@@ -132,7 +115,7 @@ type received struct {
 // answers with the status respond gives and remembers what it got.
 type receiver struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *hubtest.Clock
 	srv   *httptest.Server
 
 	mu      sync.Mutex
@@ -143,7 +126,7 @@ type receiver struct {
 	delay   time.Duration
 }
 
-func newReceiver(t *testing.T, clock *fakeClock) *receiver {
+func newReceiver(t *testing.T, clock *hubtest.Clock) *receiver {
 	r := &receiver{t: t, clock: clock, respond: func(int) int { return http.StatusNoContent }}
 	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
 	t.Cleanup(r.srv.Close)

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub"
@@ -204,4 +205,28 @@ func OpenStore(t testing.TB, backend Backend) store.Store {
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// Clock is a time tests move by hand, safe for the hub's goroutines.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock at the current time, in UTC.
+func NewClock() *Clock { return NewClockAt(time.Now().UTC()) }
+
+// NewClockAt returns a clock at t.
+func NewClockAt(t time.Time) *Clock { return &Clock{now: t} }
+
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
