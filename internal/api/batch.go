@@ -46,10 +46,11 @@ type idJSON struct {
 }
 
 type batchReadJSON struct {
-	Inputs     []idJSON `json:"inputs"`
-	Properties []string `json:"properties"`
-	IDProperty string   `json:"idProperty"`
-	Archived   bool     `json:"archived"`
+	Inputs                []idJSON `json:"inputs"`
+	Properties            []string `json:"properties"`
+	PropertiesWithHistory []string `json:"propertiesWithHistory"`
+	IDProperty            string   `json:"idProperty"`
+	Archived              bool     `json:"archived"`
 }
 
 func (s *Server) batchRead(c call) (int, any, error) {
@@ -70,7 +71,11 @@ func (s *Server) batchRead(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return batchAnswer(c.ot, http.StatusOK, started, toJSONs(c.ot, recs, in.Properties), missing)
+	out := toJSONs(c.ot, recs, in.Properties)
+	if err := s.withHistory(c.r.Context(), c.ot, out, recs, in.PropertiesWithHistory); err != nil {
+		return 0, nil, err
+	}
+	return batchAnswer(c.ot, http.StatusOK, started, out, missing)
 }
 
 type batchCreateJSON struct {

@@ -122,9 +122,10 @@ type Tx interface {
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
 	// LastChangeSeq is the sequence of the newest change, 0 when none.
 	LastChangeSeq(ctx context.Context) (int64, error)
-	// PropertyChanges returns the newest changes of one record that set
-	// property (a value or "" for a clear), newest first, at most limit.
-	PropertyChanges(ctx context.Context, recordID int64, property string, limit int) ([]Change, error)
+	// PropertyChanges returns the newest changes of each record that set
+	// property (a value or "" for a clear), at most limit per record, by
+	// record and newest first.
+	PropertyChanges(ctx context.Context, recordIDs []int64, property string, limit int) ([]Change, error)
 
 	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 	Integration(ctx context.Context, id int64) (Integration, error)

@@ -87,36 +87,41 @@ func testPropertyChanges(t *testing.T, s store.Store) {
 	}
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendChanges(ctx, feed) })
 	all := changes(t, s, 0, 100)
-	history := func(recordID int64, property string, limit int) []store.Change {
+	history := func(records []int64, property string, limit int) []store.Change {
 		return get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Change, error) {
-			return tx.PropertyChanges(ctx, recordID, property, limit)
+			return tx.PropertyChanges(ctx, records, property, limit)
 		})
 	}
 	for _, tc := range []struct {
-		record   int64
+		records  []int64
 		property string
 		limit    int
-		want     []int // indexes into the feed, newest first
+		want     []int // indexes into the feed: by record, newest first
 	}{
-		{rec, "firstname", 10, []int{5, 3, 0}},
-		{rec, "firstname", 2, []int{5, 3}},
-		{rec, "email", 10, []int{5, 0}},
-		{rec, "lastname", 10, []int{2}},
-		{other, "firstname", 10, []int{1}},
-		{rec, "phone", 10, nil},
-		{other + 1, "firstname", 10, nil},
+		{[]int64{rec}, "firstname", 10, []int{5, 3, 0}},
+		{[]int64{rec}, "firstname", 2, []int{5, 3}},
+		{[]int64{rec}, "email", 10, []int{5, 0}},
+		{[]int64{rec}, "lastname", 10, []int{2}},
+		{[]int64{other}, "firstname", 10, []int{1}},
+		// The limit is per record: the busier record does not crowd out
+		// the other.
+		{[]int64{rec, other}, "firstname", 1, []int{1, 5}},
+		{[]int64{other, rec, other + 1}, "firstname", 10, []int{1, 5, 3, 0}},
+		{[]int64{rec}, "phone", 10, nil},
+		{[]int64{other + 1}, "firstname", 10, nil},
+		{nil, "firstname", 10, nil},
 	} {
 		var want []store.Change
 		for _, i := range tc.want {
 			want = append(want, all[i])
 		}
-		if diff := cmp.Diff(want, history(tc.record, tc.property, tc.limit), opts); diff != "" {
-			t.Errorf("PropertyChanges(%d, %s, %d) (-want +got):\n%s", tc.record, tc.property, tc.limit, diff)
+		if diff := cmp.Diff(want, history(tc.records, tc.property, tc.limit), opts); diff != "" {
+			t.Errorf("PropertyChanges(%v, %s, %d) (-want +got):\n%s", tc.records, tc.property, tc.limit, diff)
 		}
 	}
 	// A name that is not an identifier is refused, never spliced into SQL.
 	err := s.View(t.Context(), func(tx store.Tx) error {
-		_, err := tx.PropertyChanges(t.Context(), rec, "x') IS NULL OR ('1", 10)
+		_, err := tx.PropertyChanges(t.Context(), []int64{rec}, "x') IS NULL OR ('1", 10)
 		return err
 	})
 	if err == nil {
