@@ -132,8 +132,8 @@ func WithSyncer(o ...syncer.Option) Option {
 	return func(b *options) { b.syncer = append(b.syncer, o...) }
 }
 
-// WithOAuthClock sets the authorization server's clock, so tests can let
-// refresh-token lifetimes pass.
+// WithOAuthClock sets the clock of the authorization server and of the
+// grant list, so tests can let refresh-token lifetimes pass.
 func WithOAuthClock(now func() time.Time) Option { return func(b *options) { b.oauthNow = now } }
 
 // WithWebhooks passes options to the webhooks.
@@ -190,7 +190,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		CRM:         records,
 		PrivateApps: oauth.NewPrivateApps(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
-		Grants:      oauth.NewGrants(st),
+		Grants:      oauth.NewGrants(st, o.oauthNow),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),
 		Vault:       v,
 		cfg:         cfg,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,8 +77,8 @@ func TestConfidentialAppKeepsTheInstallRefreshToken(t *testing.T) {
 // the hub's clock: the idle lifetime runs from the last refresh, the
 // absolute one from the consent, and a lifetime set later applies to
 // grants made before it. An expired token is refused as invalid_grant with
-// the policy named, category EXPIRED_AUTHENTICATION, and its information
-// is gone.
+// the policy named, category EXPIRED_AUTHENTICATION, its information is
+// gone, and admins see its grant as ended.
 func TestRefreshTokenLifetimes(t *testing.T) {
 	for _, backend := range hubtest.Backends {
 		t.Run(string(backend), func(t *testing.T) {
@@ -110,8 +111,15 @@ func TestRefreshTokenLifetimes(t *testing.T) {
 				clock.Advance(29 * 24 * time.Hour)
 				mustTokens(t, b.refresh(t, idle.refresh))
 			}
+			if g := grantOf(t, b.env, b.app.ID, "idle@example.com"); !g.Active {
+				t.Errorf("grant ended within its idle lifetime: %s", g.Ended)
+			}
 			clock.Advance(31 * 24 * time.Hour)
 			expired(b.refresh(t, idle.refresh), oauth.SettingIdleTTL)
+			// Admins see the grant as ended, and why.
+			if g := grantOf(t, b.env, b.app.ID, "idle@example.com"); g.Active || !strings.Contains(g.Ended, oauth.SettingIdleTTL) {
+				t.Errorf("grant past its idle lifetime: active %v, ended %q", g.Active, g.Ended)
+			}
 			if r := b.env.Do(t, http.MethodGet, "/oauth/v1/refresh-tokens/"+idle.refresh, "", nil); r.Status != http.StatusNotFound {
 				t.Errorf("information on an expired refresh token: %d %s", r.Status, r.Body)
 			}

@@ -107,13 +107,13 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// refreshExpired refuses a refresh token past its end, naming the policy
-// that ended it. The app's current settings decide, so a shorter lifetime
-// applies at once to grants issued before it was set.
-func refreshExpired(a store.App, g store.Grant, now time.Time) error {
+// refreshLapse says why a grant's refresh token no longer works under its
+// app's lifetime policies, or "" while it does. The app's current settings
+// decide, so a shorter lifetime applies at once to grants made before it.
+func refreshLapse(a store.App, g store.Grant, now time.Time) string {
 	end, setting := refreshEnd(a, g)
 	if end.IsZero() || now.Before(end) {
-		return nil
+		return ""
 	}
 	why := fmt.Sprintf("the app's idle refresh-token lifetime policy (%s %s: the token was not used for that long)",
 		SettingIdleTTL, FormatLifetime(a.RefreshTokenIdleTTL))
@@ -121,6 +121,15 @@ func refreshExpired(a store.App, g store.Grant, now time.Time) error {
 		why = fmt.Sprintf("the app's absolute refresh-token lifetime policy (%s %s after the user authorized the app)",
 			SettingAbsoluteTTL, FormatLifetime(a.RefreshTokenAbsoluteTTL))
 	}
-	return fosite.ErrInvalidGrant.WithWrap(errRefreshExpired).WithHintf(
-		"The refresh token expired at %s under %s. The user must authorize the app again.", end.UTC().Format(time.RFC3339), why)
+	return "the refresh token expired at " + end.UTC().Format(time.RFC3339) + " under " + why
+}
+
+// refreshExpired refuses a refresh token past its end, naming the policy
+// that ended it.
+func refreshExpired(a store.App, g store.Grant, now time.Time) error {
+	why := refreshLapse(a, g, now)
+	if why == "" {
+		return nil
+	}
+	return fosite.ErrInvalidGrant.WithWrap(errRefreshExpired).WithHint(sentence(why) + " The user must authorize the app again.")
 }
