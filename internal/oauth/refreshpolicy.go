@@ -41,10 +41,13 @@ func checkPolicy(a store.App) error {
 		return fmt.Errorf("%w: a public app always rotates its refresh tokens (it has no secret to prove who presents them); %s cannot be false",
 			ErrInvalid, SettingRotation)
 	}
-	for name, ttl := range map[string]time.Duration{SettingIdleTTL: a.RefreshTokenIdleTTL, SettingAbsoluteTTL: a.RefreshTokenAbsoluteTTL} {
-		if ttl != 0 && ttl < MinRefreshTokenTTL {
-			return fmt.Errorf("%w: %s must be at least %s, or 0 for no limit; %s is too short", ErrInvalid, name,
-				FormatLifetime(MinRefreshTokenTTL), ttl)
+	for _, l := range []struct {
+		name string
+		ttl  time.Duration
+	}{{SettingIdleTTL, a.RefreshTokenIdleTTL}, {SettingAbsoluteTTL, a.RefreshTokenAbsoluteTTL}} {
+		if l.ttl != 0 && l.ttl < MinRefreshTokenTTL {
+			return fmt.Errorf("%w: %s must be at least %s, or 0 for no limit; %s is too short", ErrInvalid, l.name,
+				FormatLifetime(MinRefreshTokenTTL), l.ttl)
 		}
 	}
 	return nil
