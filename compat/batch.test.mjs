@@ -151,3 +151,20 @@ test('companies and deals batch create and read', async () => {
   });
   assert.deepEqual(dRead.results.map((r) => `${r.properties.dealname}=${Number(r.properties.amount)}`).sort(), ['Mill=10', 'Store=20']);
 });
+
+test('a 207 batch answer\'s errors are the client\'s StandardError models, with links and errors', async () => {
+  const made = await batch.create({ inputs: [{ properties: { email: email('std') }, associations: [] }] });
+  const res = await batch.read({ inputs: [{ id: made.results[0].id }, { id: '999999999' }], properties: ['email'], propertiesWithHistory: [] });
+  assert.equal(res.constructor.name, 'BatchResponseSimplePublicObjectWithErrors');
+  assert.equal(res.numErrors, 1);
+  const e = res.errors[0];
+  assert.equal(e.constructor.name, 'StandardError');
+  // HubSpot's published StandardError requires every one of these.
+  for (const k of ['status', 'category', 'message', 'context', 'links', 'errors']) assert.notEqual(e[k], undefined, `StandardError lacks ${k}`);
+  assert.equal(e.category, 'OBJECT_NOT_FOUND');
+  assert.equal(typeof e.links, 'object');
+  assert.ok(e.errors.length > 0);
+  assert.equal(e.errors[0].constructor.name, 'ErrorDetail');
+  assert.equal(typeof e.errors[0].message, 'string');
+  assert.deepEqual(e.context.ids, ['999999999']);
+});

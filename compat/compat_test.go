@@ -55,11 +55,16 @@ func TestHubSpotNodeClient(t *testing.T) {
 				"contacts": identity.AccessEdit, "companies": identity.AccessView})
 			app, secret := env.App(t, oauth.AppInput{Name: "Compat app", RedirectURIs: []string{oauthRedirect},
 				Scopes: oauthScopes, OptionalScopes: oauthOptionalScopes})
+			// A second confidential app that opted into refresh-token rotation.
+			rotate := true
+			rotating, rotatingSecret := env.App(t, oauth.AppInput{Name: "Compat rotating app", RedirectURIs: []string{oauthRedirect},
+				Scopes: oauthScopes, RefreshTokenRotation: &rotate})
 			ctx, cancel := context.WithTimeout(t.Context(), nodeTimeout)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
 			cmd.Env = append(os.Environ(), "HUBSYNC_URL="+env.URL, "HUBSYNC_TOKEN="+token, "NO_COLOR=1",
 				"HUBSYNC_OAUTH_CLIENT_ID="+app.ClientID, "HUBSYNC_OAUTH_CLIENT_SECRET="+secret,
+				"HUBSYNC_OAUTH_ROTATING_CLIENT_ID="+rotating.ClientID, "HUBSYNC_OAUTH_ROTATING_CLIENT_SECRET="+rotatingSecret,
 				"HUBSYNC_OAUTH_REDIRECT_URI="+oauthRedirect,
 				"HUBSYNC_OAUTH_USER="+oauthUser, "HUBSYNC_OAUTH_PASSWORD="+hubtest.Password(oauthUser),
 				"HUBSYNC_OAUTH_SCOPES="+strings.Join(oauthScopes, " "),

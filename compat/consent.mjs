@@ -2,11 +2,14 @@
 // between an app sending them to /oauth/authorize and the hub sending them
 // back to the app's redirect URI with a code. Plain fetch with
 // redirect: 'manual' and cookies kept by hand, so every step is checked.
+// Beside it, what OAuth tests share: the authorization URL as HubSpot's
+// client builds it, and the check of a refused token request.
 //
 // The OAuth app and user come from HUBSYNC_OAUTH_* (compat_test.go creates
 // them on each hub it starts).
 
 import assert from 'node:assert/strict';
+import { hubURL, uuid } from './hubsync.mjs';
 
 function required(name) {
   const v = process.env[name];
@@ -26,6 +29,56 @@ export const oauthApp = {
   scopes: required('HUBSYNC_OAUTH_SCOPES').split(' '),
   optionalScopes: (process.env.HUBSYNC_OAUTH_OPTIONAL_SCOPES ?? '').split(' ').filter(Boolean),
 };
+
+// rotatingApp is a confidential app that opted into refresh-token
+// rotation, with oauthApp's redirect URI, required scopes and user.
+export const rotatingApp = {
+  ...oauthApp,
+  clientId: required('HUBSYNC_OAUTH_ROTATING_CLIENT_ID'),
+  clientSecret: required('HUBSYNC_OAUTH_ROTATING_CLIENT_SECRET'),
+  optionalScopes: [],
+};
+
+// hubspotAuthURL builds the authorization URL with the client's own helper.
+// It always points at app.hubspot.com, so a user of the client swaps the
+// origin for the hub's. The helper sends no response_type (HubSpot does not
+// need one); withResponseType adds response_type=code, which the hub
+// requires, so the token tests can run past that incompatibility (see the
+// first test).
+// app is the app to authorize (oauthApp unless given).
+export function hubspotAuthURL(client, state, optionalScopes, { withResponseType = true, app = oauthApp } = {}) {
+  const built = new URL(client.oauth.getAuthorizationUrl(app.clientId, app.redirectUri, app.scopes.join(' '),
+    optionalScopes?.join(' '), state));
+  assert.equal(built.origin, 'https://app.hubspot.com');
+  assert.equal(built.pathname, '/oauth/authorize');
+  if (withResponseType) built.searchParams.set('response_type', 'code');
+  return hubURL + built.pathname + built.search;
+}
+
+// tokenRejected awaits a tokensApi call that must fail with 400 and an
+// RFC 6749 error. The client passes the error body through as parsed JSON
+// (its "Error" type is not in the oauth ObjectSerializer's typeMap), so both
+// RFC 6749's and HubSpot's fields are there.
+export async function tokenRejected(promise, what) {
+  let err;
+  try {
+    const value = await promise;
+    assert.fail(`${what}: expected HTTP 400, got success: ${JSON.stringify(value)}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    err = e;
+  }
+  assert.equal(err.constructor.name, 'ApiException', `${what}: not an ApiException: ${err.stack}`);
+  assert.equal(err.code, 400, `${what}: HTTP status; body: ${JSON.stringify(err.body)}`);
+  assert.equal(typeof err.body, 'object', `${what}: body was not parsed: ${err.body}`);
+  assert.ok(err.body.message?.length > 0, `${what}: message is empty; body: ${JSON.stringify(err.body)}`);
+  assert.match(err.body.correlationId ?? '', uuid, `${what}: correlationId is a UUID`);
+  // HubSpot's published Error model requires a category.
+  assert.ok(err.body.category?.length > 0, `${what}: category is missing; body: ${JSON.stringify(err.body)}`);
+  assert.equal(err.body.error, 'invalid_grant', `${what}: ${JSON.stringify(err.body)}`);
+  assert.ok(err.body.error_description?.length > 0, `${what}: error_description is empty`);
+  return err;
+}
 
 // Browser is a cookie-keeping client that never follows redirects.
 class Browser {

@@ -91,3 +91,38 @@ test('a custom number property on deals compares as a number', async () => {
 test('getByName of an unknown property is a 404', async () => {
   await rejects(core.getByName('contacts', tag('missing_')), 404, 'OBJECT_NOT_FOUND');
 });
+
+test('update, archive and restore a custom property: its values come back', async () => {
+  const name = tag('arch_');
+  await core.create('contacts', { name, label: 'Plan', type: 'enumeration', fieldType: 'select', groupName: 'contactinformation',
+    options: [{ label: 'Free', value: 'free', displayOrder: 0, hidden: false }] });
+
+  // update: HubSpot's PropertyUpdate, every field optional.
+  const updated = await core.update('contacts', name, {
+    label: 'Plan (billing)',
+    options: [{ label: 'Free', value: 'free', displayOrder: 0, hidden: false }, { label: 'Pro', value: 'pro', displayOrder: 1, hidden: false }],
+  });
+  assert.equal(updated.label, 'Plan (billing)');
+  assert.equal(updated.type, 'enumeration');
+  assert.deepEqual(updated.options.map((o) => o.value), ['free', 'pro']);
+  const contact = await client.crm.contacts.basicApi.create({ properties: { email: email('plan'), [name]: 'pro' }, associations: [] });
+
+  // archive: gone from reads and lists, listed with archived=true.
+  assert.equal(await core.archive('contacts', name), undefined);
+  assert.ok(!(await core.getAll('contacts')).results.some((p) => p.name === name), 'getAll still lists the archived property');
+  const archived = await core.getAll('contacts', true);
+  assert.deepEqual(archived.results.filter((p) => p.name === name).map((p) => p.archived), [true]);
+  await rejects(core.getByName('contacts', name), 404, 'OBJECT_NOT_FOUND');
+  const hidden = await client.crm.contacts.basicApi.getById(contact.id, [name]);
+  assert.notEqual(hidden.properties[name], 'pro', 'a read shows the archived property\'s value');
+  await rejects(client.crm.contacts.basicApi.update(contact.id, { properties: { [name]: 'free' } }), 400, 'VALIDATION_ERROR');
+
+  // restore: create it again with its type; the value comes back.
+  const back = await core.create('contacts', { name, label: 'Plan', type: 'enumeration', fieldType: 'select',
+    groupName: 'contactinformation', options: [{ label: 'Free', value: 'free', displayOrder: 0, hidden: false },
+      { label: 'Pro', value: 'pro', displayOrder: 1, hidden: false }] });
+  assert.equal(back.name, name);
+  assert.equal(back.archived ?? false, false);
+  const restored = await client.crm.contacts.basicApi.getById(contact.id, [name]);
+  assert.equal(restored.properties[name], 'pro');
+});

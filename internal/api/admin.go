@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connection"
@@ -197,6 +198,36 @@ type appInputJSON struct {
 	Scopes         []string `json:"scopes"`
 	OptionalScopes []string `json:"optional_scopes"`
 	Public         bool     `json:"public"`
+	// The refresh-token policy; lifetimes are durations such as "720h",
+	// "0" for none.
+	RefreshTokenRotation    *bool   `json:"refresh_token_rotation"`
+	RefreshTokenIdleTTL     *string `json:"refresh_token_idle_ttl"`
+	RefreshTokenAbsoluteTTL *string `json:"refresh_token_absolute_ttl"`
+}
+
+// policy sets the refresh-token policy the body names on out.
+func (in appInputJSON) policy(out *oauth.AppInput) error {
+	out.RefreshTokenRotation = in.RefreshTokenRotation
+	for _, f := range []struct {
+		name string
+		in   *string
+		out  **time.Duration
+	}{
+		{oauth.SettingIdleTTL, in.RefreshTokenIdleTTL, &out.RefreshTokenIdleTTL},
+		{oauth.SettingAbsoluteTTL, in.RefreshTokenAbsoluteTTL, &out.RefreshTokenAbsoluteTTL},
+	} {
+		if f.in == nil {
+			continue
+		}
+		d, err := oauth.ParseLifetime(*f.in)
+		if err != nil {
+			e := badRequest("INVALID_INPUT", f.name+": "+err.Error())
+			e.context = map[string][]string{"field": {f.name}}
+			return e
+		}
+		*f.out = &d
+	}
+	return nil
 }
 
 func (a *Admin) listApps(c adminCall) (int, any, error) {
@@ -217,8 +248,11 @@ func (a *Admin) createApp(c adminCall) (int, any, error) {
 	if in.Name != nil {
 		name = *in.Name
 	}
-	p, secret, err := a.Apps.Create(c.r.Context(), oauth.AppInput{Name: name, RedirectURIs: in.RedirectURIs,
-		Scopes: in.Scopes, OptionalScopes: in.OptionalScopes, Public: in.Public}, c.user.ID)
+	next := oauth.AppInput{Name: name, RedirectURIs: in.RedirectURIs, Scopes: in.Scopes, OptionalScopes: in.OptionalScopes, Public: in.Public}
+	if err := in.policy(&next); err != nil {
+		return 0, nil, err
+	}
+	p, secret, err := a.Apps.Create(c.r.Context(), next, c.user.ID)
 	return http.StatusCreated, NewAppView(p, secret), err
 }
 
@@ -237,7 +271,10 @@ func (a *Admin) updateApp(c adminCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	next := oauth.AppInput{Name: cur.Name, RedirectURIs: cur.RedirectURIs, Scopes: cur.Scopes, OptionalScopes: cur.OptionalScopes}
+	next := oauth.InputOf(cur)
+	if err := in.policy(&next); err != nil {
+		return 0, nil, err
+	}
 	if in.Name != nil {
 		next.Name = *in.Name
 	}

@@ -149,3 +149,57 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// TestAdminAppRefreshTokenPolicy sets an app's refresh-token policy through
+// the admin API: it shows in the answer, a PATCH that does not name it
+// keeps it, and a bad lifetime or a public app without rotation is a 400
+// naming the setting.
+func TestAdminAppRefreshTokenPolicy(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	env.User(t, "ops@example.com", "admin", nil)
+	base := map[string]any{"name": "Sync", "redirect_uris": []string{"http://127.0.0.1:9/cb"}, "scopes": []string{"crm.objects.contacts.read"}}
+	with := func(extra map[string]any) map[string]any {
+		out := map[string]any{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+		return out
+	}
+	status, app := adminDo(t, env, "ops@example.com", http.MethodPost, "/api/v1/apps", base)
+	if status != http.StatusCreated || app["refresh_token_rotation"] != false || app["refresh_token_idle_ttl"] != nil {
+		t.Fatalf("a confidential app by default: %d %v", status, app)
+	}
+	id := app["client_id"].(string)
+	status, app = adminDo(t, env, "ops@example.com", http.MethodPatch, "/api/v1/apps/"+id, map[string]any{
+		"refresh_token_rotation": true, "refresh_token_idle_ttl": "720h", "refresh_token_absolute_ttl": "2160h"})
+	if status != http.StatusOK || app["refresh_token_rotation"] != true || app["refresh_token_idle_ttl"] != "720h" ||
+		app["refresh_token_absolute_ttl"] != "2160h" {
+		t.Fatalf("set the policy: %d %v", status, app)
+	}
+	status, app = adminDo(t, env, "ops@example.com", http.MethodPatch, "/api/v1/apps/"+id, map[string]any{
+		"name": "Sync 2", "refresh_token_absolute_ttl": "0"})
+	if status != http.StatusOK || app["refresh_token_rotation"] != true || app["refresh_token_idle_ttl"] != "720h" ||
+		app["refresh_token_absolute_ttl"] != nil {
+		t.Fatalf("a PATCH naming one setting changed the others: %d %v", status, app)
+	}
+	status, app = adminDo(t, env, "ops@example.com", http.MethodPost, "/api/v1/apps", with(map[string]any{"public": true}))
+	if status != http.StatusCreated || app["refresh_token_rotation"] != true {
+		t.Fatalf("a public app rotates: %d %v", status, app)
+	}
+	for name, c := range map[string]struct {
+		body map[string]any
+		word string
+	}{
+		"not a duration":          {with(map[string]any{"refresh_token_idle_ttl": "30 days"}), "refresh_token_idle_ttl"},
+		"below a minute":          {with(map[string]any{"refresh_token_absolute_ttl": "10s"}), "refresh_token_absolute_ttl"},
+		"public without rotation": {with(map[string]any{"public": true, "refresh_token_rotation": false}), "refresh_token_rotation"},
+	} {
+		status, body := adminDo(t, env, "ops@example.com", http.MethodPost, "/api/v1/apps", c.body)
+		if msg, _ := body["message"].(string); status != http.StatusBadRequest || !strings.Contains(msg, c.word) {
+			t.Errorf("%s: %d %v, want a 400 naming %s", name, status, body, c.word)
+		}
+	}
+}

@@ -49,12 +49,18 @@ type AppView struct {
 	Public          bool       `json:"public"`
 	CreatedAt       time.Time  `json:"created_at"`
 	SecretRotatedAt *time.Time `json:"secret_rotated_at,omitempty"`
+	// The refresh-token policy; a lifetime is absent when there is none.
+	RefreshTokenRotation    bool   `json:"refresh_token_rotation"`
+	RefreshTokenIdleTTL     string `json:"refresh_token_idle_ttl,omitempty"`
+	RefreshTokenAbsoluteTTL string `json:"refresh_token_absolute_ttl,omitempty"`
 }
 
 // NewAppView shows an app, with its secret when one was just made.
 func NewAppView(p store.App, secret string) AppView {
 	return AppView{ID: p.ID, ClientID: p.ClientID, ClientSecret: secret, Name: p.Name, RedirectURIs: p.RedirectURIs,
-		Scopes: p.Scopes, OptionalScopes: nonNil(p.OptionalScopes), Public: p.Public, CreatedAt: p.CreatedAt, SecretRotatedAt: optTime(p.SecretRotatedAt)}
+		Scopes: p.Scopes, OptionalScopes: nonNil(p.OptionalScopes), Public: p.Public, CreatedAt: p.CreatedAt, SecretRotatedAt: optTime(p.SecretRotatedAt),
+		RefreshTokenRotation: p.RefreshTokenRotation, RefreshTokenIdleTTL: oauth.FormatLifetime(p.RefreshTokenIdleTTL),
+		RefreshTokenAbsoluteTTL: oauth.FormatLifetime(p.RefreshTokenAbsoluteTTL)}
 }
 
 // GrantView is a grant: app, authorizing user, scopes, created, last used

@@ -18,11 +18,16 @@ type batchJSON struct {
 	CompletedAt string       `json:"completedAt"`
 }
 
+// batchError is HubSpot's StandardError, an entry of a 207 answer. Its
+// published model requires every field here, links and errors included.
 type batchError struct {
-	Status   string              `json:"status"`
-	Category string              `json:"category"`
-	Message  string              `json:"message"`
-	Context  map[string][]string `json:"context"`
+	Status      string              `json:"status"`
+	Category    string              `json:"category"`
+	SubCategory string              `json:"subCategory,omitempty"`
+	Message     string              `json:"message"`
+	Context     map[string][]string `json:"context"`
+	Links       map[string]string   `json:"links"`
+	Errors      []errorDetail       `json:"errors"`
 }
 
 // batchAnswer is 200 (or ok) when every input was found, else 207 with an
@@ -35,9 +40,11 @@ func batchAnswer(ot *crm.ObjectType, ok int, started time.Time, results []record
 	if len(missing) == 0 {
 		return ok, out, nil
 	}
+	ctx := map[string][]string{"ids": missing}
+	msg := fmt.Sprintf("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid.", strings.ToUpper(ot.Singular))
 	out.NumErrors = 1
-	out.Errors = []batchError{{Status: "error", Category: catObjectNotFound, Context: map[string][]string{"ids": missing},
-		Message: fmt.Sprintf("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid.", strings.ToUpper(ot.Singular))}}
+	out.Errors = []batchError{{Status: "error", Category: catObjectNotFound, SubCategory: crm.CodeObjectNotFound, Context: ctx,
+		Message: msg, Links: map[string]string{}, Errors: []errorDetail{{Message: msg, Code: crm.CodeObjectNotFound, Context: ctx}}}}
 	return http.StatusMultiStatus, out, nil
 }
 
@@ -46,10 +53,11 @@ type idJSON struct {
 }
 
 type batchReadJSON struct {
-	Inputs     []idJSON `json:"inputs"`
-	Properties []string `json:"properties"`
-	IDProperty string   `json:"idProperty"`
-	Archived   bool     `json:"archived"`
+	Inputs                []idJSON `json:"inputs"`
+	Properties            []string `json:"properties"`
+	PropertiesWithHistory []string `json:"propertiesWithHistory"`
+	IDProperty            string   `json:"idProperty"`
+	Archived              bool     `json:"archived"`
 }
 
 func (s *Server) batchRead(c call) (int, any, error) {
@@ -70,7 +78,11 @@ func (s *Server) batchRead(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return batchAnswer(c.ot, http.StatusOK, started, toJSONs(c.ot, recs, in.Properties), missing)
+	out := toJSONs(c.ot, recs, in.Properties)
+	if err := s.withHistory(c.r.Context(), c.ot, out, recs, in.PropertiesWithHistory); err != nil {
+		return 0, nil, err
+	}
+	return batchAnswer(c.ot, http.StatusOK, started, out, missing)
 }
 
 type batchCreateJSON struct {

@@ -550,3 +550,43 @@ func TestSearchPagingVisitsEveryMatchOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchErrorsAreStandardErrors checks the error entries of 207 answers
+// against HubSpot's published StandardError (the CRM v3 OpenAPI documents,
+// e.g. Contacts v3 in HubSpot-public-api-spec-collection): category,
+// context, errors, links, message and status are required, and each entry
+// of errors (an ErrorDetail) needs a message. HubSpot's clients check them.
+func TestBatchErrorsAreStandardErrors(t *testing.T) {
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		a := tb.create(t, "contacts", map[string]any{"email": "std@example.com"})
+		for name, c := range map[string]struct {
+			path string
+			body map[string]any
+		}{
+			"batch read":   {"batch/read", map[string]any{"inputs": []any{map[string]any{"id": a.ID}, map[string]any{"id": "999999"}}}},
+			"batch update": {"batch/update", map[string]any{"inputs": []any{map[string]any{"id": "999999", "properties": map[string]any{"firstname": "X"}}}}},
+		} {
+			body := decode[map[string]any](t, tb.do(t, "POST", objects+"contacts/"+c.path, c.body), 207)
+			errs, _ := body["errors"].([]any)
+			if len(errs) != 1 || body["numErrors"] != float64(1) {
+				t.Fatalf("%s: errors %v, numErrors %v", name, body["errors"], body["numErrors"])
+			}
+			e := errs[0].(map[string]any)
+			for _, k := range []string{"category", "context", "errors", "links", "message", "status"} {
+				if _, ok := e[k]; !ok {
+					t.Errorf("%s: error entry lacks %s: %v", name, k, e)
+				}
+			}
+			if _, ok := e["links"].(map[string]any); !ok {
+				t.Errorf("%s: links is not an object: %v", name, e["links"])
+			}
+			details, _ := e["errors"].([]any)
+			if len(details) == 0 {
+				t.Fatalf("%s: errors is empty: %v", name, e)
+			}
+			if msg, _ := details[0].(map[string]any)["message"].(string); msg == "" {
+				t.Errorf("%s: error detail without a message: %v", name, details[0])
+			}
+		}
+	})
+}

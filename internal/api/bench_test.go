@@ -116,3 +116,43 @@ func BenchmarkGetHTTP(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatchReadWithHistory measures a batch read of 100 contacts with
+// the history of three properties, each changed five times, against the
+// same read without history.
+func BenchmarkBatchReadWithHistory(b *testing.B) {
+	for _, backend := range hubtest.Backends {
+		for _, history := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/history=%v", backend, history), func(b *testing.B) {
+				env := hubtest.New(b, backend)
+				token := env.Token(b, hubtest.AllScopes...)
+				var seq atomic.Int64
+				batchCreate(b, http.DefaultClient, env.URL, token, &seq)
+				recs, _, err := env.Hub.CRM.List(b.Context(), "contacts", false, "", 100)
+				if err != nil {
+					b.Fatal(err)
+				}
+				inputs := make([]map[string]any, len(recs))
+				for i, r := range recs {
+					inputs[i] = map[string]any{"id": fmt.Sprint(r.ID)}
+					for round := range 5 {
+						props := map[string]string{"firstname": fmt.Sprint("F", round), "lastname": fmt.Sprint("L", round), "phone": fmt.Sprint(round)}
+						if _, err := env.Hub.CRM.Update(b.Context(), "cli", "contacts", fmt.Sprint(r.ID), "", props); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				req := map[string]any{"inputs": inputs, "properties": []string{"email"}}
+				if history {
+					req["propertiesWithHistory"] = []string{"firstname", "lastname", "phone"}
+				}
+				b.ResetTimer()
+				for b.Loop() {
+					if r := env.Do(b, http.MethodPost, "/crm/v3/objects/contacts/batch/read", token, req); r.Status != http.StatusOK {
+						b.Fatalf("batch read: %d %s", r.Status, r.Body)
+					}
+				}
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/store"
 )
 
 type pagingJSON struct {
@@ -31,11 +32,19 @@ func (s *Server) list(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	history := propertyList(c.r, "propertiesWithHistory")
+	if len(history) > 0 && limit > crm.MaxHistoryRecords {
+		// History makes pages smaller, as on HubSpot; paging goes on.
+		limit = crm.MaxHistoryRecords
+	}
 	recs, next, err := s.crm.List(c.r.Context(), c.ot.Name, archived, c.r.URL.Query().Get("after"), limit)
 	if err != nil {
 		return 0, nil, err
 	}
 	out := listJSON{Results: toJSONs(c.ot, recs, propertyList(c.r, "properties"))}
+	if err := s.withHistory(c.r.Context(), c.ot, out.Results, recs, history); err != nil {
+		return 0, nil, err
+	}
 	if next != "" {
 		q := c.r.URL.Query()
 		q.Set("after", next)
@@ -71,7 +80,9 @@ func (s *Server) get(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toJSON(c.ot, rec, propertyList(c.r, "properties")), nil
+	out := []recordJSON{toJSON(c.ot, rec, propertyList(c.r, "properties"))}
+	err = s.withHistory(c.r.Context(), c.ot, out, []store.Record{rec}, propertyList(c.r, "propertiesWithHistory"))
+	return http.StatusOK, out[0], err
 }
 
 func (s *Server) update(c call) (int, any, error) {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -129,5 +130,100 @@ func TestUniqueCustomProperty(t *testing.T) {
 			e := wantError(t, tb.do(t, "GET", objects+"contacts/Other?idProperty=firstname", nil), 400, "VALIDATION_ERROR", "INVALID_PROPERTY_VALUE")
 			wantMessage(t, e, "firstname")
 		})
+	})
+}
+
+// TestPropertyUpdateArchiveRestore changes a custom property as HubSpot's
+// PATCH does, archives it with DELETE (it leaves lists, reads, writes and
+// searches; its values stay stored), lists it with archived=true, and
+// restores it by creating it again: its values come back.
+func TestPropertyUpdateArchiveRestore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		const props = "/crm/v3/properties/contacts"
+		def := map[string]any{"name": "tier", "label": "Tier", "type": "enumeration", "fieldType": "select", "groupName": "contactinformation",
+			"options": []any{map[string]any{"label": "Gold", "value": "gold"}}}
+		tb.createProperty(t, "contacts", def)
+
+		// PATCH: label and options change, the rest stays.
+		upd := decode[map[string]any](t, tb.do(t, "PATCH", props+"/tier", map[string]any{"label": "Customer tier",
+			"options": []any{map[string]any{"label": "Gold", "value": "gold"}, map[string]any{"label": "Silver", "value": "silver", "displayOrder": 1}}}), 200)
+		if upd["label"] != "Customer tier" || upd["type"] != "enumeration" || upd["groupName"] != "contactinformation" || len(upd["options"].([]any)) != 2 {
+			t.Fatalf("PATCH answered %v", upd)
+		}
+		rec := tb.create(t, "contacts", map[string]any{"email": "tiered@example.com", "tier": "silver"})
+
+		for _, bad := range []struct {
+			method, path string
+			body         any
+			status       int
+			category     string
+		}{
+			{"PATCH", props + "/tier", map[string]any{"fieldType": "text"}, 400, "VALIDATION_ERROR"},
+			{"PATCH", props + "/tier", map[string]any{"type": "string", "fieldType": "text"}, 409, "CONFLICT"}, // records hold values
+			{"PATCH", props + "/email", map[string]any{"label": "Mail"}, 400, "VALIDATION_ERROR"},              // HubSpot-defined
+			{"PATCH", props + "/nope", map[string]any{"label": "x"}, 404, "OBJECT_NOT_FOUND"},
+			{"DELETE", props + "/email", nil, 400, "VALIDATION_ERROR"},
+			{"DELETE", props + "/nope", nil, 404, "OBJECT_NOT_FOUND"},
+		} {
+			if r := tb.do(t, bad.method, bad.path, bad.body); r.Status != bad.status || !strings.Contains(string(r.Body), bad.category) {
+				t.Errorf("%s %s %v: %d %s, want %d %s", bad.method, bad.path, bad.body, r.Status, r.Body, bad.status, bad.category)
+			}
+		}
+
+		// DELETE archives.
+		if r := tb.do(t, "DELETE", props+"/tier", nil); r.Status != 204 {
+			t.Fatalf("DELETE: %d %s", r.Status, r.Body)
+		}
+		if r := tb.do(t, "DELETE", props+"/tier", nil); r.Status != 204 {
+			t.Errorf("DELETE of an archived property: %d %s", r.Status, r.Body)
+		}
+		listed := func(archived string) []string {
+			t.Helper()
+			body := decode[struct{ Results []map[string]any }](t, tb.do(t, "GET", props+archived, nil), 200)
+			var names []string
+			for _, p := range body.Results {
+				names = append(names, p["name"].(string))
+			}
+			return names
+		}
+		if slices.Contains(listed(""), "tier") || !slices.Equal(listed("?archived=true"), []string{"tier"}) {
+			t.Errorf("after archiving: live %v, archived %v", listed(""), listed("?archived=true"))
+		}
+		wantError(t, tb.do(t, "GET", props+"/tier", nil), 404, "OBJECT_NOT_FOUND", "PROPERTY_DOESNT_EXIST")
+		arch := decode[map[string]any](t, tb.do(t, "GET", props+"/tier?archived=true", nil), 200)
+		if arch["archived"] != true || arch["archivedAt"] == nil {
+			t.Errorf("archived property reads %v", arch)
+		}
+		if got := tb.get(t, "contacts", rec.ID, "?properties=tier,email").prop("tier"); got == "silver" {
+			t.Errorf("a read shows the archived property's value")
+		}
+		wantError(t, tb.do(t, "PATCH", objects+"contacts/"+rec.ID, map[string]any{"properties": map[string]any{"tier": "gold"}}),
+			400, "VALIDATION_ERROR", "PROPERTY_DOESNT_EXIST")
+		wantError(t, tb.do(t, "POST", objects+"contacts/search", map[string]any{"filterGroups": []any{filter("tier", "EQ", "silver")}}),
+			400, "VALIDATION_ERROR", "INVALID_FILTER")
+		wantError(t, tb.do(t, "PATCH", props+"/tier", map[string]any{"label": "x"}), 404, "OBJECT_NOT_FOUND", "PROPERTY_DOESNT_EXIST")
+
+		// Creating it again with another type is refused; with its type it
+		// is restored, and its values come back.
+		wantError(t, tb.do(t, "POST", props, map[string]any{"name": "tier", "label": "Tier", "type": "string", "fieldType": "text",
+			"groupName": "contactinformation"}), 409, "CONFLICT", "PROPERTY_EXISTS")
+		back := tb.createProperty(t, "contacts", def)
+		if back["archived"] != false || back["label"] != "Tier" {
+			t.Errorf("restored property %v", back)
+		}
+		if got := tb.get(t, "contacts", rec.ID, "?properties=tier").prop("tier"); got != "silver" {
+			t.Errorf("after restoring, tier reads %q, want silver", got)
+		}
+		if !slices.Contains(listed(""), "tier") || len(listed("?archived=true")) != 0 {
+			t.Errorf("after restoring: live %v, archived %v", listed(""), listed("?archived=true"))
+		}
+
+		// Batch archive: 204 whatever the state, unknown names included.
+		if r := tb.do(t, "POST", props+"/batch/archive", map[string]any{"inputs": []any{map[string]any{"name": "tier"}, map[string]any{"name": "nope"}}}); r.Status != 204 {
+			t.Errorf("batch archive: %d %s", r.Status, r.Body)
+		}
+		if slices.Contains(listed(""), "tier") {
+			t.Errorf("batch archive left tier live")
+		}
 	})
 }

@@ -69,6 +69,9 @@ func (s *Server) routes() {
 	s.handle("GET "+props, schemaScope(false), s.properties)
 	s.handle("POST "+props, schemaScope(true), s.createProperty)
 	s.handle("GET "+props+"/{name}", schemaScope(false), s.property)
+	s.handle("PATCH "+props+"/{name}", schemaScope(true), s.updateProperty)
+	s.handle("DELETE "+props+"/{name}", schemaScope(true), s.archiveProperty)
+	s.handle("POST "+props+"/batch/archive", schemaScope(true), s.archiveProperties)
 }
 
 // ServeHTTP gives every request a correlation id and a log line, and turns

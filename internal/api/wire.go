@@ -23,6 +23,8 @@ type recordJSON struct {
 	Archived   bool               `json:"archived"`
 	ArchivedAt string             `json:"archivedAt,omitempty"`
 	New        *bool              `json:"new,omitempty"`
+	// PropertiesWithHistory holds what propertiesWithHistory asked for.
+	PropertiesWithHistory map[string][]versionJSON `json:"propertiesWithHistory,omitempty"`
 }
 
 func toJSON(ot *crm.ObjectType, r store.Record, props []string) recordJSON {

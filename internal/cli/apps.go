@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,6 +26,8 @@ type appFlags struct {
 	redirects        []string
 	scopes, optional []string
 	public           bool
+	rotation         bool
+	idle, absolute   time.Duration
 }
 
 func (f *appFlags) register(cmd *cobra.Command) {
@@ -33,21 +36,42 @@ func (f *appFlags) register(cmd *cobra.Command) {
 	fl.StringArrayVar(&f.redirects, "redirect-uri", nil, "redirect URI, matched exactly (repeatable)")
 	fl.StringSliceVar(&f.scopes, "scopes", nil, "required scopes, e.g. crm.objects.contacts.read,crm.objects.contacts.write")
 	fl.StringSliceVar(&f.optional, "optional-scopes", nil, "scopes the user may leave out")
+	fl.BoolVar(&f.rotation, "refresh-token-rotation", false,
+		"issue a new refresh token on every refresh and end the grant when an old one is reused (always on for public apps; "+
+			"off by default: a confidential app keeps its refresh token until revoked, as on HubSpot)")
+	fl.DurationVar(&f.idle, "refresh-token-idle-ttl", 0, "end a refresh token unused for this long, e.g. 720h (0: never)")
+	fl.DurationVar(&f.absolute, "refresh-token-absolute-ttl", 0, "end a refresh token this long after the user authorized the app, e.g. 2160h (0: never)")
 }
 
-func (f *appFlags) input() oauth.AppInput {
-	return oauth.AppInput{Name: f.name, RedirectURIs: f.redirects, Scopes: f.scopes, OptionalScopes: f.optional, Public: f.public}
+func (f *appFlags) input(cmd *cobra.Command) oauth.AppInput {
+	in := oauth.AppInput{Name: f.name, RedirectURIs: f.redirects, Scopes: f.scopes, OptionalScopes: f.optional, Public: f.public}
+	f.policy(cmd, &in)
+	return in
+}
+
+// policy sets the refresh-token settings the command line names.
+func (f *appFlags) policy(cmd *cobra.Command, in *oauth.AppInput) {
+	changed := cmd.Flags().Changed
+	if changed("refresh-token-rotation") {
+		in.RefreshTokenRotation = &f.rotation
+	}
+	if changed("refresh-token-idle-ttl") {
+		in.RefreshTokenIdleTTL = &f.idle
+	}
+	if changed("refresh-token-absolute-ttl") {
+		in.RefreshTokenAbsoluteTTL = &f.absolute
+	}
 }
 
 func (a *app) appsCreateCmd() *cobra.Command {
 	var f appFlags
 	cmd := &cobra.Command{
-		Use:   "create --name N --redirect-uri U --scopes a,b [--optional-scopes c] [--public]",
+		Use:   "create --name N --redirect-uri U --scopes a,b [--optional-scopes c] [--public] [--refresh-token-rotation] [--refresh-token-idle-ttl D] [--refresh-token-absolute-ttl D]",
 		Short: "Register an app; prints its client_id and client_secret (the secret is shown only now)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
-				p, secret, err := h.Apps.Create(cmd.Context(), f.input(), 0)
+				p, secret, err := h.Apps.Create(cmd.Context(), f.input(cmd), 0)
 				if err != nil {
 					return err
 				}
@@ -112,8 +136,8 @@ func (a *app) appsShowCmd() *cobra.Command {
 func (a *app) appsUpdateCmd() *cobra.Command {
 	var f appFlags
 	cmd := &cobra.Command{
-		Use:   "update <id|client_id> [--name N] [--redirect-uri U]… [--scopes a,b] [--optional-scopes c]",
-		Short: "Change an app's name, redirect URIs or scopes",
+		Use:   "update <id|client_id> [--name N] [--redirect-uri U]… [--scopes a,b] [--optional-scopes c] [--refresh-token-rotation=true|false] [--refresh-token-idle-ttl D] [--refresh-token-absolute-ttl D]",
+		Short: "Change an app's name, redirect URIs, scopes or refresh-token policy",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
@@ -121,7 +145,8 @@ func (a *app) appsUpdateCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				in := oauth.AppInput{Name: cur.Name, RedirectURIs: cur.RedirectURIs, Scopes: cur.Scopes, OptionalScopes: cur.OptionalScopes}
+				in := oauth.InputOf(cur)
+				f.policy(cmd, &in)
 				changed := cmd.Flags().Changed
 				if changed("name") {
 					in.Name = f.name

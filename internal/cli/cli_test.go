@@ -199,3 +199,44 @@ func TestUsersLifecycleFromTheCommandLine(t *testing.T) {
 		t.Errorf("users list: %s", list)
 	}
 }
+
+// TestAppsRefreshTokenPolicyFromTheCommandLine sets an app's refresh-token
+// policy with apps create and update; update keeps what it is not told.
+func TestAppsRefreshTokenPolicyFromTheCommandLine(t *testing.T) {
+	t.Setenv("HUBSYNC_DATA_DIR", t.TempDir())
+	mustRun(t, "init", "--admin-email", "boss@example.com", "--admin-password", "long enough")
+	var app struct {
+		ClientID    string `json:"client_id"`
+		Rotation    bool   `json:"refresh_token_rotation"`
+		IdleTTL     string `json:"refresh_token_idle_ttl"`
+		AbsoluteTTL string `json:"refresh_token_absolute_ttl"`
+	}
+	decode := func(out string) {
+		t.Helper()
+		if err := json.Unmarshal([]byte(out), &app); err != nil {
+			t.Fatalf("%v: %s", err, out)
+		}
+	}
+	decode(mustRun(t, "apps", "create", "--name", "Sync", "--redirect-uri", "http://127.0.0.1:9/cb",
+		"--scopes", "crm.objects.contacts.read", "--refresh-token-idle-ttl", "720h", "--output", "json"))
+	if app.Rotation || app.IdleTTL != "720h" || app.AbsoluteTTL != "" {
+		t.Errorf("created %+v", app)
+	}
+	decode(mustRun(t, "apps", "update", app.ClientID, "--refresh-token-rotation", "--refresh-token-absolute-ttl", "2160h", "--output", "json"))
+	if !app.Rotation || app.IdleTTL != "720h" || app.AbsoluteTTL != "2160h" {
+		t.Errorf("updated %+v", app)
+	}
+	decode(mustRun(t, "apps", "update", app.ClientID, "--name", "Sync 2", "--output", "json"))
+	if !app.Rotation || app.IdleTTL != "720h" {
+		t.Errorf("an update of the name changed the policy: %+v", app)
+	}
+	for _, bad := range [][]string{
+		{"apps", "update", app.ClientID, "--refresh-token-idle-ttl", "10s"},
+		{"apps", "create", "--name", "P", "--redirect-uri", "http://127.0.0.1:9/cb", "--scopes", "crm.objects.contacts.read",
+			"--public", "--refresh-token-rotation=false"},
+	} {
+		if code, _, errOut := run(t, "", bad...); code == 0 || !strings.Contains(errOut, "refresh_token") {
+			t.Errorf("hubsync %s: exit %d, %q", strings.Join(bad, " "), code, errOut)
+		}
+	}
+}

@@ -83,9 +83,21 @@ var fastTuning = connection.Tuning{RefreshAhead: time.Minute, RefreshLease: 30 *
 
 func setup(t testing.TB, backend hubtest.Backend) *testBundle {
 	t.Helper()
+	return setupWith(t, backend)
+}
+
+// setupWith is setup with options for hub A, made from the bundle.
+func setupWith(t testing.TB, backend hubtest.Backend, aOptions ...func(*testBundle) hub.Option) *testBundle {
+	t.Helper()
+	tb := &testBundle{clock: newClock(), approver: "approver@a.example"}
 	// A's per-client token rate limit is off so benchmarks can refresh in a loop.
-	noLimit := func(c *config.Config) { c.TokenRate = -1 }
-	tb := &testBundle{a: hubtest.New(t, hubtest.SQLite, noLimit), clock: newClock(), approver: "approver@a.example"}
+	cfg := hubtest.Config(t, hubtest.SQLite)
+	cfg.TokenRate = -1
+	var opts []hub.Option
+	for _, o := range aOptions {
+		opts = append(opts, o(tb))
+	}
+	tb.a = hubtest.Open(t, cfg, opts...)
 	tb.front = newFront(t, tb.a.Server.Config.Handler)
 	tb.a.User(t, tb.approver, identity.RoleAdmin, nil)
 	tb.b = tb.replica(t, hubtest.Config(t, backend))

@@ -31,15 +31,29 @@ var (
 	}
 )
 
-// propertySet is every property of one object type by name.
+// propertySet is every live property of one object type by name. An
+// archived property is not in it: it cannot be written, searched or read.
 type propertySet map[string]Property
 
 func (s *Service) propertySet(ctx context.Context, tx store.Tx, ot *ObjectType) (propertySet, error) {
+	set, _, err := s.readSet(ctx, tx, ot)
+	return set, err
+}
+
+// readSet is propertySet with the names of the archived properties, whose
+// values reads hide.
+func (s *Service) readSet(ctx context.Context, tx store.Tx, ot *ObjectType) (propertySet, []string, error) {
 	custom, err := tx.Properties(ctx, ot.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return newPropertySet(ot, custom), nil
+	var archived []string
+	for _, p := range custom {
+		if p.Archived {
+			archived = append(archived, p.Name)
+		}
+	}
+	return newPropertySet(ot, custom), archived, nil
 }
 
 func newPropertySet(ot *ObjectType, custom []store.Property) propertySet {
@@ -50,7 +64,9 @@ func newPropertySet(ot *ObjectType, custom []store.Property) propertySet {
 		set[p.Name] = Property{Property: p, HubSpotDefined: true, ReadOnlyValue: isDerived(p.Name)}
 	}
 	for _, p := range custom {
-		set[p.Name] = Property{Property: p}
+		if !p.Archived {
+			set[p.Name] = Property{Property: p}
+		}
 	}
 	// Both spellings of last-modified work on every type, as clients use both.
 	for _, alias := range []string{PropLastModified, PropHSLastModified} {
@@ -63,8 +79,9 @@ func newPropertySet(ot *ObjectType, custom []store.Property) propertySet {
 	return set
 }
 
-// Properties lists an object type's properties, HubSpot's first.
-func (s *Service) Properties(ctx context.Context, objectType string) ([]Property, error) {
+// Properties lists an object type's live properties, HubSpot's first, or
+// with archived its archived ones only, as on HubSpot.
+func (s *Service) Properties(ctx context.Context, objectType string, archived bool) ([]Property, error) {
 	ot, err := LookupType(objectType)
 	if err != nil {
 		return nil, err
@@ -77,40 +94,73 @@ func (s *Service) Properties(ctx context.Context, objectType string) ([]Property
 		}
 		set := newPropertySet(ot, custom)
 		for _, p := range ot.Builtin {
-			out = append(out, set[p.Name])
+			if !archived {
+				out = append(out, set[p.Name])
+			}
 		}
 		for _, p := range custom {
-			out = append(out, Property{Property: p})
+			if p.Archived == archived {
+				out = append(out, Property{Property: p})
+			}
 		}
 		return nil
 	})
 	return out, err
 }
 
-// Property returns one property definition.
-func (s *Service) Property(ctx context.Context, objectType, name string) (Property, error) {
+// Property returns one live property definition, or with archived one
+// that is archived.
+func (s *Service) Property(ctx context.Context, objectType, name string, archived bool) (Property, error) {
 	ot, err := LookupType(objectType)
 	if err != nil {
 		return Property{}, err
 	}
 	var p Property
-	err = s.store.View(ctx, func(tx store.Tx) error {
-		set, err := s.propertySet(ctx, tx, ot)
-		if err != nil {
-			return err
-		}
-		var ok bool
-		if p, ok = set[name]; !ok {
-			return &Error{Kind: KindNotFound, Code: CodePropertyDoesntExist,
-				Message: "Property " + name + " does not exist on " + ot.Name}
-		}
-		return nil
+	err = s.store.View(ctx, func(tx store.Tx) (err error) {
+		p, err = s.property(ctx, tx, ot, name, archived)
+		return err
 	})
 	return p, err
 }
 
+// property finds a property that is live, or archived when archived says so.
+func (s *Service) property(ctx context.Context, tx store.Tx, ot *ObjectType, name string, archived bool) (Property, error) {
+	if !archived {
+		set, err := s.propertySet(ctx, tx, ot)
+		if p, ok := set[name]; ok || err != nil {
+			return p, err
+		}
+		return Property{}, propertyNotFound("Property "+name+" does not exist on "+ot.Name, name)
+	}
+	p, ok, err := archivedProperty(ctx, tx, ot, name)
+	if ok || err != nil {
+		return Property{Property: p}, err
+	}
+	return Property{}, propertyNotFound("No archived property "+name+" exists on "+ot.Name, name)
+}
+
+// archivedProperty finds an archived property by name.
+func archivedProperty(ctx context.Context, tx store.Tx, ot *ObjectType, name string) (store.Property, bool, error) {
+	custom, err := tx.Properties(ctx, ot.Name)
+	if err != nil {
+		return store.Property{}, false, err
+	}
+	for _, p := range custom {
+		if p.Name == name && p.Archived {
+			return p, true, nil
+		}
+	}
+	return store.Property{}, false, nil
+}
+
+func propertyNotFound(message, name string) *Error {
+	return (&Error{Kind: KindNotFound, Code: CodePropertyDoesntExist, Message: message}).with("propertyName", name)
+}
+
 // CreateProperty adds a custom property. A property with a unique value gets
 // an index that enforces it; creating one over duplicate values fails.
+// Creating a property with the name of an archived one restores it, with
+// the values its records kept, under the definition given.
 func (s *Service) CreateProperty(ctx context.Context, objectType string, p store.Property) (Property, error) {
 	ot, err := LookupType(objectType)
 	if err != nil {
@@ -122,6 +172,16 @@ func (s *Service) CreateProperty(ctx context.Context, objectType string, p store
 	now := s.now().UTC()
 	p.ObjectType, p.CreatedAt, p.UpdatedAt = ot.Name, now, now
 	err = s.store.Update(ctx, func(tx store.Tx) error {
+		old, archived, err := archivedProperty(ctx, tx, ot, p.Name)
+		if err != nil {
+			return err
+		}
+		if archived {
+			if p, err = restored(ot, old, p); err != nil {
+				return err
+			}
+			return tx.UpdateProperty(ctx, p)
+		}
 		set, err := s.propertySet(ctx, tx, ot)
 		if err != nil {
 			return err

@@ -107,7 +107,7 @@ func (s *Service) BatchRead(ctx context.Context, objectType string, ids []string
 	var recs []store.Record
 	var missing []string
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		set, err := s.propertySet(ctx, tx, ot)
+		set, hidden, err := s.readSet(ctx, tx, ot)
 		if err != nil {
 			return err
 		}
@@ -126,6 +126,7 @@ func (s *Service) BatchRead(ctx context.Context, objectType string, ids []string
 				recs = append(recs, r)
 			}
 		}
+		hideArchived(recs, hidden)
 		return nil
 	})
 	return recs, missing, err
@@ -373,8 +374,13 @@ func (s *Service) List(ctx context.Context, objectType string, archived bool, af
 	if limit, err = checkLimit(limit, 10, 100); err != nil {
 		return nil, "", err
 	}
-	err = s.store.View(ctx, func(tx store.Tx) (err error) {
+	err = s.store.View(ctx, func(tx store.Tx) error {
+		_, hidden, err := s.readSet(ctx, tx, ot)
+		if err != nil {
+			return err
+		}
 		recs, err = tx.ListRecords(ctx, ot.Name, archived, afterID, limit+1)
+		hideArchived(recs, hidden)
 		return err
 	})
 	if len(recs) > limit {

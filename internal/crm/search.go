@@ -69,7 +69,7 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 	}
 	var res SearchResult
 	err = s.store.View(ctx, func(tx store.Tx) error {
-		set, err := s.propertySet(ctx, tx, ot)
+		set, hidden, err := s.readSet(ctx, tx, ot)
 		if err != nil {
 			return err
 		}
@@ -79,6 +79,7 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 		}
 		q.Offset, q.Limit = offset, limit
 		res.Records, res.Total, err = tx.SearchRecords(ctx, q)
+		hideArchived(res.Records, hidden)
 		return err
 	})
 	if end := offset + len(res.Records); err == nil && end < res.Total {

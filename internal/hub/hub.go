@@ -64,6 +64,8 @@ type Hub struct {
 	cfg    config.Config
 	hasher oauth.Hasher
 	log    *slog.Logger
+	// oauthNow is the authorization server's clock; nil is time.Now.
+	oauthNow func() time.Time
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -110,6 +112,7 @@ type options struct {
 	connections []connection.Option
 	webhooks    []audit.Option
 	syncer      []syncer.Option
+	oauthNow    func() time.Time
 }
 
 // WithLogger sets the logger of the hub's background work.
@@ -129,6 +132,10 @@ func WithConnections(o ...connection.Option) Option {
 func WithSyncer(o ...syncer.Option) Option {
 	return func(b *options) { b.syncer = append(b.syncer, o...) }
 }
+
+// WithOAuthClock sets the clock of the authorization server and of the
+// grant list, so tests can let refresh-token lifetimes pass.
+func WithOAuthClock(now func() time.Time) Option { return func(b *options) { b.oauthNow = now } }
 
 // WithWebhooks passes options to the webhooks.
 func WithWebhooks(o ...audit.Option) Option {
@@ -186,12 +193,13 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		PrivateApps: oauth.NewPrivateApps(st, hasher),
 		AdminTokens: oauth.NewAdminTokens(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
-		Grants:      oauth.NewGrants(st),
+		Grants:      oauth.NewGrants(st, o.oauthNow),
 		Sessions:    web.NewSessions(st, hasher.Hash, ident),
 		Vault:       v,
 		cfg:         cfg,
 		hasher:      hasher,
 		log:         log,
+		oauthNow:    o.oauthNow,
 	}
 	return h, nil
 }
@@ -230,7 +238,8 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 // OAuthServer returns the hub's authorization server.
 func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
-		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate}, log)
+		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate,
+			Now: h.oauthNow}, log)
 }
 
 // UpkeepEvery is how often the hub checks which connections need a health

@@ -37,6 +37,33 @@ type AppInput struct {
 	Scopes         []string
 	OptionalScopes []string
 	Public         bool
+	// The refresh-token policy (see SettingRotation and the lifetimes); nil
+	// keeps what the app has, and a new app starts with rotation only if it
+	// is public and with no lifetimes.
+	RefreshTokenRotation    *bool
+	RefreshTokenIdleTTL     *time.Duration
+	RefreshTokenAbsoluteTTL *time.Duration
+}
+
+// InputOf is the input that leaves an app as it is, for callers that
+// change some of its fields.
+func InputOf(a store.App) AppInput {
+	return AppInput{Name: a.Name, RedirectURIs: a.RedirectURIs, Scopes: a.Scopes, OptionalScopes: a.OptionalScopes, Public: a.Public}
+}
+
+// applyPolicy sets the refresh-token policy the input names and checks
+// the result.
+func (in AppInput) applyPolicy(a *store.App) error {
+	if in.RefreshTokenRotation != nil {
+		a.RefreshTokenRotation = *in.RefreshTokenRotation
+	}
+	if in.RefreshTokenIdleTTL != nil {
+		a.RefreshTokenIdleTTL = *in.RefreshTokenIdleTTL
+	}
+	if in.RefreshTokenAbsoluteTTL != nil {
+		a.RefreshTokenAbsoluteTTL = *in.RefreshTokenAbsoluteTTL
+	}
+	return checkPolicy(*a)
 }
 
 func (in AppInput) check() error {
@@ -75,7 +102,10 @@ func (a *Apps) Create(ctx context.Context, in AppInput, createdBy int64) (store.
 	now := a.now().UTC()
 	app := store.App{ClientID: uuid.NewString(), Name: strings.TrimSpace(in.Name), RedirectURIs: in.RedirectURIs,
 		Scopes: dedupe(in.Scopes), OptionalScopes: dedupe(in.OptionalScopes), Public: in.Public,
-		CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now}
+		CreatedBy: createdBy, CreatedAt: now, UpdatedAt: now, RefreshTokenRotation: in.Public}
+	if err := in.applyPolicy(&app); err != nil {
+		return store.App{}, "", err
+	}
 	var secret string
 	if !in.Public {
 		secret = NewToken("")
@@ -115,8 +145,10 @@ func (a *Apps) List(ctx context.Context) ([]store.App, error) {
 	return apps, err
 }
 
-// Update replaces an app's name, redirect URIs and scopes. Grants keep the
-// scopes they were given; calls use what is both granted and still allowed.
+// Update replaces an app's name, redirect URIs and scopes, and the parts of
+// its refresh-token policy the input names. Grants keep the scopes they
+// were given; calls use what is both granted and still allowed. A changed
+// policy applies to existing grants from their next refresh.
 func (a *Apps) Update(ctx context.Context, ref string, in AppInput) (store.App, error) {
 	if err := in.check(); err != nil {
 		return store.App{}, err
@@ -128,6 +160,9 @@ func (a *Apps) Update(ctx context.Context, ref string, in AppInput) (store.App, 
 		}
 		app.Name, app.RedirectURIs = strings.TrimSpace(in.Name), in.RedirectURIs
 		app.Scopes, app.OptionalScopes = dedupe(in.Scopes), dedupe(in.OptionalScopes)
+		if err := in.applyPolicy(&app); err != nil {
+			return err
+		}
 		app.UpdatedAt = a.now().UTC()
 		return tx.UpdateApp(ctx, app)
 	})

@@ -15,13 +15,15 @@ import (
 )
 
 // tokenErrorJSON carries RFC 6749's error fields and HubSpot's, so a client
-// may read either.
+// may read either. HubSpot's published Error model requires category,
+// correlationId and message.
 type tokenErrorJSON struct {
 	Error            string `json:"error"`
 	ErrorDescription string `json:"error_description"`
 	Status           string `json:"status"`
 	Message          string `json:"message"`
 	CorrelationID    string `json:"correlationId"`
+	Category         string `json:"category"`
 }
 
 // token serves POST /oauth/v1/token: authorization_code and refresh_token.
@@ -49,8 +51,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if s.slowDown(w, clientID) {
 		return
 	}
-	if ended := s.precheck(ctx, grantType, r.PostForm); ended != nil {
-		s.tokenError(w, grantType, fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason)))
+	if err := s.precheck(ctx, grantType, r.PostForm); err != nil {
+		s.tokenError(w, grantType, err)
 		return
 	}
 	reason := map[string]string{"authorization_code": "authorization code used twice", "refresh_token": "refresh token used after rotation"}[grantType]
@@ -68,6 +70,9 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	body := resp.ToMap()
 	body["token_type"] = "bearer"
+	// HubSpot's published AccessTokenResponse requires it; strict clients
+	// check it.
+	body["token_use"] = "access_token"
 	body["hub_id"] = s.hub(ctx)
 	body["user_id"] = session.UserID
 	body["scopes"] = []string(ar.GetGrantedScopes())
@@ -91,8 +96,9 @@ func requiredParams(grantType string, form url.Values) error {
 
 // precheck refuses a code or refresh token whose grant has ended (the user
 // was removed or deactivated, changed credentials, or the grant was
-// revoked), with a description that says which.
-func (s *Server) precheck(ctx context.Context, grantType string, form map[string][]string) *ErrGrantEnded {
+// revoked), or a refresh token that its app's lifetime policies ended,
+// with a description that says which.
+func (s *Server) precheck(ctx context.Context, grantType string, form map[string][]string) error {
 	kind, param := store.TokenRefresh, "refresh_token"
 	if grantType == "authorization_code" {
 		kind, param = store.TokenCode, "code"
@@ -103,11 +109,16 @@ func (s *Server) precheck(ctx context.Context, grantType string, form map[string
 	if len(values) != 1 {
 		return nil
 	}
-	_, ended, err := s.lookup(ctx, kind, values[0])
-	if err != nil {
-		return nil // fosite answers unknown, used or broken tokens itself
+	it, ended, err := s.lookup(ctx, kind, values[0])
+	switch {
+	case ended != nil:
+		return fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason))
+	case kind == store.TokenRefresh && (err == nil || errors.Is(err, errTokenExpired)):
+		// The app's current policy decides, not the end stamped on the
+		// token when it was last used: a lifetime set since applies at once.
+		return refreshExpired(it.app, it.grant, s.now())
 	}
-	return ended
+	return nil // fosite answers unknown, used or broken tokens itself
 }
 
 // tokenError answers with the RFC error and HubSpot's status for it.
@@ -126,7 +137,21 @@ func (s *Server) tokenError(w http.ResponseWriter, grantType string, err error) 
 		s.log.Error("token endpoint failed", "error", rfc.WithExposeDebug(true).GetDescription(), "cause", fmt.Sprint(errors.Unwrap(err)))
 	}
 	writeJSON(w, status, tokenErrorJSON{Error: rfc.ErrorField, ErrorDescription: desc,
-		Status: hubspotStatus(rfc, grantType), Message: desc, CorrelationID: uuid.NewString()})
+		Status: hubspotStatus(rfc, grantType), Message: desc, CorrelationID: uuid.NewString(), Category: tokenCategory(status, err)})
+}
+
+// tokenCategory is HubSpot's error category for a token-endpoint error.
+func tokenCategory(status int, err error) string {
+	rfc := fosite.ErrorToRFC6749Error(err)
+	switch {
+	case status >= 500:
+		return "INTERNAL_ERROR"
+	case errors.Is(err, errRefreshExpired):
+		return "EXPIRED_AUTHENTICATION"
+	case status == http.StatusUnauthorized, rfc.ErrorField == "invalid_client", rfc.ErrorField == "invalid_grant":
+		return "INVALID_AUTHENTICATION"
+	}
+	return "VALIDATION_ERROR"
 }
 
 // hubspotStatus is HubSpot's name for a token-endpoint error.

@@ -83,10 +83,17 @@ func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite
 		Form: sr.Form, Session: session}, nil
 }
 
-func fositeClient(a store.App) *fosite.DefaultClient {
-	return &fosite.DefaultClient{ID: a.ClientID, Secret: a.SecretHash, RedirectURIs: a.RedirectURIs,
+// client is an app as fosite sees it, with whether its refresh tokens
+// rotate.
+type client struct {
+	*fosite.DefaultClient
+	rotates bool
+}
+
+func fositeClient(a store.App) *client {
+	return &client{DefaultClient: &fosite.DefaultClient{ID: a.ClientID, Secret: a.SecretHash, RedirectURIs: a.RedirectURIs,
 		GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
-		Scopes: append(append([]string{}, a.Scopes...), a.OptionalScopes...), Public: a.Public}
+		Scopes: append(append([]string{}, a.Scopes...), a.OptionalScopes...), Public: a.Public}, rotates: rotates(a)}
 }
 
 // fositeErr turns store errors into the ones fosite understands.
@@ -207,8 +214,54 @@ func (f *fositeStore) DeleteAccessTokenSession(ctx context.Context, signature st
 	return f.delete(ctx, store.TokenAccess, signature)
 }
 
+// CreateRefreshTokenSession stores a new refresh token of a grant, at a
+// code exchange or a rotation: the grant counts as refreshed now, and the
+// token ends where its app's lifetime policies end it.
 func (f *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, accessSignature string, r fosite.Requester) error {
-	return f.create(ctx, store.TokenRefresh, signature, accessSignature, r, r.GetSession().GetExpiresAt(fosite.RefreshToken))
+	data, err := encodeRequest(r)
+	if err != nil {
+		return err
+	}
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		end, err := f.markRefreshed(ctx, tx, r.GetID())
+		if err != nil {
+			return err
+		}
+		return tx.CreateToken(ctx, store.Token{Kind: store.TokenRefresh, Signature: signature, GrantID: r.GetID(),
+			AccessSignature: accessSignature, Active: true, ExpiresAt: end, Request: data, CreatedAt: f.now().UTC()})
+	})
+}
+
+// refreshed records the use of a refresh token that stays: the grant
+// counts as refreshed now, and the token's end moves with its idle
+// lifetime.
+func (f *fositeStore) refreshed(ctx context.Context, signature, grantID string) error {
+	return f.store.Update(ctx, func(tx store.Tx) error {
+		end, err := f.markRefreshed(ctx, tx, grantID)
+		if err != nil {
+			return err
+		}
+		return tx.SetTokenExpiry(ctx, store.TokenRefresh, signature, end)
+	})
+}
+
+// markRefreshed notes a refresh of a grant and returns when its refresh
+// token now ends (zero: never).
+func (f *fositeStore) markRefreshed(ctx context.Context, tx store.Tx, grantID string) (time.Time, error) {
+	g, err := tx.Grant(ctx, grantID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	app, err := tx.App(ctx, g.AppID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	g.RefreshedAt = f.now().UTC()
+	if err := tx.UpdateGrant(ctx, g); err != nil {
+		return time.Time{}, err
+	}
+	end, _ := refreshEnd(app, g)
+	return end, nil
 }
 
 func (f *fositeStore) GetRefreshTokenSession(ctx context.Context, signature string, session fosite.Session) (fosite.Requester, error) {

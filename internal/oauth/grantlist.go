@@ -13,8 +13,13 @@ type Grants struct {
 	now   func() time.Time
 }
 
-// NewGrants returns the grant manager.
-func NewGrants(st store.Store) *Grants { return &Grants{store: st, now: time.Now} }
+// NewGrants returns the grant manager; now is its clock, nil for time.Now.
+func NewGrants(st store.Store, now func() time.Time) *Grants {
+	if now == nil {
+		now = time.Now
+	}
+	return &Grants{store: st, now: now}
+}
 
 // GrantView is a grant as admins see it.
 type GrantView struct {
@@ -39,7 +44,7 @@ func (g *Grants) List(ctx context.Context, userID, appID int64) ([]GrantView, er
 			return err
 		}
 		for _, gr := range grants {
-			v, err := view(ctx, tx, gr, revoke)
+			v, err := view(ctx, tx, gr, revoke, g.now())
 			if err != nil {
 				return err
 			}
@@ -50,7 +55,7 @@ func (g *Grants) List(ctx context.Context, userID, appID int64) ([]GrantView, er
 	return out, err
 }
 
-func view(ctx context.Context, tx store.Tx, gr store.Grant, revokeOnChange bool) (GrantView, error) {
+func view(ctx context.Context, tx store.Tx, gr store.Grant, revokeOnChange bool, now time.Time) (GrantView, error) {
 	v := GrantView{Grant: gr}
 	var err error
 	if v.App, err = tx.App(ctx, gr.AppID); err != nil {
@@ -66,6 +71,10 @@ func view(ctx context.Context, tx store.Tx, gr store.Grant, revokeOnChange bool)
 	v.Active = ended == nil
 	if ended != nil {
 		v.Ended = ended.Reason
+	} else if why := refreshLapse(v.App, gr, now); why != "" {
+		// Its access tokens may last a little longer, but the app can no
+		// longer refresh: the grant is over unless the user authorizes again.
+		v.Active, v.Ended = false, why
 	}
 	return v, nil
 }

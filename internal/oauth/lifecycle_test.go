@@ -184,27 +184,34 @@ func TestReactivatedUserGrantsWorkAgain(t *testing.T) {
 }
 
 // TestRefreshTokenReuseRevokesTheGrant presents a refresh token after it
-// was rotated: the request fails and the whole grant ends, including the
-// tokens the rotation issued.
+// was rotated, for a public app (which always rotates) and a confidential
+// app that opted into rotation: the request fails and the whole grant ends,
+// including the tokens the rotation issued (RFC 9700 §4.14.2).
 func TestRefreshTokenReuseRevokesTheGrant(t *testing.T) {
 	for _, backend := range hubtest.Backends {
-		t.Run(string(backend), func(t *testing.T) {
-			t.Parallel()
-			b := setup(t, backend)
-			const email = "rita@example.com"
-			b.env.User(t, email, identity.RoleMember, nil)
-			first := b.connect(t, email)
-			second := mustTokens(t, b.refresh(t, first.refresh))
-			wantAPI(t, b.api(t, "contacts", second.access), http.StatusOK, "")
+		for _, kind := range []string{"public", "rotating confidential"} {
+			t.Run(string(backend)+"/"+kind, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, backend)
+				const email = "rita@example.com"
+				b.env.User(t, email, identity.RoleMember, nil)
+				app, secret, refresh := rotatingApp(t, b, kind == "public")
+				first := connectApp(t, b, app, secret, email)
+				second := mustTokens(t, refresh(first.refresh))
+				if second.refresh == first.refresh {
+					t.Fatalf("a %s app's refresh token did not rotate", kind)
+				}
+				wantAPI(t, b.api(t, "contacts", second.access), http.StatusOK, "")
 
-			wantTokenError(t, b.refresh(t, first.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
+				wantTokenError(t, refresh(first.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
 
-			wantAPI(t, b.api(t, "contacts", second.access), http.StatusUnauthorized, "INVALID_AUTHENTICATION")
-			wantTokenError(t, b.refresh(t, second.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
-			if g := grantOf(t, b.env, b.app.ID, email); g.Active || g.RevokedAt.IsZero() {
-				t.Errorf("grant still active after refresh-token reuse: %+v", g)
-			}
-		})
+				wantAPI(t, b.api(t, "contacts", second.access), http.StatusUnauthorized, "INVALID_AUTHENTICATION")
+				wantTokenError(t, refresh(second.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
+				if g := grantOf(t, b.env, app.ID, email); g.Active || g.RevokedAt.IsZero() {
+					t.Errorf("grant still active after refresh-token reuse: %+v", g)
+				}
+			})
+		}
 	}
 }
 

@@ -71,6 +71,6 @@ func (s *Server) slowDown(w http.ResponseWriter, clientID string) bool {
 	const msg = "Too many requests for this client; retry after the Retry-After delay."
 	w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
 	writeJSON(w, http.StatusTooManyRequests, tokenErrorJSON{Error: "slow_down", Status: "RATE_LIMITS",
-		ErrorDescription: msg, Message: msg, CorrelationID: uuid.NewString()})
+		ErrorDescription: msg, Message: msg, CorrelationID: uuid.NewString(), Category: "RATE_LIMITS"})
 	return true
 }

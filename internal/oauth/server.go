@@ -35,6 +35,8 @@ type ServerConfig struct {
 	// bursts of twice as many; zero takes DefaultTokenRate, negative means
 	// no limit.
 	TokenRate float64
+	// Now is the server's clock, for tests that move it; nil is time.Now.
+	Now func() time.Time
 }
 
 // DefaultTokenRate allows an app that refreshes many users' tokens to keep
@@ -85,13 +87,16 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 		ClientSecretsHasher:         secretHasher{h: h},
 		SendDebugMessagesToClients:  false,
 	}
-	fs := &fositeStore{store: st, now: time.Now}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	fs := &fositeStore{store: st, now: cfg.Now}
 	strategy := compose.NewOAuth2HMACStrategy(fc)
 	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, sessions: sessions, strategy: strategy,
-		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: time.Now}
+		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: cfg.Now}
 	s.provider = compose.Compose(fc, fs, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
-		compose.OAuth2RefreshTokenGrantFactory,
+		refreshFactory(fs),
 		compose.OAuth2TokenRevocationFactory,
 		compose.OAuth2PKCEFactory,
 	)

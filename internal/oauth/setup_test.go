@@ -41,10 +41,15 @@ type bundle struct {
 // scopes (contacts and deals read when none are given).
 func setup(t *testing.T, backend hubtest.Backend, scopes ...string) *bundle {
 	t.Helper()
+	return setupOn(t, hubtest.New(t, backend), scopes...)
+}
+
+// setupOn is setup on a hub the caller started.
+func setupOn(t *testing.T, env *hubtest.Env, scopes ...string) *bundle {
+	t.Helper()
 	if len(scopes) == 0 {
 		scopes = []string{contactsRead, dealsRead}
 	}
-	env := hubtest.New(t, backend)
 	b := &bundle{env: env}
 	b.app, b.secret = env.App(t, oauth.AppInput{Name: "Lifecycle app", RedirectURIs: []string{appCallback}, Scopes: scopes})
 	b.conf = b.oauth2Config(b.app, b.secret)
@@ -206,7 +211,9 @@ func wantTokenError(t *testing.T, r reply, status int, rfcError, hubspot string,
 	if hubspot != "" && r.str("status") != hubspot {
 		t.Errorf("HubSpot status %q, want %q\n%s", r.str("status"), hubspot, r.raw)
 	}
-	for _, k := range []string{"error", "error_description", "status", "message"} {
+	// HubSpot's published Error model requires category, correlationId and
+	// message; strict clients refuse an error body without them.
+	for _, k := range []string{"error", "error_description", "status", "message", "category"} {
 		if r.str(k) == "" {
 			t.Errorf("error body lacks %s: %s", k, r.raw)
 		}

@@ -17,6 +17,15 @@ type App struct {
 	UpdatedAt      time.Time
 	// SecretRotatedAt is when the secret last changed; zero if never.
 	SecretRotatedAt time.Time
+	// RefreshTokenRotation makes every refresh issue a new refresh token
+	// and take the old one's reuse as theft; otherwise a grant keeps one
+	// refresh token until it is revoked.
+	RefreshTokenRotation bool
+	// RefreshTokenIdleTTL ends a grant's refresh token after that long
+	// unused, RefreshTokenAbsoluteTTL that long after consent; zero is no
+	// limit. Both are kept to the second.
+	RefreshTokenIdleTTL     time.Duration
+	RefreshTokenAbsoluteTTL time.Duration
 }
 
 // Grant is one authorization of an app by a user: the family of every
@@ -31,8 +40,11 @@ type Grant struct {
 	CredentialsEpoch int64
 	CreatedAt        time.Time
 	LastUsedAt       time.Time
-	RevokedAt        time.Time
-	RevokeReason     string
+	// RefreshedAt is when the grant's refresh token was last used; zero if
+	// never.
+	RefreshedAt  time.Time
+	RevokedAt    time.Time
+	RevokeReason string
 }
 
 // Token kinds.

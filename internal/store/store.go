@@ -61,8 +61,12 @@ type Tx interface {
 	DeletePrivateApp(ctx context.Context, id int64) error
 
 	CreateProperty(ctx context.Context, p Property) error
-	// Properties returns the custom properties of an object type by name.
+	// Properties returns the custom properties of an object type by name,
+	// archived ones included.
 	Properties(ctx context.Context, objectType string) ([]Property, error)
+	// UpdateProperty replaces a property's definition, found by object type
+	// and name; ErrNotFound if there is none.
+	UpdateProperty(ctx context.Context, p Property) error
 
 	// InsertRecords stores new records, assigning ids in input order.
 	InsertRecords(ctx context.Context, recs []Record) ([]Record, error)
@@ -103,6 +107,8 @@ type Tx interface {
 	// both succeed.
 	DeactivateToken(ctx context.Context, kind, signature string) error
 	DeleteToken(ctx context.Context, kind, signature string) error
+	// SetTokenExpiry moves a token's end; ErrNotFound if there is none.
+	SetTokenExpiry(ctx context.Context, kind, signature string, expiresAt time.Time) error
 	// DeactivateGrantTokens marks a grant's tokens of the given kinds (all
 	// kinds when none are given) inactive.
 	DeactivateGrantTokens(ctx context.Context, grantID string, kinds ...string) error
@@ -135,6 +141,10 @@ type Tx interface {
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
 	// LastChangeSeq is the sequence of the newest change, 0 when none.
 	LastChangeSeq(ctx context.Context) (int64, error)
+	// PropertyChanges returns the newest changes of each record that set
+	// property (a value or "" for a clear), at most limit per record, by
+	// record and newest first.
+	PropertyChanges(ctx context.Context, recordIDs []int64, property string, limit int) ([]Change, error)
 
 	CreateIntegration(ctx context.Context, i Integration) (Integration, error)
 	Integration(ctx context.Context, id int64) (Integration, error)

@@ -63,6 +63,10 @@ type Property struct {
 	DisplayOrder   int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Archived properties keep their definition and their records' values,
+	// hidden until the property is restored.
+	Archived   bool
+	ArchivedAt time.Time
 }
 
 // Option is one choice of an enumeration property.

@@ -235,13 +235,19 @@ func TestExchangeRefusals(t *testing.T) {
 	wantError(t, err, connector.ReasonAppConfig, true, []string{code3, verifier3, wrong.Secret}, "client id or secret")
 }
 
-// TestRefresh: A rotates refresh tokens and retires the access token issued
-// with the old refresh token; presenting a rotated refresh token again ends
-// the whole grant.
+// TestRefresh: an app of A that opted into rotation gets a new refresh
+// token on every refresh, and A retires the access token issued with the
+// old one; presenting a rotated refresh token again ends the whole grant.
 func TestRefresh(t *testing.T) {
 	t.Parallel()
 	c, b := setup(t)
 	ctx := context.Background()
+	on := true
+	in := oauth.InputOf(b.app)
+	in.RefreshTokenRotation = &on
+	if _, err := b.a.Hub.Apps.Update(ctx, b.app.ClientID, in); err != nil {
+		t.Fatal(err)
+	}
 	first := b.connect(t, c, "cat@example.com")
 
 	second, err := c.Refresh(ctx, b.target, first)
@@ -252,7 +258,7 @@ func TestRefresh(t *testing.T) {
 		t.Fatalf("refresh gave %s, want a new access token, a refresh token and an expiry ahead", redacted(second))
 	}
 	if second.RefreshToken == first.RefreshToken {
-		t.Errorf("A kept the refresh token; hubsync rotates it")
+		t.Errorf("A kept the refresh token of an app that rotates")
 	}
 	if _, err := c.Check(ctx, b.target, second); err != nil {
 		t.Errorf("check with the refreshed token: %v", err)
@@ -268,6 +274,33 @@ func TestRefresh(t *testing.T) {
 	wantError(t, err, connector.ReasonConsentRevoked, true, secretsOf(b, first, second), "revoked", "rotation")
 	err = c.CheckGrant(ctx, b.target, second)
 	wantError(t, err, connector.ReasonConsentRevoked, true, secretsOf(b, first, second))
+}
+
+// TestRefreshKeepsTheInstallToken: an app of A that does not rotate, as on
+// HubSpot, keeps the refresh token of the install through every refresh,
+// and the access tokens issued before keep working until they expire.
+func TestRefreshKeepsTheInstallToken(t *testing.T) {
+	t.Parallel()
+	c, b := setup(t)
+	ctx := context.Background()
+	first := b.connect(t, c, "kit@example.com")
+	cred := first
+	for range 3 {
+		next, err := c.Refresh(ctx, b.target, first)
+		if err != nil {
+			t.Fatalf("refresh with the install's refresh token: %v", err)
+		}
+		if next.RefreshToken != first.RefreshToken || next.AccessToken == cred.AccessToken {
+			t.Fatalf("refresh gave a new refresh token %v, a new access token %v; want no, yes",
+				next.RefreshToken != first.RefreshToken, next.AccessToken != cred.AccessToken)
+		}
+		cred = next
+	}
+	for _, use := range []connector.Credential{first, cred} {
+		if _, err := c.Check(ctx, b.target, use); err != nil {
+			t.Errorf("check: %v", err)
+		}
+	}
 }
 
 // TestUserLeavesA ends the approving user's access on A in each way A

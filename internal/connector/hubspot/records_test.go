@@ -201,7 +201,7 @@ func TestApply(t *testing.T) {
 			t.Errorf("create %d: %+v", i, r)
 		}
 	}
-	if p, err := b.a.Hub.CRM.Property(ctx, "contacts", hubspot.OriginProperty); err != nil || !p.HasUniqueValue || p.GroupName != "contactinformation" {
+	if p, err := b.a.Hub.CRM.Property(ctx, "contacts", hubspot.OriginProperty, false); err != nil || !p.HasUniqueValue || p.GroupName != "contactinformation" {
 		t.Errorf("origin property on A: %+v, %v", p, err)
 	}
 

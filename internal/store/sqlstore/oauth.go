@@ -5,12 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/store"
 )
 
 const appColumns = `id, client_id, name, secret_hash, redirect_uris, scopes, optional_scopes, public,
-	created_by, created_at, updated_at, secret_rotated_at`
+	created_by, created_at, updated_at, secret_rotated_at, ` + appPolicyColumns
+
+// appPolicyColumns are an app's refresh-token policy, which every token
+// request reads with the app.
+const appPolicyColumns = `refresh_token_rotation, refresh_token_idle_ttl, refresh_token_absolute_ttl`
 
 // appScan receives an oauth_apps row.
 type appScan struct {
@@ -18,11 +23,12 @@ type appScan struct {
 	uris, scopes, optional    string
 	public                    int
 	created, updated, rotated int64
+	policy                    policyScan
 }
 
 func (s *appScan) dest() []any {
-	return []any{&s.a.ID, &s.a.ClientID, &s.a.Name, &s.a.SecretHash, &s.uris, &s.scopes, &s.optional, &s.public,
-		&s.a.CreatedBy, &s.created, &s.updated, &s.rotated}
+	return append([]any{&s.a.ID, &s.a.ClientID, &s.a.Name, &s.a.SecretHash, &s.uris, &s.scopes, &s.optional, &s.public,
+		&s.a.CreatedBy, &s.created, &s.updated, &s.rotated}, s.policy.dest()...)
 }
 
 func (s *appScan) finish() (store.App, error) {
@@ -30,11 +36,28 @@ func (s *appScan) finish() (store.App, error) {
 	a.Public = s.public != 0
 	a.Scopes, a.OptionalScopes = strings.Fields(s.scopes), strings.Fields(s.optional)
 	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = fromMS(s.created), fromMS(s.updated), fromMS(s.rotated)
+	s.policy.finish(&a)
 	if err := json.Unmarshal([]byte(s.uris), &a.RedirectURIs); err != nil {
 		return a, fmt.Errorf("app %s redirect uris: %w", a.ClientID, err)
 	}
 	return a, nil
 }
+
+// policyScan receives appPolicyColumns.
+type policyScan struct {
+	rotation    int
+	idle, total int64
+}
+
+func (s *policyScan) dest() []any { return []any{&s.rotation, &s.idle, &s.total} }
+
+func (s *policyScan) finish(a *store.App) {
+	a.RefreshTokenRotation = s.rotation != 0
+	a.RefreshTokenIdleTTL, a.RefreshTokenAbsoluteTTL = time.Duration(s.idle)*time.Second, time.Duration(s.total)*time.Second
+}
+
+// seconds stores a lifetime in whole seconds.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
 func scanApp(row interface{ Scan(...any) error }) (store.App, error) {
 	var s appScan
@@ -50,11 +73,13 @@ func (t *tx) CreateApp(ctx context.Context, a store.App) (store.App, error) {
 		return a, err
 	}
 	err = t.queryRow(ctx, `INSERT INTO oauth_apps (client_id, name, secret_hash, redirect_uris, scopes,
-		optional_scopes, public, created_by, created_at, updated_at, secret_rotated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		optional_scopes, public, created_by, created_at, updated_at, secret_rotated_at, `+appPolicyColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		a.ClientID, a.Name, a.SecretHash, string(uris), strings.Join(a.Scopes, " "), strings.Join(a.OptionalScopes, " "),
-		b2i(a.Public), a.CreatedBy, ms(a.CreatedAt), ms(a.UpdatedAt), ms(a.SecretRotatedAt)).Scan(&a.ID)
+		b2i(a.Public), a.CreatedBy, ms(a.CreatedAt), ms(a.UpdatedAt), ms(a.SecretRotatedAt),
+		b2i(a.RefreshTokenRotation), seconds(a.RefreshTokenIdleTTL), seconds(a.RefreshTokenAbsoluteTTL)).Scan(&a.ID)
 	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = stored(a.CreatedAt), stored(a.UpdatedAt), stored(a.SecretRotatedAt)
+	a.RefreshTokenIdleTTL, a.RefreshTokenAbsoluteTTL = a.RefreshTokenIdleTTL.Truncate(time.Second), a.RefreshTokenAbsoluteTTL.Truncate(time.Second)
 	return a, t.uniqueErr(err, "app "+a.ClientID)
 }
 
@@ -82,9 +107,11 @@ func (t *tx) UpdateApp(ctx context.Context, a store.App) error {
 		return err
 	}
 	res, err := t.exec(ctx, `UPDATE oauth_apps SET name = ?, secret_hash = ?, redirect_uris = ?, scopes = ?,
-		optional_scopes = ?, public = ?, updated_at = ?, secret_rotated_at = ? WHERE id = ?`,
+		optional_scopes = ?, public = ?, updated_at = ?, secret_rotated_at = ?, refresh_token_rotation = ?,
+		refresh_token_idle_ttl = ?, refresh_token_absolute_ttl = ? WHERE id = ?`,
 		a.Name, a.SecretHash, string(uris), strings.Join(a.Scopes, " "), strings.Join(a.OptionalScopes, " "),
-		b2i(a.Public), ms(a.UpdatedAt), ms(a.SecretRotatedAt), a.ID)
+		b2i(a.Public), ms(a.UpdatedAt), ms(a.SecretRotatedAt), b2i(a.RefreshTokenRotation),
+		seconds(a.RefreshTokenIdleTTL), seconds(a.RefreshTokenAbsoluteTTL), a.ID)
 	if err != nil {
 		return err
 	}
@@ -99,23 +126,26 @@ func (t *tx) DeleteApp(ctx context.Context, id int64) error {
 	return affectedOne(res, fmt.Sprintf("app %d", id))
 }
 
-const grantColumns = `id, app_id, user_id, scopes, credentials_epoch, created_at, last_used_at, revoked_at, revoke_reason`
+const grantColumns = `id, app_id, user_id, scopes, credentials_epoch, created_at, last_used_at, revoked_at, revoke_reason,
+	refreshed_at`
 
 // grantScan receives an oauth_grants row.
 type grantScan struct {
-	g                      store.Grant
-	scopes                 string
-	created, used, revoked int64
+	g                                 store.Grant
+	scopes                            string
+	created, used, revoked, refreshed int64
 }
 
 func (s *grantScan) dest() []any {
-	return []any{&s.g.ID, &s.g.AppID, &s.g.UserID, &s.scopes, &s.g.CredentialsEpoch, &s.created, &s.used, &s.revoked, &s.g.RevokeReason}
+	return []any{&s.g.ID, &s.g.AppID, &s.g.UserID, &s.scopes, &s.g.CredentialsEpoch, &s.created, &s.used, &s.revoked,
+		&s.g.RevokeReason, &s.refreshed}
 }
 
 func (s *grantScan) finish() store.Grant {
 	g := s.g
 	g.Scopes = strings.Fields(s.scopes)
 	g.CreatedAt, g.LastUsedAt, g.RevokedAt = fromMS(s.created), fromMS(s.used), fromMS(s.revoked)
+	g.RefreshedAt = fromMS(s.refreshed)
 	return g
 }
 
@@ -126,9 +156,9 @@ func scanGrant(row interface{ Scan(...any) error }) (store.Grant, error) {
 }
 
 func (t *tx) CreateGrant(ctx context.Context, g store.Grant) error {
-	_, err := t.exec(ctx, `INSERT INTO oauth_grants (`+grantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(ctx, `INSERT INTO oauth_grants (`+grantColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		g.ID, g.AppID, g.UserID, strings.Join(g.Scopes, " "), g.CredentialsEpoch, ms(g.CreatedAt),
-		ms(g.LastUsedAt), ms(g.RevokedAt), g.RevokeReason)
+		ms(g.LastUsedAt), ms(g.RevokedAt), g.RevokeReason, ms(g.RefreshedAt))
 	return t.uniqueErr(err, "grant "+g.ID)
 }
 
@@ -149,8 +179,9 @@ func (t *tx) Grants(ctx context.Context, userID, appID int64) ([]store.Grant, er
 
 func (t *tx) UpdateGrant(ctx context.Context, g store.Grant) error {
 	res, err := t.exec(ctx, `UPDATE oauth_grants SET scopes = ?, credentials_epoch = ?, last_used_at = ?,
-		revoked_at = ?, revoke_reason = ? WHERE id = ?`,
-		strings.Join(g.Scopes, " "), g.CredentialsEpoch, ms(g.LastUsedAt), ms(g.RevokedAt), g.RevokeReason, g.ID)
+		revoked_at = ?, revoke_reason = ?, refreshed_at = ? WHERE id = ?`,
+		strings.Join(g.Scopes, " "), g.CredentialsEpoch, ms(g.LastUsedAt), ms(g.RevokedAt), g.RevokeReason,
+		ms(g.RefreshedAt), g.ID)
 	if err != nil {
 		return err
 	}
@@ -200,7 +231,7 @@ func (t *tx) Token(ctx context.Context, kind, signature string) (store.Token, er
 var tokenGrantQuery = hot(`SELECT ` + qualify("t", tokenColumns) + `, ` +
 	qualify("g", grantColumns) + `, u.id, u.email, u.role, u.status, u.permissions, u.integrations_manage,
 	u.credentials_epoch, a.id, a.client_id, a.name, a.public, a.created_by, a.created_at, a.updated_at,
-	a.secret_rotated_at
+	a.secret_rotated_at, ` + qualify("a", appPolicyColumns) + `
 	FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id JOIN users u ON u.id = g.user_id
 	JOIN oauth_apps a ON a.id = g.app_id WHERE t.kind = ? AND t.signature = ?`)
 
@@ -217,15 +248,17 @@ func (t *tx) TokenGrant(ctx context.Context, kind, signature string) (store.Toke
 	var gs grantScan
 	var manage, public int
 	var appCreated, appUpdated, appRotated int64
+	var policy policyScan
 	var perms []byte
 	u, a := &out.User, &out.App
-	dest := append(append(ts.dest(), gs.dest()...),
+	dest := append(append(append(ts.dest(), gs.dest()...),
 		&u.ID, &u.Email, &u.Role, &u.Status, &perms, &manage, &u.CredentialsEpoch, &a.ID, &a.ClientID, &a.Name,
-		&public, &a.CreatedBy, &appCreated, &appUpdated, &appRotated)
+		&public, &a.CreatedBy, &appCreated, &appUpdated, &appRotated), policy.dest()...)
 	if err := t.cachedQueryRow(ctx, tokenGrantQuery, kind, signature).Scan(dest...); err != nil {
 		return out, notFound(err, kind+" token")
 	}
 	out.Token, out.Grant = ts.finish(), gs.finish()
+	policy.finish(a)
 	u.IntegrationsManage = manage != 0
 	a.Public = public != 0
 	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = fromMS(appCreated), fromMS(appUpdated), fromMS(appRotated)
@@ -241,6 +274,15 @@ func (t *tx) DeactivateToken(ctx context.Context, kind, signature string) error 
 		return err
 	}
 	return affectedOne(res, "active "+kind+" token")
+}
+
+func (t *tx) SetTokenExpiry(ctx context.Context, kind, signature string, expiresAt time.Time) error {
+	res, err := t.exec(ctx, `UPDATE oauth_tokens SET expires_at = ? WHERE kind = ? AND signature = ?`,
+		ms(expiresAt), kind, signature)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, kind+" token")
 }
 
 func (t *tx) DeleteToken(ctx context.Context, kind, signature string) error {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -229,6 +230,35 @@ func (t *tx) Changes(ctx context.Context, afterSeq int64, limit int) ([]store.Ch
 	if err != nil {
 		return nil, err
 	}
+	return scanChanges(rows)
+}
+
+func (t *tx) PropertyChanges(ctx context.Context, recordIDs []int64, property string, limit int) ([]store.Change, error) {
+	if err := checkIdent(property); err != nil {
+		return nil, fmt.Errorf("property: %w", err)
+	}
+	if len(recordIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(recordIDs)+1)
+	for _, id := range recordIDs {
+		args = append(args, id)
+	}
+	// One statement for every record: each record's changes are numbered
+	// newest first and the newest limit kept, so a busy record does not
+	// crowd out the others.
+	rows, err := t.query(ctx, `SELECT seq, object_type, record_id, kind, props, source, at FROM (
+		SELECT seq, object_type, record_id, kind, props, source, at,
+			row_number() OVER (PARTITION BY record_id ORDER BY seq DESC) AS newest
+		FROM changes WHERE record_id IN (`+placeholders(len(recordIDs))+`) AND `+t.d.Prop(property)+` IS NOT NULL) AS h
+		WHERE newest <= ? ORDER BY record_id, seq DESC`, append(args, limit)...)
+	if err != nil {
+		return nil, err
+	}
+	return scanChanges(rows)
+}
+
+func scanChanges(rows *sql.Rows) ([]store.Change, error) {
 	defer rows.Close()
 	var cs []store.Change
 	for rows.Next() {

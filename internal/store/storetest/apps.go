@@ -173,6 +173,8 @@ func testProperties(t *testing.T, s store.Store) {
 		{ObjectType: "contacts", Name: "a_1", Label: "A_1", Type: "number", FieldType: "number", GroupName: "g"},
 		{ObjectType: "contacts", Name: "a1", Label: "A1", Type: "string", FieldType: "text", GroupName: "g", HasUniqueValue: true, DisplayOrder: 7},
 		{ObjectType: "companies", Name: "tier", Label: "Company tier", Type: "string", FieldType: "text", GroupName: "g"},
+		{ObjectType: "companies", Name: "old", Label: "Old", Type: "string", FieldType: "text", GroupName: "g",
+			Archived: true, ArchivedAt: when(2 * time.Hour), CreatedAt: when(0), UpdatedAt: when(2 * time.Hour)},
 	}
 	update(t, s, func(ctx context.Context, tx store.Tx) error {
 		for _, p := range props {
@@ -187,22 +189,47 @@ func testProperties(t *testing.T, s store.Store) {
 	})
 
 	storedProp := func(p store.Property) store.Property {
-		p.CreatedAt, p.UpdatedAt = stored(p.CreatedAt), stored(p.UpdatedAt)
+		p.CreatedAt, p.UpdatedAt, p.ArchivedAt = stored(p.CreatedAt), stored(p.UpdatedAt), stored(p.ArchivedAt)
 		return p
 	}
-	for _, tc := range []struct {
-		objectType string
-		want       []store.Property
-	}{
-		{"contacts", []store.Property{storedProp(props[3]), storedProp(props[2]), storedProp(props[1]), storedProp(props[0])}},
-		{"companies", []store.Property{storedProp(props[4])}},
-		{"deals", nil},
-	} {
-		got := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Property, error) {
-			return tx.Properties(ctx, tc.objectType)
-		})
-		if diff := cmp.Diff(tc.want, got, opts); diff != "" {
-			t.Errorf("Properties(%s) (-want +got):\n%s", tc.objectType, diff)
+	wantProperties := func(what string, cases map[string][]store.Property) {
+		t.Helper()
+		for objectType, want := range cases {
+			got := get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Property, error) {
+				return tx.Properties(ctx, objectType)
+			})
+			if diff := cmp.Diff(want, got, opts); diff != "" {
+				t.Errorf("Properties(%s) %s (-want +got):\n%s", objectType, what, diff)
+			}
 		}
 	}
+	wantProperties("after create", map[string][]store.Property{
+		"contacts":  {storedProp(props[3]), storedProp(props[2]), storedProp(props[1]), storedProp(props[0])},
+		"companies": {storedProp(props[5]), storedProp(props[4])},
+		"deals":     nil,
+	})
+
+	// UpdateProperty replaces every field but the key; the same name on
+	// another object type stays as it was.
+	archived := props[1]
+	archived.Label, archived.Type, archived.FieldType, archived.GroupName = "Tier (old)", "string", "text", "other"
+	archived.Description, archived.Options, archived.HasUniqueValue, archived.DisplayOrder = "", nil, true, 3
+	archived.UpdatedAt, archived.Archived, archived.ArchivedAt = when(3*time.Hour), true, when(3*time.Hour)
+	restored := props[5]
+	restored.Archived, restored.ArchivedAt, restored.UpdatedAt = false, time.Time{}, when(4*time.Hour)
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.UpdateProperty(ctx, archived); err != nil {
+			return err
+		}
+		return tx.UpdateProperty(ctx, restored)
+	})
+	wantProperties("after update", map[string][]store.Property{
+		"contacts":  {storedProp(props[3]), storedProp(props[2]), storedProp(archived), storedProp(props[0])},
+		"companies": {storedProp(restored), storedProp(props[4])},
+	})
+	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
+		missing := props[4]
+		missing.ObjectType = "deals"
+		return tx.UpdateProperty(ctx, missing)
+	})
 }

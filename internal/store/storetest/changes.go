@@ -72,6 +72,63 @@ func testChanges(t *testing.T, s store.Store) {
 	}
 }
 
+// testPropertyChanges reads one record's history of one property: the
+// changes that set or cleared it, newest first, and nothing of another
+// record or another property.
+func testPropertyChanges(t *testing.T, s store.Store) {
+	const rec, other = 1 << 40, 7
+	feed := []store.Change{
+		{ObjectType: "contacts", RecordID: rec, Kind: "created", Props: map[string]string{"email": "a@example.com", "firstname": "Ann"}, Source: "private-app:3", At: when(0)},
+		{ObjectType: "contacts", RecordID: other, Kind: "created", Props: map[string]string{"firstname": "Bea"}, Source: "private-app:3", At: when(time.Second)},
+		{ObjectType: "contacts", RecordID: rec, Kind: "updated", Props: map[string]string{"lastname": "Lovelace"}, Source: "oauth:2", At: when(2 * time.Second)},
+		{ObjectType: "contacts", RecordID: rec, Kind: "updated", Props: map[string]string{"firstname": ""}, Source: "sync:4", At: when(3 * time.Second)},
+		{ObjectType: "contacts", RecordID: rec, Kind: "archived", Props: map[string]string{}, Source: "cli", At: when(4 * time.Second)},
+		{ObjectType: "contacts", RecordID: rec, Kind: "updated", Props: map[string]string{"firstname": "Ada", "email": "ada@example.com"}, Source: "oauth:2", At: when(5 * time.Second)},
+	}
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.AppendChanges(ctx, feed) })
+	all := changes(t, s, 0, 100)
+	history := func(records []int64, property string, limit int) []store.Change {
+		return get(t, s, func(ctx context.Context, tx store.Tx) ([]store.Change, error) {
+			return tx.PropertyChanges(ctx, records, property, limit)
+		})
+	}
+	for _, tc := range []struct {
+		records  []int64
+		property string
+		limit    int
+		want     []int // indexes into the feed: by record, newest first
+	}{
+		{[]int64{rec}, "firstname", 10, []int{5, 3, 0}},
+		{[]int64{rec}, "firstname", 2, []int{5, 3}},
+		{[]int64{rec}, "email", 10, []int{5, 0}},
+		{[]int64{rec}, "lastname", 10, []int{2}},
+		{[]int64{other}, "firstname", 10, []int{1}},
+		// The limit is per record: the busier record does not crowd out
+		// the other.
+		{[]int64{rec, other}, "firstname", 1, []int{1, 5}},
+		{[]int64{other, rec, other + 1}, "firstname", 10, []int{1, 5, 3, 0}},
+		{[]int64{rec}, "phone", 10, nil},
+		{[]int64{other + 1}, "firstname", 10, nil},
+		{nil, "firstname", 10, nil},
+	} {
+		var want []store.Change
+		for _, i := range tc.want {
+			want = append(want, all[i])
+		}
+		if diff := cmp.Diff(want, history(tc.records, tc.property, tc.limit), opts); diff != "" {
+			t.Errorf("PropertyChanges(%v, %s, %d) (-want +got):\n%s", tc.records, tc.property, tc.limit, diff)
+		}
+	}
+	// A name that is not an identifier is refused, never spliced into SQL.
+	err := s.View(t.Context(), func(tx store.Tx) error {
+		_, err := tx.PropertyChanges(t.Context(), []int64{rec}, "x') IS NULL OR ('1", 10)
+		return err
+	})
+	if err == nil {
+		t.Error("PropertyChanges took a name with a quote in it")
+	}
+}
+
 // testChangeFeedConcurrentWriters is the feed's core promise: a reader that
 // moves its cursor to the last sequence it saw never skips a change, even
 // while writers with overlapping transactions commit out of order.

@@ -54,13 +54,18 @@ func wantReadErr(t *testing.T, s store.Store, what string, target error, fn func
 	}
 }
 
+// storedOAuthApp is how an app reads back: times to the millisecond,
+// refresh-token lifetimes to the second.
 func storedOAuthApp(a store.App) store.App {
 	a.CreatedAt, a.UpdatedAt, a.SecretRotatedAt = stored(a.CreatedAt), stored(a.UpdatedAt), stored(a.SecretRotatedAt)
+	a.RefreshTokenIdleTTL = a.RefreshTokenIdleTTL.Truncate(time.Second)
+	a.RefreshTokenAbsoluteTTL = a.RefreshTokenAbsoluteTTL.Truncate(time.Second)
 	return a
 }
 
 func storedGrant(g store.Grant) store.Grant {
 	g.CreatedAt, g.LastUsedAt, g.RevokedAt = stored(g.CreatedAt), stored(g.LastUsedAt), stored(g.RevokedAt)
+	g.RefreshedAt = stored(g.RefreshedAt)
 	return g
 }
 
@@ -127,15 +132,19 @@ func testOAuthApps(t *testing.T, s store.Store) {
 		CreatedAt:       when(0),
 		UpdatedAt:       when(time.Hour),
 		SecretRotatedAt: when(time.Hour),
+		// Lifetimes keep whole seconds; the fraction is dropped.
+		RefreshTokenIdleTTL: 30*24*time.Hour + 1500*time.Millisecond,
 	}
 	public := store.App{
-		ClientID:     "public-cli",
-		Name:         "Command line",
-		RedirectURIs: []string{"http://127.0.0.1/callback"},
-		Scopes:       []string{"crm.objects.deals.read"},
-		Public:       true,
-		CreatedAt:    when(time.Minute),
-		UpdatedAt:    when(time.Minute),
+		ClientID:                "public-cli",
+		Name:                    "Command line",
+		RedirectURIs:            []string{"http://127.0.0.1/callback"},
+		Scopes:                  []string{"crm.objects.deals.read"},
+		Public:                  true,
+		CreatedAt:               when(time.Minute),
+		UpdatedAt:               when(time.Minute),
+		RefreshTokenRotation:    true,
+		RefreshTokenAbsoluteTTL: 90 * 24 * time.Hour,
 	}
 	want := createApps(t, s, confidential, public)
 	if want[0].ID <= 0 || want[1].ID <= want[0].ID {
@@ -179,11 +188,13 @@ func testOAuthApps(t *testing.T, s store.Store) {
 	changed.OptionalScopes = nil
 	changed.Public = true
 	changed.UpdatedAt, changed.SecretRotatedAt = when(48*time.Hour), when(47*time.Hour)
+	changed.RefreshTokenRotation, changed.RefreshTokenIdleTTL, changed.RefreshTokenAbsoluteTTL = true, time.Hour, 2*time.Hour
 	changed = storedOAuthApp(changed)
 	// And the public app becomes confidential.
 	secret := want[1]
 	secret.SecretHash = append(hash("new secret"), 0, 0)
 	secret.Public = false
+	secret.RefreshTokenRotation, secret.RefreshTokenAbsoluteTTL = false, 0
 	secret.OptionalScopes = []string{"b", "a"}
 	secret.UpdatedAt, secret.SecretRotatedAt = when(49*time.Hour), when(49*time.Hour)
 	secret = storedOAuthApp(secret)
@@ -234,7 +245,7 @@ func testOAuthGrants(t *testing.T, s store.Store) {
 			ID: "grant-b", AppID: cli, UserID: bob, Scopes: []string{"crm.objects.deals.read"}, CredentialsEpoch: 2, CreatedAt: when(3 * time.Hour),
 			LastUsedAt: when(4 * time.Hour), RevokedAt: when(5 * time.Hour), RevokeReason: "user changed password",
 		},
-		{ID: "grant-e", AppID: connector, UserID: alice, CredentialsEpoch: 1, CreatedAt: when(30 * time.Minute)},
+		{ID: "grant-e", AppID: connector, UserID: alice, CredentialsEpoch: 1, CreatedAt: when(30 * time.Minute), RefreshedAt: when(time.Hour)},
 	}
 	createGrants(t, s, grants...)
 	g := make([]store.Grant, len(grants))
@@ -280,6 +291,7 @@ func testOAuthGrants(t *testing.T, s store.Store) {
 	revoked.Scopes = []string{"crm.objects.contacts.read", "crm.objects.companies.read", "oauth"}
 	revoked.CredentialsEpoch = 4
 	revoked.LastUsedAt, revoked.RevokedAt, revoked.RevokeReason = when(6*time.Hour), when(7*time.Hour), "revoked by admin"
+	revoked.RefreshedAt = when(6 * time.Hour)
 	revoked = storedGrant(revoked)
 	restored := g[3]
 	restored.RevokedAt, restored.RevokeReason, restored.LastUsedAt = time.Time{}, "", when(8*time.Hour)
@@ -359,6 +371,22 @@ func testOAuthTokens(t *testing.T, s store.Store) {
 	for _, k := range [][2]string{{store.TokenCode, "sig-code"}, {store.TokenCode, "sig-used"}, {store.TokenCode, "sig-none"}} {
 		wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error { return tx.DeactivateToken(ctx, k[0], k[1]) })
 	}
+
+	// SetTokenExpiry moves one token's end, to a time or back to none.
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.SetTokenExpiry(ctx, store.TokenRefresh, "sig-refresh-a", when(30*24*time.Hour)); err != nil {
+			return err
+		}
+		return tx.SetTokenExpiry(ctx, store.TokenRefresh, "sig-refresh-b", time.Time{})
+	})
+	ending, endless := storedToken(tokens[3]), storedToken(tokens[5])
+	ending.ExpiresAt, endless.ExpiresAt = stored(when(30*24*time.Hour)), time.Time{}
+	wantRead(t, s, "Token after SetTokenExpiry", ending, token(store.TokenRefresh, "sig-refresh-a"))
+	wantRead(t, s, "Token after SetTokenExpiry to none", endless, token(store.TokenRefresh, "sig-refresh-b"))
+	wantRead(t, s, "other kind after SetTokenExpiry", storedToken(tokens[2]), token(store.TokenAccess, "sig-access-a"))
+	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
+		return tx.SetTokenExpiry(ctx, store.TokenAccess, "sig-refresh-a", when(0))
+	})
 
 	// DeleteToken removes that kind only, once.
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteToken(ctx, store.TokenPKCE, "sig-code") })
@@ -440,14 +468,16 @@ func testTokenGrant(t *testing.T, s store.Store) {
 	})
 	apps := createApps(t, s,
 		store.App{ClientID: "public", Name: "Public", Public: true, CreatedBy: users[0].ID,
-			CreatedAt: when(0), UpdatedAt: when(time.Hour)},
+			CreatedAt: when(0), UpdatedAt: when(time.Hour), RefreshTokenRotation: true, RefreshTokenIdleTTL: time.Hour},
 		store.App{ClientID: "confidential", Name: "Confidential", SecretHash: hash("s"), RedirectURIs: []string{"https://a.example/cb"},
-			Scopes: []string{"crm.objects.contacts.read"}, CreatedAt: when(time.Minute), UpdatedAt: when(time.Minute), SecretRotatedAt: when(time.Minute)})
+			Scopes: []string{"crm.objects.contacts.read"}, CreatedAt: when(time.Minute), UpdatedAt: when(time.Minute), SecretRotatedAt: when(time.Minute),
+			RefreshTokenAbsoluteTTL: 24 * time.Hour})
 	// Bob (user 2) authorized the public app (app 1) and alice (user 1) the
 	// other, so a join on the wrong id reads the wrong rows.
 	grants := []store.Grant{
 		{ID: "grant-bob", AppID: apps[0].ID, UserID: users[1].ID, Scopes: []string{"crm.objects.deals.read", "oauth"}, CredentialsEpoch: 8,
-			CreatedAt: when(0), LastUsedAt: when(time.Hour), RevokedAt: when(2 * time.Hour), RevokeReason: "user deactivated"},
+			CreatedAt: when(0), LastUsedAt: when(time.Hour), RevokedAt: when(2 * time.Hour), RevokeReason: "user deactivated",
+			RefreshedAt: when(90 * time.Minute)},
 		{ID: "grant-alice", AppID: apps[1].ID, UserID: users[0].ID, Scopes: []string{"crm.objects.contacts.read"}, CredentialsEpoch: 3, CreatedAt: when(time.Minute)},
 	}
 	createGrants(t, s, grants...)

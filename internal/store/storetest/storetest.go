@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordErrors", testRecordErrors},
 		{"DeleteObjectSync", testDeleteObjectSync},
 		{"Changes", testChanges},
+		{"PropertyChanges", testPropertyChanges},
 		{"ChangeFeedConcurrentWriters", testChangeFeedConcurrentWriters},
 		{"Rollback", testRollback},
 		{"ViewIsReadOnly", testViewIsReadOnly},
