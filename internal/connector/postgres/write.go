@@ -106,6 +106,9 @@ func (c *Connector) Apply(ctx context.Context, t connector.Target, cred connecto
 	if err != nil {
 		return nil, err
 	}
+	if _, err := ses.fieldColumns(names); err != nil {
+		return nil, err // every write of the field would fail alike
+	}
 	for attempt := 0; ; attempt++ {
 		if err := ses.writable(); err != nil {
 			return nil, err
