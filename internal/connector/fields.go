@@ -35,9 +35,10 @@ type FieldLister interface {
 }
 
 // ErrNoFieldList is a credential the external side does not show its field
-// definitions to (a HubSpot token without the schema read scope): mappings
-// are then not checked ahead, and a wrong one shows when records are
-// written.
+// definitions to (a HubSpot token without the schema read scope), or, when
+// a recent answer may be given, a listing that failed a moment ago:
+// mappings are then not checked ahead, and a wrong one shows when records
+// are written.
 var ErrNoFieldList = errors.New("the external app does not list its fields to this connection")
 
 // CheckFields returns a definite mapping_invalid error naming the fields of

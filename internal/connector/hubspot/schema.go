@@ -221,16 +221,23 @@ func (s *session) listProperties(ctx context.Context) (propertyTypes, []string, 
 	return out, names, nil
 }
 
-// Fields lists the properties of object, sorted. Without fresh it answers from the
-// definitions read in the last typesTTL, if any. A token that may not read
-// them (403: no crm.schemas read scope) gives connector.ErrNoFieldList.
+// Fields lists the properties of object, sorted. Without fresh it answers
+// from the definitions read in the last typesTTL, if any. A token that may
+// not read them (403: no crm.schemas read scope) gives
+// connector.ErrNoFieldList, and so does, without fresh, a listing that
+// failed in the last failedTypesTTL.
 func (c *Connector) Fields(ctx context.Context, t connector.Target, cred connector.Credential, object string, fresh bool) (connector.Schema, error) {
 	s, err := c.session(t, cred, object)
 	if err != nil {
 		return connector.Schema{}, redact(err, secrets(cred)...)
 	}
 	out := connector.Schema{Object: object}
-	if types, ok := s.schema().cachedTypes(); ok && types != nil && !fresh {
+	if types, ok := s.schema().cachedTypes(); ok && !fresh {
+		if types == nil {
+			// The last listing failed a moment ago; it is tried again
+			// after failedTypesTTL, not on every run meanwhile.
+			return out, connector.ErrNoFieldList
+		}
 		out.Fields = slices.Sorted(maps.Keys(types))
 		return out, nil
 	}
