@@ -1,10 +1,7 @@
 package syncer_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -13,33 +10,6 @@ import (
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/syncer"
 )
-
-// call makes an admin API request to hub B with HTTP Basic as email.
-func (tb *testBundle) call(t *testing.T, email, method, path string, body any) (int, string) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = bytes.NewReader(raw)
-	}
-	req, err := http.NewRequest(method, tb.b.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := hubtest.Password(email)
-	if email == "admin@example.com" {
-		password = "correct horse"
-	}
-	req.SetBasicAuth(email, password)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out)
-}
 
 // TestObjectSyncAdminAPI: PATCH and DELETE of an object sync, with the
 // checks, the errors and the governance of every other connection route.
@@ -79,7 +49,8 @@ func TestObjectSyncAdminAPI(t *testing.T) {
 				{admin, "GET", "/api/v1/audit?target_type=connection&target_id=" + fmt.Sprint(tb.conn.ID), nil, http.StatusOK,
 					[]string{"object_sync.remove", `"links":"0"`}},
 			} {
-				status, body := tb.call(t, c.email, c.method, c.path, c.body)
+				r := tb.b.AdminDo(t, c.email, c.method, c.path, c.body)
+				status, body := r.Status, string(r.Body)
 				if status != c.status {
 					t.Errorf("%s %s %v by %s: %d %s, want %d", c.method, c.path, c.body, c.email, status, body, c.status)
 					continue
