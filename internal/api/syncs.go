@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"reflect"
 	"strconv"
 	"time"
 
@@ -179,10 +178,6 @@ func (a *Admin) updateSync(c adminCall) (int, any, error) {
 	ch := syncer.ObjectSyncChange{Direction: in.Direction, Mappings: in.Mappings, HubFilters: in.HubFilters,
 		AppFilters: in.AppFilters, HubMatchKey: in.HubMatchKey, AppMatchKey: in.AppMatchKey, ConflictRule: in.ConflictRule,
 		PropagateDeletes: in.PropagateDeletes, Enabled: in.Enabled}
-	if reflect.ValueOf(ch).IsZero() {
-		return 0, nil, badRequest("NOTHING_TO_CHANGE", "give what to change: direction, mappings, hub_filters, app_filters, "+
-			"hub_match_key, app_match_key, conflict_rule, propagate_deletes or enabled")
-	}
 	if in.HubObject != nil || in.ExternalObject != nil {
 		if err := a.sameObjects(c, id, syncID, in); err != nil {
 			return 0, nil, err

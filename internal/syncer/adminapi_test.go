@@ -31,7 +31,7 @@ func TestObjectSyncAdminAPI(t *testing.T) {
 				{"viewer@example.com", "DELETE", path, nil, http.StatusForbidden, nil},
 				{admin, "PATCH", path, map[string]any{"mappings": []map[string]string{{"hub": "email", "app": "email"}, {"hub": "firstname", "app": "first_name"}}},
 					http.StatusBadRequest, []string{`"subCategory":"MAPPING_INVALID"`, `has no field \"first_name\"; did you mean firstname?`, "It has: "}},
-				{admin, "PATCH", path, map[string]any{}, http.StatusBadRequest, []string{"NOTHING_TO_CHANGE"}},
+				{admin, "PATCH", path, map[string]any{}, http.StatusBadRequest, []string{"INVALID_INPUT", "nothing to change"}},
 				{admin, "PATCH", path, map[string]any{"mappings": []any{}}, http.StatusBadRequest, []string{"at least one field mapping"}},
 				{admin, "PATCH", path, map[string]any{"hub_object": "companies", "enabled": false}, http.StatusBadRequest, []string{"OBJECTS_FIXED"}},
 				{admin, "PATCH", path, map[string]any{"direction": "sideways"}, http.StatusBadRequest, []string{"INVALID_INPUT", "direction must be"}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -59,6 +60,10 @@ type ObjectSyncChange struct {
 // as on add.
 func (e *Engine) UpdateObjectSync(ctx context.Context, a audit.Actor, connectionID, syncID int64, ch ObjectSyncChange) (store.ObjectSync, error) {
 	var cur store.ObjectSync
+	if reflect.ValueOf(ch).IsZero() {
+		return cur, fmt.Errorf("%w: nothing to change: give the direction, mappings, filters, match keys, conflict rule, "+
+			"whether deletes propagate, or whether the sync is enabled", connection.ErrInvalid)
+	}
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
