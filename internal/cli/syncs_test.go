@@ -327,7 +327,9 @@ func TestSyncConfigChangeFromTheCommandLine(t *testing.T) {
 	decodeJSON(t, b.must(t, "", "connections", "sync-config", "add", b.id, "--object", "contacts",
 		"--map", "email=email", "--map", "firstname=lastname"), &o)
 	sync := strconv.FormatInt(o.ID, 10)
-	b.local(t, func(h *hub.Hub) { createContact(t, h, map[string]string{"email": "ada@example.com", "firstname": "Ada"}) })
+	b.local(t, func(h *hub.Hub) {
+		createContact(t, h, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
+	})
 	b.must(t, "", "connections", "sync-now", b.id, "--follow")
 
 	errOut := b.fails(t, "", "connections", "sync-config", "update", b.id, sync, "--set-field", "firstname=first_name")
