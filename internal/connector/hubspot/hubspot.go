@@ -45,8 +45,8 @@ const (
 const DefaultTimeout = 15 * time.Second
 
 // Connector talks to one HubSpot-compatible API per Target. It implements
-// connector.Connector, Authorizer, Refresher, GrantChecker, Revoker, Reader
-// and Writer. It must not be copied.
+// connector.Connector, Authorizer, Refresher, GrantChecker, Revoker, Reader,
+// Writer and FieldLister. It must not be copied.
 type Connector struct {
 	client *http.Client
 
@@ -60,6 +60,7 @@ var (
 	_ connector.Refresher    = (*Connector)(nil)
 	_ connector.GrantChecker = (*Connector)(nil)
 	_ connector.Revoker      = (*Connector)(nil)
+	_ connector.FieldLister  = (*Connector)(nil)
 )
 
 // New returns a connector that makes its calls with client; nil means a

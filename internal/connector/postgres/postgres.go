@@ -57,7 +57,10 @@ type Connector struct {
 // New returns the connector with the default timeout.
 func New() *Connector { return &Connector{Timeout: DefaultTimeout} }
 
-var _ connector.Connector = (*Connector)(nil)
+var (
+	_ connector.Connector   = (*Connector)(nil)
+	_ connector.FieldLister = (*Connector)(nil)
+)
 
 // Check connects with cred, proves the login works, and checks the table of
 // t: that it exists, has the key and updated-at columns, that the user
