@@ -140,7 +140,8 @@ func TestMappingIsCheckedAgainstBothSides(t *testing.T) {
 	if len(after) != 1 || fmt.Sprint(after[0]) != fmt.Sprint(before[0]) {
 		t.Errorf("refused changes changed the object syncs: %+v", after)
 	}
-	if _, err := tb.b.Hub.Syncer.UpdateObjectSync(ctx, tb.admin, tb.conn.ID, id+1, syncer.ObjectSyncChange{}); !errors.Is(err, store.ErrNotFound) {
+	rule := syncer.RuleHubWins
+	if _, err := tb.b.Hub.Syncer.UpdateObjectSync(ctx, tb.admin, tb.conn.ID, id+1, syncer.ObjectSyncChange{ConflictRule: &rule}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update of an object sync the connection does not have: %v", err)
 	}
 	if err := tb.b.Hub.Syncer.RemoveObjectSync(ctx, tb.admin, tb.conn.ID+1, id); !errors.Is(err, store.ErrNotFound) {
