@@ -14,6 +14,8 @@ import (
 func (a *Admin) syncRoutes(handle func(string, gate, func(adminCall) (int, any, error))) {
 	handle("GET /api/v1/connections/{id}/syncs", viewIntegrations, a.listSyncs)
 	handle("POST /api/v1/connections/{id}/syncs", manageIntegrations, a.addSync)
+	handle("PATCH /api/v1/connections/{id}/syncs/{sync}", manageIntegrations, a.updateSync)
+	handle("DELETE /api/v1/connections/{id}/syncs/{sync}", manageIntegrations, a.removeSync)
 	handle("POST /api/v1/connections/{id}/sync-now", manageIntegrations, a.syncNow)
 	handle("GET /api/v1/connections/{id}/runs", viewIntegrations, a.listRuns)
 	handle("GET /api/v1/connections/{id}/errors", viewIntegrations, a.listRecordErrors)
@@ -133,6 +135,83 @@ func (a *Admin) addSync(c adminCall) (int, any, error) {
 	}
 	o, err := a.Syncer.AddObjectSync(c.r.Context(), actor(c.user), id, syncer.ObjectSyncInput(in))
 	return http.StatusCreated, NewObjectSyncView(o), err
+}
+
+// objectSyncPatchJSON is a change to an object sync: the fields given
+// change, the others stay. The objects cannot change; they may be given as
+// they are, as a client that read the sync sends them back.
+type objectSyncPatchJSON struct {
+	HubObject        *string              `json:"hub_object"`
+	ExternalObject   *string              `json:"external_object"`
+	Direction        *string              `json:"direction"`
+	Mappings         []store.FieldMapping `json:"mappings"`
+	HubFilters       *[]store.Filter      `json:"hub_filters"`
+	AppFilters       *[]store.Filter      `json:"app_filters"`
+	HubMatchKey      *string              `json:"hub_match_key"`
+	AppMatchKey      *string              `json:"app_match_key"`
+	ConflictRule     *string              `json:"conflict_rule"`
+	PropagateDeletes *bool                `json:"propagate_deletes"`
+	Enabled          *bool                `json:"enabled"`
+}
+
+// syncPath reads the connection and object sync ids of the path.
+func syncPath(c adminCall) (id, syncID int64, err error) {
+	if id, err = pathID(c); err != nil {
+		return 0, 0, err
+	}
+	syncID, err = strconv.ParseInt(c.r.PathValue("sync"), 10, 64)
+	if err != nil || syncID <= 0 {
+		return 0, 0, badRequest("INVALID_ID", "the object sync id in the path must be a positive number")
+	}
+	return id, syncID, nil
+}
+
+func (a *Admin) updateSync(c adminCall) (int, any, error) {
+	id, syncID, err := syncPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in objectSyncPatchJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	ch := syncer.ObjectSyncChange{Direction: in.Direction, Mappings: in.Mappings, HubFilters: in.HubFilters,
+		AppFilters: in.AppFilters, HubMatchKey: in.HubMatchKey, AppMatchKey: in.AppMatchKey, ConflictRule: in.ConflictRule,
+		PropagateDeletes: in.PropagateDeletes, Enabled: in.Enabled}
+	if in.HubObject != nil || in.ExternalObject != nil {
+		if err := a.sameObjects(c, id, syncID, in); err != nil {
+			return 0, nil, err
+		}
+	}
+	o, err := a.Syncer.UpdateObjectSync(c.r.Context(), actor(c.user), id, syncID, ch)
+	return http.StatusOK, NewObjectSyncView(o), err
+}
+
+// sameObjects refuses a change of an object sync's objects: its links pair
+// records of those two.
+func (a *Admin) sameObjects(c adminCall, id, syncID int64, in objectSyncPatchJSON) error {
+	syncs, err := a.Syncer.ObjectSyncs(c.r.Context(), id)
+	if err != nil {
+		return err
+	}
+	for _, o := range syncs {
+		if o.ID != syncID {
+			continue
+		}
+		if in.HubObject != nil && *in.HubObject != o.HubObject || in.ExternalObject != nil && *in.ExternalObject != o.ExternalObject {
+			return badRequest("OBJECTS_FIXED", fmt.Sprintf("object sync %d pairs %s with %s, which cannot change: its links pair records of those; "+
+				"remove it and add another", syncID, o.HubObject, o.ExternalObject))
+		}
+	}
+	return nil
+}
+
+func (a *Admin) removeSync(c adminCall) (int, any, error) {
+	id, syncID, err := syncPath(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, a.Syncer.RemoveObjectSync(c.r.Context(), actor(c.user), id, syncID)
 }
 
 func (a *Admin) syncNow(c adminCall) (int, any, error) {

@@ -38,7 +38,8 @@ func (a *app) withKnownConnection(ctx context.Context, arg string, fn func(h *hu
 
 func (a *app) connectionsSyncConfigCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "sync-config", Short: "Manage which objects a connection syncs, and how"}
-	cmd.AddCommand(a.syncConfigAddCmd(), a.syncConfigListCmd())
+	cmd.AddCommand(a.syncConfigAddCmd(), a.syncConfigListCmd(), a.syncConfigUpdateCmd(), a.syncConfigEnableCmd(true),
+		a.syncConfigEnableCmd(false), a.syncConfigRemoveCmd())
 	return cmd
 }
 
@@ -54,38 +55,41 @@ type objectSyncFlags struct {
 // the values (directions, types, operators) itself.
 func (f objectSyncFlags) input() (syncer.ObjectSyncInput, error) {
 	in := f.in
-	for _, m := range f.maps {
-		fm, err := fieldMapping(m)
-		if err != nil {
-			return in, err
-		}
-		in.Mappings = append(in.Mappings, fm)
-	}
 	var err error
+	if in.Mappings, err = fieldMappings(f.maps); err != nil {
+		return in, err
+	}
 	if in.HubFilters, err = filters("hub-filter", f.hubFilt); err != nil {
 		return in, err
 	}
 	if in.AppFilters, err = filters("app-filter", f.appFilt); err != nil {
 		return in, err
 	}
+	in.HubMatchKey, in.AppMatchKey, err = matchKeys(f.matchKey, f.noMatch)
+	return in, err
+}
+
+// matchKeys parses --match-key hub[=app] and --no-match: nil when neither
+// is given, empty keys for --no-match.
+func matchKeys(matchKey string, noMatch bool) (hub, app *string, err error) {
 	switch {
-	case f.noMatch && f.matchKey != "":
-		return in, errors.New("give --match-key or --no-match, not both")
-	case f.noMatch:
+	case noMatch && matchKey != "":
+		return nil, nil, errors.New("give --match-key or --no-match, not both")
+	case noMatch:
 		none := ""
-		in.HubMatchKey, in.AppMatchKey = &none, &none
-	case f.matchKey != "":
-		hubKey, appKey, paired := strings.Cut(f.matchKey, "=")
-		hubKey, appKey = strings.TrimSpace(hubKey), strings.TrimSpace(appKey)
-		if hubKey == "" || paired && appKey == "" {
-			return in, fmt.Errorf("--match-key %q must be a hub property, or hub=app", f.matchKey)
-		}
-		in.HubMatchKey = &hubKey
-		if paired {
-			in.AppMatchKey = &appKey
-		}
+		return &none, &none, nil
+	case matchKey == "":
+		return nil, nil, nil
 	}
-	return in, nil
+	hubKey, appKey, paired := strings.Cut(matchKey, "=")
+	hubKey, appKey = strings.TrimSpace(hubKey), strings.TrimSpace(appKey)
+	if hubKey == "" || paired && appKey == "" {
+		return nil, nil, fmt.Errorf("--match-key %q must be a hub property, or hub=app", matchKey)
+	}
+	if !paired {
+		return &hubKey, nil, nil
+	}
+	return &hubKey, &appKey, nil
 }
 
 // fieldMapping parses hub=app[:type[:direction]].

@@ -134,7 +134,7 @@ func TestSyncConfigRefusesBadFlags(t *testing.T) {
 		PropagateDeletes bool                                         `json:"propagate_deletes"`
 	}
 	decodeJSON(t, b.must(t, "", "connections", "sync-config", "add", b.id, "--object", "companies", "--direction", "to_hub",
-		"--map", "domain=website", "--map", "name=title:text:to_hub", "--hub-filter", "closedate:gt:2024-01-01T00:00:00Z",
+		"--map", "domain=website", "--map", "name=name:text:to_hub", "--hub-filter", "createdate:gt:2024-01-01T00:00:00Z",
 		"--no-match", "--conflict", "app_wins", "--propagate-deletes"), &o)
 	if len(o.Mappings) != 2 || o.Mappings[0].App != "website" || o.Mappings[1].Type != "text" || o.Mappings[1].Direction != "to_hub" ||
 		len(o.HubFilters) != 1 || o.HubFilters[0].Value != "2024-01-01T00:00:00Z" || o.HubMatchKey != "" ||
@@ -142,7 +142,7 @@ func TestSyncConfigRefusesBadFlags(t *testing.T) {
 		t.Errorf("sync-config add with every flag: %+v", o)
 	}
 	list := b.must(t, "", "connections", "sync-config", "list", b.id)
-	if !regexp.MustCompile(`(?m)^\d+\s+companies\s+companies\s+to_hub\s+-\s+app_wins\s+yes\s+1\s+yes\s+domain=website, name=title \(to_hub\)$`).MatchString(list) {
+	if !regexp.MustCompile(`(?m)^\d+\s+companies\s+companies\s+to_hub\s+-\s+app_wins\s+yes\s+1\s+yes\s+domain=website, name \(to_hub\)$`).MatchString(list) {
 		t.Errorf("sync-config list:\n%s", list)
 	}
 }
@@ -271,7 +271,7 @@ func TestSyncNowFromTheCommandLine(t *testing.T) {
 func TestRefusedRecordIsQuarantinedAndRetried(t *testing.T) {
 	b := setupSync(t)
 	b.must(t, "", "connections", "sync-config", "add", b.id, "--object", "contacts", "--direction", "to_app",
-		"--map", "email=email", "--map", "firstname=nosuchfield")
+		"--map", "email=email", "--map", "firstname=lifecyclestage")
 	var adaID int64
 	b.local(t, func(h *hub.Hub) {
 		adaID = createContact(t, h, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
@@ -314,5 +314,136 @@ func TestRefusedRecordIsQuarantinedAndRetried(t *testing.T) {
 	}
 	if got := firstNames(t, b.ext.Hub); len(got) != 0 {
 		t.Errorf("the external hub took a refused record: %v", got)
+	}
+}
+
+// TestSyncConfigChangeFromTheCommandLine: a wrong mapping is fixed in place
+// (the check refusing a typo with what exists), records synced under it are
+// put right by the next run, and an object sync is disabled, enabled and
+// removed, each audited.
+func TestSyncConfigChangeFromTheCommandLine(t *testing.T) {
+	b := setupSync(t)
+	var o struct{ ID int64 }
+	decodeJSON(t, b.must(t, "", "connections", "sync-config", "add", b.id, "--object", "contacts",
+		"--map", "email=email", "--map", "firstname=lastname"), &o)
+	sync := strconv.FormatInt(o.ID, 10)
+	b.local(t, func(h *hub.Hub) {
+		createContact(t, h, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
+	})
+	b.must(t, "", "connections", "sync-now", b.id, "--follow")
+
+	errOut := b.fails(t, "", "connections", "sync-config", "update", b.id, sync, "--set-field", "firstname=first_name")
+	if !strings.Contains(errOut, `mapping_invalid: contacts has no field "first_name"; did you mean firstname? It has: `) {
+		t.Errorf("update with a field the external hub lacks: %q", errOut)
+	}
+	out := b.must(t, "", "connections", "sync-config", "update", b.id, sync, "--set-field", "firstname=firstname")
+	if want := "object sync " + sync + " (contacts with contacts, two_way, enabled) updated; it takes effect on the next run\nfields: email, firstname\n"; out != want {
+		t.Errorf("update printed %q, want %q", out, want)
+	}
+	var v struct {
+		ConflictRule     string `json:"conflict_rule"`
+		PropagateDeletes bool   `json:"propagate_deletes"`
+	}
+	decodeJSON(t, b.must(t, "", "connections", "sync-config", "update", b.id, sync, "--conflict", "app_wins",
+		"--propagate-deletes", "--output", "json"), &v)
+	if v.ConflictRule != "app_wins" || !v.PropagateDeletes {
+		t.Errorf("update --output json: %+v", v)
+	}
+	b.must(t, "", "connections", "sync-now", b.id, "--follow")
+	if got := firstNames(t, b.ext.Hub); got["ada@example.com"] != "Ada" {
+		t.Errorf("a record synced under the old mapping was not put right: %v", got)
+	}
+
+	if out := b.must(t, "", "connections", "sync-config", "disable", b.id, sync); !strings.Contains(out, "disabled) disabled; it takes effect") {
+		t.Errorf("disable printed %q", out)
+	}
+	if list := b.must(t, "", "connections", "sync-config", "list", b.id); !regexp.MustCompile(`(?m)^` + sync + `\s+contacts.*\s+no\s+email, firstname$`).MatchString(list) {
+		t.Errorf("list after disable:\n%s", list)
+	}
+	if out := b.must(t, "", "connections", "sync-config", "enable", b.id, sync); !strings.Contains(out, "enabled) enabled;") {
+		t.Errorf("enable printed %q", out)
+	}
+
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"update", b.id, sync}, "nothing to change"},
+		{[]string{"update", b.id, sync, "--hub-filter", "email:has", "--no-hub-filters"}, "give --hub-filter or --no-hub-filters, not both"},
+		{[]string{"update", b.id, sync, "--drop-field", "phone"}, `maps no hub property "phone"`},
+		{[]string{"update", b.id, sync, "--direction", "sideways"}, "direction must be two_way, to_hub or to_app"},
+		{[]string{"update", b.id, "abc", "--conflict", "hub_wins"}, `object sync id "abc" must be a positive number`},
+		{[]string{"update", b.id, "999", "--conflict", "hub_wins"}, "connection " + b.id + " has no object sync 999"},
+		{[]string{"disable", "99", sync}, "connection 99: not found"},
+		{[]string{"remove", b.id, "999"}, "has no object sync 999"},
+	} {
+		if errOut := b.fails(t, "", append([]string{"connections", "sync-config"}, bad.args...)...); !strings.Contains(errOut, bad.want) {
+			t.Errorf("sync-config %v: %q, want %q", bad.args, errOut, bad.want)
+		}
+	}
+
+	out = b.must(t, "", "connections", "sync-config", "remove", b.id, sync)
+	if !strings.Contains(out, "object sync "+sync+" removed from connection "+b.id) {
+		t.Errorf("remove printed %q", out)
+	}
+	var syncs []struct{}
+	decodeJSON(t, b.must(t, "", "connections", "sync-config", "list", b.id, "--json"), &syncs)
+	if len(syncs) != 0 {
+		t.Errorf("%d object syncs after remove", len(syncs))
+	}
+	audit := b.must(t, "", "audit", "--target-type", "connection", "--target-id", b.id)
+	for _, action := range []string{"object_sync.create", "object_sync.update", "object_sync.disable", "object_sync.enable", "object_sync.remove"} {
+		if !strings.Contains(audit, action) {
+			t.Errorf("audit lacks %s:\n%s", action, audit)
+		}
+	}
+}
+
+// TestTableFixedThenChecked: an origin_column without a unique index is
+// refused at create with the SQL to run; when the index goes later, the
+// sync holds the connection, and once the index is back "connections
+// check" repairs it without the database URL entered again.
+func TestTableFixedThenChecked(t *testing.T) {
+	b := setup(t)
+	b.user(t, "ann@example.com", "--role", "admin")
+	dbURL, table, admin := b.table(t, "people")
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, "ALTER TABLE people ADD origin text, ALTER id ADD GENERATED BY DEFAULT AS IDENTITY"); err != nil {
+		t.Fatal(err)
+	}
+	b.must(t, "", "integrations", "create", "--name", "billing-db", "--provider", "postgres", "--auth", "password")
+	create := []string{"connections", "create", "--integration", "billing-db", "--name", "people", "--owner", "ann@example.com",
+		"--objects", "contacts", "--credential-stdin", "--config", "table=" + table, "--config", "key_column=id",
+		"--config", "updated_column=updated_at", "--config", "origin_column=origin", "--config", "commit_lag=0s"}
+	index := "CREATE UNIQUE INDEX ON " + table + " (origin)"
+	if errOut := b.fails(t, dbURL+"\n", create...); !strings.Contains(errOut, "external_column_unsupported: ") || !strings.HasSuffix(strings.TrimSpace(errOut), index) {
+		t.Fatalf("create with origin_column lacking a unique index: %q, want it to end with %q", errOut, index)
+	}
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := admin.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("CREATE UNIQUE INDEX people_origin ON people (origin)")
+	var c connView
+	decodeJSON(t, b.must(t, dbURL+"\n", create...), &c)
+	id := strconv.FormatInt(c.ID, 10)
+	b.must(t, "", "connections", "sync-config", "add", id, "--object", "contacts", "--map", "email=email")
+
+	exec("DROP INDEX people_origin")
+	(&syncBundle{testBundle: b}).local(t, func(h *hub.Hub) { createContact(t, h, map[string]string{"email": "ada@example.com"}) })
+	b.fails(t, "", "connections", "sync-now", id, "--follow")
+	if got := b.show(t, c.ID); got.Status != "needs_reconnect" || got.Reason == nil || got.Reason.Code != "external_column_unsupported" {
+		t.Fatalf("after the index went: %+v", got)
+	}
+	exec("CREATE UNIQUE INDEX people_origin ON people (origin)")
+	if out := b.must(t, "", "connections", "check", id); !strings.HasPrefix(out, "connection "+id+` "people" is active`) {
+		t.Errorf("check after the fix: %q", out)
+	}
+	b.must(t, "", "connections", "sync-now", id, "--follow")
+	var n int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM people WHERE email = 'ada@example.com'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d rows for the contact after the repair (%v)\n%s", n, err, b.must(t, "", "connections", "runs", id))
 	}
 }

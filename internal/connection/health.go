@@ -11,10 +11,11 @@ import (
 
 // Check runs the provider's cheapest live call for connection id and
 // records what it says. An access token refused with a 401 is refreshed
-// once and checked again before the connection is called broken. Only
-// active and degraded connections are checked.
+// once and checked again before the connection is called broken. Active and
+// degraded connections are checked, and those held only because of how
+// their table is set up, which a passing check repairs.
 func (s *Service) Check(ctx context.Context, id int64) (connector.Identity, error) {
-	cred, err := s.credential(ctx, id, false)
+	cred, held, err := s.checkCredential(ctx, id)
 	if err != nil {
 		return connector.Identity{}, err
 	}
@@ -28,7 +29,11 @@ func (s *Service) Check(ctx context.Context, id int64) (connector.Identity, erro
 	if err != nil {
 		return who, s.outcome(ctx, id, nil, err)
 	}
-	return who, s.checked(ctx, id, who)
+	if err := s.checked(ctx, id, who); err != nil || !held {
+		return who, err
+	}
+	s.tellRepaired(ctx, id)
+	return who, nil
 }
 
 func (s *Service) checkOnce(ctx context.Context, id int64, cred connector.Credential) (connector.Identity, error) {

@@ -192,9 +192,17 @@ func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Con
 	})
 }
 
-// Resume ends a pause; the connection is then checked as usual.
+// Resume ends a pause; the connection is then checked as usual. A
+// connection held because of how its table is set up is checked at once,
+// and resumes if the check passes.
 func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
 	c, err := s.resume(ctx, a, id)
+	if err == nil && c.Status == StatusNeedsReconnect {
+		if _, err := s.Check(ctx, id); err != nil {
+			return c, fmt.Errorf("connection.resume: %w", err)
+		}
+		return s.Get(ctx, id)
+	}
 	if err == nil && usable(c) == nil {
 		s.tellRepaired(ctx, id)
 	}
@@ -203,6 +211,9 @@ func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Co
 
 func (s *Service) resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
 	return s.change(ctx, a, id, "connection.resume", func(tx store.Tx, c *store.Connection) error {
+		if c.Status == StatusNeedsReconnect && setupSide(c.Reason) {
+			return nil // Resume checks it
+		}
 		if c.Status != StatusPaused {
 			return invalid("connection %d is %s, not paused", c.ID, c.Status)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/store"
 )
@@ -28,8 +29,12 @@ func (s *Service) Open(ctx context.Context, id int64) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
+	return s.sessionWith(ctx, id, cred)
+}
+
+func (s *Service) sessionWith(ctx context.Context, id int64, cred connector.Credential) (Session, error) {
 	var sess Session
-	err = s.st.View(ctx, func(tx store.Tx) error {
+	err := s.st.View(ctx, func(tx store.Tx) error {
 		c, err := tx.Connection(ctx, id)
 		if err != nil {
 			return err
@@ -69,7 +74,9 @@ func (s *Service) Report(ctx context.Context, id int64, callErr error) error {
 	return s.outcome(ctx, id, nil, callErr)
 }
 
-// RanAt records that a sync run finished, successfully or not.
+// RanAt records that a sync run finished, successfully or not. A run that
+// got through every object sync shows that their mappings work, which no
+// check can: it clears mapping_invalid.
 func (s *Service) RanAt(ctx context.Context, id int64, at time.Time, ok bool) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
 		c, err := tx.Connection(ctx, id)
@@ -79,6 +86,9 @@ func (s *Service) RanAt(ctx context.Context, id int64, at time.Time, ok bool) er
 		c.LastRunAt = at
 		if ok {
 			c.LastSuccessAt = at
+			if c.Status == StatusDegraded && c.Reason == connector.ReasonMappingInvalid {
+				return s.setStatus(ctx, tx, &c, audit.System, "", "")
+			}
 		}
 		return tx.UpdateConnection(ctx, c)
 	})

@@ -253,7 +253,7 @@ func (s *Service) settle(ctx context.Context, id int64, lease string, fresh *con
 
 func (s *Service) succeeded(ctx context.Context, tx store.Tx, c *store.Connection, now time.Time) error {
 	c.LastSuccessAt, c.TransientFailures, c.NextCheckAt = now, 0, now.Add(s.tuning.CheckEvery)
-	if c.Status == StatusDegraded && !hubSide(c.Reason) {
+	if curedByCall(*c) {
 		return s.setStatus(ctx, tx, c, audit.System, "", "")
 	}
 	return tx.UpdateConnection(ctx, *c)

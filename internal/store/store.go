@@ -228,6 +228,9 @@ type Tx interface {
 	// one call is free only after that call.
 	PutLinks(ctx context.Context, links []Link) error
 	CountLinks(ctx context.Context, syncID int64) (int, error)
+	// ForgetSnapshotFields drops keys from the snapshot of every link of a
+	// sync, leaving the rest of each link as it is.
+	ForgetSnapshotFields(ctx context.Context, syncID int64, keys []string) error
 
 	// SyncCursor is a side's opaque position; "" when the side has none.
 	SyncCursor(ctx context.Context, syncID int64, side string) (string, error)

@@ -112,7 +112,12 @@ func (e *Engine) stage(ctx context.Context, os store.ObjectSync, p *plan) error 
 	if len(staged) == 0 {
 		return nil
 	}
-	return e.st.Update(ctx, func(tx store.Tx) error { return tx.PutLinks(ctx, staged) })
+	return e.st.Update(ctx, func(tx store.Tx) error {
+		if err := e.stillCurrent(ctx, tx, os); err != nil {
+			return err
+		}
+		return tx.PutLinks(ctx, staged)
+	})
 }
 
 // writeApp applies the plan's external writes in batches and notes each
@@ -168,6 +173,9 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 // (when side is set). An update of a record that changed since it was read
 // is left for the next step, which will see that change.
 func (e *Engine) writeHub(ctx context.Context, tx store.Tx, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
+	if err := e.stillCurrent(ctx, tx, os); err != nil {
+		return err
+	}
 	if err := e.skipMoved(ctx, tx, os, p); err != nil {
 		return err
 	}

@@ -234,7 +234,11 @@ func (e *Engine) prepare(ctx context.Context, r *run) error {
 	return nil
 }
 
+// runAll syncs each enabled object sync. One whose fields the external
+// side lacks fails alone: the others go on, and the run reports it.
 func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) error {
+	var invalid error
+	var invalidObject string
 	for _, os := range syncs {
 		if !os.Enabled || r.sess.Blocked(os.HubObject) {
 			// A blocked object waits for its connector user's permission;
@@ -242,14 +246,25 @@ func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) e
 			continue
 		}
 		r.object = os.HubObject
-		if err := e.syncObject(ctx, r, os); err != nil {
+		err := e.syncObject(ctx, r, os)
+		if mappingInvalid(err) && invalid == nil {
+			invalid, invalidObject = fmt.Errorf("%s: %w", os.HubObject, ofSync(err, os)), os.HubObject
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", os.HubObject, err)
 		}
 	}
-	return nil
+	if invalid != nil {
+		r.object = invalidObject
+	}
+	return invalid
 }
 
 func (e *Engine) syncObject(ctx context.Context, r *run, os store.ObjectSync) error {
+	if err := e.checkRunFields(ctx, r, os); err != nil {
+		return err
+	}
 	if flows(os.Direction, "", store.SideApp) {
 		if err := e.hubToApp(ctx, r, os); err != nil {
 			return err

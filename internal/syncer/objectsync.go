@@ -30,13 +30,23 @@ type ObjectSyncInput struct {
 }
 
 // AddObjectSync adds an object sync to a connection. The hub object must be
-// one the connection was granted.
+// one the connection was granted, and the fields it names must exist on
+// both sides (see fields.go).
 func (e *Engine) AddObjectSync(ctx context.Context, a audit.Actor, connectionID int64, in ObjectSyncInput) (store.ObjectSync, error) {
 	os, err := objectSync(in)
 	if err != nil {
 		return os, err
 	}
 	os.ConnectionID, os.Enabled, os.CreatedAt, os.UpdatedAt = connectionID, true, e.clock(), e.clock()
+	if err := e.st.View(ctx, func(tx store.Tx) error { return connection.Authorize(ctx, tx, a) }); err != nil {
+		return os, err
+	}
+	if err := e.checkHubFields(ctx, os); err != nil {
+		return os, err
+	}
+	if err := e.checkAppFields(ctx, os); err != nil {
+		return os, err
+	}
 	err = e.st.Update(ctx, func(tx store.Tx) error {
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
@@ -54,15 +64,14 @@ func (e *Engine) AddObjectSync(ctx context.Context, a audit.Actor, connectionID 
 		}
 		for _, x := range existing {
 			if x.HubObject == os.HubObject || x.ExternalObject == os.ExternalObject {
-				return fmt.Errorf("%w: connection %d already syncs %s with %s (object sync %d)", store.ErrAlreadyExists,
-					connectionID, x.HubObject, x.ExternalObject, x.ID)
+				return fmt.Errorf("%w: connection %d already syncs %s with %s (object sync %d); change it with sync-config update, or remove it first",
+					store.ErrAlreadyExists, connectionID, x.HubObject, x.ExternalObject, x.ID)
 			}
 		}
 		if os, err = tx.CreateObjectSync(ctx, os); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, e.clock(), a, "object_sync.create", "connection", strconv.FormatInt(connectionID, 10), nil,
-			map[string]string{"object": os.HubObject, "external_object": os.ExternalObject, "direction": os.Direction, "conflict_rule": os.ConflictRule})
+		return audit.Record(ctx, tx, e.clock(), a, "object_sync.create", "connection", strconv.FormatInt(connectionID, 10), nil, syncFields(os))
 	})
 	return os, err
 }

@@ -166,7 +166,7 @@ func (e *Engine) getApp(ctx context.Context, r *run, os store.ObjectSync, ids []
 	var recs []connector.Record
 	err := e.external(ctx, r, func(ctx context.Context) error {
 		var err error
-		recs, err = r.reader.Get(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, appFields(os.Mappings), ids)
+		recs, err = r.reader.Get(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, readFields(os), ids)
 		return err
 	})
 	for _, rec := range recs {
@@ -197,7 +197,7 @@ func (e *Engine) matchOnApp(ctx context.Context, r *run, os store.ObjectSync, p 
 			var found []connector.Record
 			err := e.external(ctx, r, func(ctx context.Context) error {
 				var err error
-				found, err = r.reader.FindBy(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, os.AppMatchKey, values, appFields(os.Mappings))
+				found, err = r.reader.FindBy(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, os.AppMatchKey, values, readFields(os))
 				return err
 			})
 			if err != nil {

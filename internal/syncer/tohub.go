@@ -2,7 +2,6 @@ package syncer
 
 import (
 	"context"
-	"slices"
 
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/crm"
@@ -12,10 +11,7 @@ import (
 // appToHub brings in what changed on the external side since the sync's
 // app cursor.
 func (e *Engine) appToHub(ctx context.Context, r *run, os store.ObjectSync) error {
-	fields := appFields(os.Mappings)
-	if os.AppMatchKey != "" && !slices.Contains(fields, os.AppMatchKey) {
-		fields = append(fields, os.AppMatchKey)
-	}
+	fields := readFields(os)
 	for {
 		var cursor string
 		if err := e.st.View(ctx, func(tx store.Tx) error {

@@ -46,7 +46,7 @@ const DefaultTimeout = 15 * time.Second
 
 // Connector talks to one HubSpot-compatible API per Target. It implements
 // connector.Connector, Authorizer, Refresher, GrantChecker, Revoker,
-// RegistrationChecker, Reader and Writer. It must not be copied.
+// RegistrationChecker, Reader, Writer and FieldLister. It must not be copied.
 type Connector struct {
 	client *http.Client
 
@@ -60,6 +60,7 @@ var (
 	_ connector.Refresher    = (*Connector)(nil)
 	_ connector.GrantChecker = (*Connector)(nil)
 	_ connector.Revoker      = (*Connector)(nil)
+	_ connector.FieldLister  = (*Connector)(nil)
 
 	_ connector.RegistrationChecker = (*Connector)(nil)
 )

@@ -3,13 +3,17 @@ package hubspot
 import (
 	"context"
 	"crypto/sha256"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hubsync/hubsync/internal/connector"
 )
 
 // What the connector learns about an account's property definitions, kept
@@ -151,31 +155,52 @@ func isoDatetime(v string) bool {
 // propertyTypes returns the object's property types, read at most every
 // typesTTL; nil when they cannot be read (the reading goes on without).
 func (c *Connector) propertyTypes(ctx context.Context, s *session) propertyTypes {
-	e := s.schema()
-	e.mu.Lock()
-	fresh, types := time.Since(e.typesAt) < typesTTL, e.types
-	e.mu.Unlock()
-	if fresh {
+	if types, ok := s.schema().cachedTypes(); ok {
 		return types
 	}
-	// Two reads may race here; both learn the same.
-	types = s.readTypes(ctx)
+	types, _, _ := s.readTypes(ctx)
+	return types
+}
+
+func (e *schemaEntry) cachedTypes() (propertyTypes, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.types, time.Since(e.typesAt) < typesTTL
+}
+
+// forgetTypes makes the next use read the definitions again.
+func (e *schemaEntry) forgetTypes() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.typesAt = time.Time{}
+}
+
+// readTypes reads the object's property definitions (and their names) and
+// remembers their types; a failure to read them is remembered
+// for a shorter while. Two reads may race; both learn the same.
+func (s *session) readTypes(ctx context.Context) (propertyTypes, []string, error) {
+	types, names, err := s.listProperties(ctx)
 	if ctx.Err() == nil {
 		at := time.Now()
 		if types == nil {
 			at = at.Add(failedTypesTTL - typesTTL) // ask again sooner
 		}
+		e := s.schema()
 		e.mu.Lock()
 		e.types, e.typesAt = types, at
 		e.mu.Unlock()
 	}
-	return types
+	return types, names, err
 }
 
-func (s *session) readTypes(ctx context.Context) propertyTypes {
+func (s *session) listProperties(ctx context.Context) (propertyTypes, []string, error) {
+	const what = "a property listing"
 	a, err := s.call(ctx, http.MethodGet, "/crm/v3/properties/"+url.PathEscape(s.object), nil)
-	if err != nil || a.status != http.StatusOK {
-		return nil
+	if err != nil {
+		return nil, nil, err
+	}
+	if a.status != http.StatusOK {
+		return nil, nil, s.failure(a, what)
 	}
 	var list struct {
 		Results []struct {
@@ -183,14 +208,45 @@ func (s *session) readTypes(ctx context.Context) propertyTypes {
 			Type string `json:"type"`
 		} `json:"results"`
 	}
-	if s.decode(a, "a property listing", &list) != nil || len(list.Results) == 0 {
-		return nil
+	if err := s.decode(a, what, &list); err != nil {
+		return nil, nil, err
 	}
-	out := make(propertyTypes, len(list.Results))
-	for _, p := range list.Results {
-		out[p.Name] = p.Type
+	if len(list.Results) == 0 {
+		return nil, nil, nil
 	}
-	return out
+	out, names := make(propertyTypes, len(list.Results)), make([]string, len(list.Results))
+	for i, p := range list.Results {
+		out[p.Name], names[i] = p.Type, p.Name
+	}
+	return out, names, nil
+}
+
+// Fields lists the properties of object, sorted. Without fresh it answers
+// from the definitions read in the last typesTTL, if any. A token that may
+// not read them (403: no crm.schemas read scope) gives
+// connector.ErrNoFieldList, and so does, without fresh, a listing that
+// failed in the last failedTypesTTL.
+func (c *Connector) Fields(ctx context.Context, t connector.Target, cred connector.Credential, object string, fresh bool) (connector.Schema, error) {
+	s, err := c.session(t, cred, object)
+	if err != nil {
+		return connector.Schema{}, redact(err, secrets(cred)...)
+	}
+	out := connector.Schema{Object: object}
+	if types, ok := s.schema().cachedTypes(); ok && !fresh {
+		if types == nil {
+			// The last listing failed a moment ago; it is tried again
+			// after failedTypesTTL, not on every run meanwhile.
+			return out, connector.ErrNoFieldList
+		}
+		out.Fields = slices.Sorted(maps.Keys(types))
+		return out, nil
+	}
+	_, out.Fields, err = s.readTypes(ctx)
+	slices.Sort(out.Fields)
+	if e := connector.AsError(err); err != nil && e.Definite && e.Reason == connector.ReasonScopesMissing {
+		return out, connector.ErrNoFieldList
+	}
+	return out, redact(err, secrets(cred)...)
 }
 
 // originGroups are the property groups HubSpot gives each standard object.

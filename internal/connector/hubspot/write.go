@@ -414,6 +414,14 @@ func (ap *applier) isolate(ctx context.Context, k writeKind, idx []int, a answer
 		return &connector.Error{Reason: connector.ReasonAppConfig, Err: a.cause(),
 			Message: a.quote("the " + OriginProperty + " property is missing on the external side; it is made again on the next write")}
 	}
+	if missing := unknownProperties(body); len(missing) > 0 {
+		// Every write that sets it would be refused alike: the mapping is
+		// wrong, not the records.
+		ap.s.schema().forgetTypes()
+		e := connector.MappingInvalid(ap.s.object, missing, nil)
+		e.Err = a.cause()
+		return e
+	}
 	if len(idx) == 1 {
 		ap.results[idx[0]].Err = body.refusal(a.status, a.fields.CorrelationID)
 		return nil
@@ -522,6 +530,27 @@ func (ap *applier) quoted(idx []int, e wireError) []int {
 		}
 		return false
 	})
+}
+
+// unknownProperties are the properties an error says do not exist
+// (HubSpot's PROPERTY_DOESNT_EXIST), other than the origin property.
+func unknownProperties(e wireError) []string {
+	var out []string
+	for _, d := range append([]wireError{e}, e.Errors...) {
+		code := strings.ToUpper(d.Code + " " + d.SubCategory)
+		if !strings.Contains(code, "PROPERTY_DOESNT_EXIST") {
+			continue
+		}
+		if d.Context == nil {
+			d.Context = e.Context
+		}
+		for _, p := range d.list("propertyName") {
+			if p != OriginProperty && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // mentionsOrigin says an error is about OriginProperty not existing or not

@@ -339,18 +339,39 @@ func (ses *session) fieldColumns(fields []string) ([]*column, error) {
 	for _, f := range fields {
 		col := ses.meta.byName[f]
 		if col == nil {
-			missing = append(missing, strconv.Quote(f))
+			missing = append(missing, f)
 			continue
 		}
 		cols = append(cols, col)
 	}
 	if len(missing) > 0 {
-		return nil, &connector.Error{
-			Reason: ReasonColumnMissing, Definite: true, Detail: strings.Join(missing, ", ") + " on " + ses.meta.name,
-			Message: fmt.Sprintf("%s has no column %s; add it, or correct the field mapping", ses.meta.name, strings.Join(missing, ", ")),
-		}
+		// A field a mapping names, unlike the columns the settings name:
+		// the mapping is wrong, not the connection.
+		return nil, connector.MappingInvalid(ses.meta.name, missing, ses.meta.names())
 	}
 	return cols, nil
+}
+
+// names are the table's columns in their order.
+func (m *tableMeta) names() []string {
+	out := make([]string, len(m.cols))
+	for i, col := range m.cols {
+		out[i] = col.name
+	}
+	return out
+}
+
+// Fields describes the connection's table (object is ignored, as in every
+// call): its name and columns. Fresh reads the catalog even if a
+// description is cached.
+func (c *Connector) Fields(ctx context.Context, t connector.Target, cred connector.Credential, object string, fresh bool) (connector.Schema, error) {
+	ctx, cancel := c.bound(ctx)
+	defer cancel()
+	ses, err := c.open(ctx, t, cred, fresh)
+	if err != nil {
+		return connector.Schema{}, err
+	}
+	return connector.Schema{Object: ses.meta.name, Fields: ses.meta.names()}, nil
 }
 
 // failure turns an error of a statement into what a call returns. A

@@ -57,12 +57,16 @@ type Connector struct {
 // New returns the connector with the default timeout.
 func New() *Connector { return &Connector{Timeout: DefaultTimeout} }
 
-var _ connector.Connector = (*Connector)(nil)
+var (
+	_ connector.Connector   = (*Connector)(nil)
+	_ connector.FieldLister = (*Connector)(nil)
+)
 
 // Check connects with cred, proves the login works, and checks the table of
-// t: that it exists, has the key and updated-at columns, and that the user
-// holds SELECT, INSERT and UPDATE on it. Identity.Account is
-// "host:port/database", User the database user, Scopes the privileges held.
+// t: that it exists, has the key and updated-at columns, that the user
+// holds SELECT, INSERT and UPDATE on it, and what record sync needs of it
+// (see checkSync). Identity.Account is "host:port/database", User the
+// database user, Scopes the privileges held.
 //
 // Settings that cannot work are reported before any network call with an
 // error wrapping ErrInvalidSettings (see Validate). Everything else is a
@@ -70,6 +74,10 @@ var _ connector.Connector = (*Connector)(nil)
 // before the failure. No error text contains the password.
 func (c *Connector) Check(ctx context.Context, t connector.Target, cred connector.Credential) (connector.Identity, error) {
 	s, err := parseSettings(t, cred)
+	if err != nil {
+		return connector.Identity{}, err
+	}
+	sc, err := parseSyncConfig(s, t.Config)
 	if err != nil {
 		return connector.Identity{}, err
 	}
@@ -121,7 +129,25 @@ func (c *Connector) Check(ctx context.Context, t connector.Target, cred connecto
 				id.User, list, tbl.name, list, tbl.quoted, quotedUser),
 		}
 	}
-	return id, nil
+	return id, checkSync(ctx, s, sc, conn)
+}
+
+// checkSync checks what record sync needs of the table beyond the key and
+// updated-at columns, so that a connection that could never sync is
+// refused when it is made and a check tells when the table is fixed: the
+// updated column is a timestamp, the key and the origin_column have unique
+// indexes, and the deleted_column and origin_column settings name columns
+// of the right types.
+func checkSync(ctx context.Context, s *settings, sc syncConfig, conn *pgx.Conn) error {
+	meta, err := loadMeta(ctx, s, conn)
+	if err != nil {
+		return err
+	}
+	ses := &session{s: s, sc: sc, meta: meta}
+	if err := ses.resolve(); err != nil {
+		return err
+	}
+	return ses.writable()
 }
 
 // checkSchema tells a missing schema and a schema the user may not use

@@ -245,6 +245,47 @@ func TestCheckColumnMissing(t *testing.T) {
 	checkErr(t, err, pw, connector.ReasonScopesMissing, true)
 }
 
+// TestCheckRefusesWhatSyncCannotUse: Check also checks what record sync
+// needs of the table, so a connection that could never sync is refused
+// when it is made, with the SQL that fixes it, and passes once that ran.
+func TestCheckRefusesWhatSyncCannotUse(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	pw := password()
+	user := b.role(t, pw, "")
+	b.people(t, user, "SELECT, INSERT, UPDATE")
+	b.exec(t, "ALTER TABLE people ADD origin text, ADD gone boolean")
+	table := b.schema + ".people"
+	tg := target(table, "id", "updated_at")
+	tg.Config[postgres.ConfigOriginColumn], tg.Config[postgres.ConfigDeletedColumn] = "origin", "gone"
+	c := postgres.New()
+	defer c.Close()
+
+	_, err := c.Check(context.Background(), tg, b.credential(user, pw, nil))
+	e := checkErr(t, err, pw, postgres.ReasonColumnUnsupported, true)
+	index := fmt.Sprintf("CREATE UNIQUE INDEX ON %s (origin)", table)
+	if !strings.HasSuffix(e.Message, index) || e.Detail != "origin on "+table {
+		t.Errorf("origin_column without a unique index: %q (%s), want it to end with %q", e.Message, e.Detail, index)
+	}
+	b.exec(t, index)
+	if _, err := c.Check(context.Background(), tg, b.credential(user, pw, nil)); err != nil {
+		t.Fatalf("Check after %s: %v", index, err)
+	}
+
+	tg.Config[postgres.ConfigDeletedColumn] = "email"
+	_, err = c.Check(context.Background(), tg, b.credential(user, pw, nil))
+	if e := checkErr(t, err, pw, postgres.ReasonColumnUnsupported, true); !strings.Contains(e.Message, "boolean or timestamp") {
+		t.Errorf("a text deleted_column: %q", e.Message)
+	}
+	tg.Config[postgres.ConfigDeletedColumn], tg.Config[postgres.ConfigInstallTrigger] = "gone", "maybe"
+	if _, err := c.Check(context.Background(), tg, b.credential(user, pw, nil)); !errors.Is(err, postgres.ErrInvalidSettings) {
+		t.Errorf("Check with install_trigger=maybe: %v", err)
+	}
+	if err := c.Validate(tg, b.credential(user, pw, nil)); !errors.Is(err, postgres.ErrInvalidSettings) || !strings.Contains(err.Error(), "install_trigger") {
+		t.Errorf("Validate with install_trigger=maybe: %v", err)
+	}
+}
+
 func TestCheckPrivilegeMissing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)

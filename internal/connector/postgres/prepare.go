@@ -14,9 +14,10 @@ import (
 )
 
 // Prepare readies the table of t for record sync, once, when a connection
-// is set up or its settings change. It checks what Check does not: that
-// the updated column is a timestamp, that the key has a unique index, and
-// the deleted_column and origin_column settings. Then, as the settings ask:
+// is set up or its settings change. It checks again what Check checked of
+// the table for record sync (the table may have changed since): that the
+// updated column is a timestamp, that the key has a unique index, and the
+// deleted_column and origin_column settings. Then, as the settings ask:
 //
 //   - install_trigger=true installs a trigger that sets the updated column
 //     to clock_timestamp() on every INSERT and UPDATE, whoever makes it, so

@@ -149,11 +149,11 @@ func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connec
 	}
 	rows, err := br.Query()
 	if err != nil {
-		return page, ses.readFailure(c, err)
+		return page, ses.readFailure(ctx, c, err, cols)
 	}
 	recs, err := ses.collect(rows, cols)
 	if err != nil {
-		return page, ses.readFailure(c, err)
+		return page, ses.readFailure(ctx, c, err, cols)
 	}
 	if err := br.Close(); err != nil {
 		return page, ses.failure(err)
@@ -247,11 +247,11 @@ func (ses *session) selectSQL(cols []*column, where string) string {
 func (ses *session) query(ctx context.Context, c *Connector, cols []*column, sql string, args ...any) ([]connector.Record, error) {
 	rows, err := ses.entry.pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, ses.readFailure(c, err)
+		return nil, ses.readFailure(ctx, c, err, cols)
 	}
 	recs, err := ses.collect(rows, cols)
 	if err != nil {
-		return nil, ses.readFailure(c, err)
+		return nil, ses.readFailure(ctx, c, err, cols)
 	}
 	return recs, nil
 }
@@ -283,10 +283,35 @@ func (ses *session) collect(rows pgx.Rows, cols []*column) ([]connector.Record, 
 
 // readFailure is failure that also forgets the table's description when the
 // error suggests it changed, so that the next call (or Apply's second
-// attempt) reads the catalog again.
-func (ses *session) readFailure(c *Connector, err error) error {
-	if staleMeta(err) {
-		c.forget(ses)
+// attempt) reads the catalog again, and reads it at once to say what
+// changed: a column of cols gone is the mapping's fault (mapping_invalid),
+// the table or a column the settings name gone or unfit the connection's.
+func (ses *session) readFailure(ctx context.Context, c *Connector, err error, cols []*column) error {
+	if !staleMeta(err) {
+		return ses.failure(err)
+	}
+	c.forget(ses)
+	again := *ses
+	lerr := ses.withConn(ctx, func(conn *pgx.Conn) error {
+		var err error
+		again.meta, err = loadMeta(ctx, ses.s, conn)
+		return err
+	})
+	if ce := connector.AsError(lerr); lerr != nil {
+		if ce.Definite {
+			return ce
+		}
+		return ses.failure(err)
+	}
+	if rerr := again.resolve(); rerr != nil {
+		return rerr
+	}
+	names := make([]string, len(cols))
+	for i, col := range cols {
+		names[i] = col.name
+	}
+	if _, ferr := again.fieldColumns(names); ferr != nil {
+		return ferr
 	}
 	return ses.failure(err)
 }

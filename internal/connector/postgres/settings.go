@@ -77,11 +77,16 @@ func (n tableName) sql() string {
 }
 
 // Validate reports, without touching the network, whether t and cred can be
-// used by Check: the connection URL and the table, key_column and
-// updated_column settings. Every problem is listed; the error wraps
+// used by Check: the connection URL, the table, key_column and
+// updated_column settings, and those of record sync (deleted_column,
+// origin_column, …). Every problem is listed; the error wraps
 // ErrInvalidSettings and never contains the password.
 func (c *Connector) Validate(t connector.Target, cred connector.Credential) error {
-	_, err := parseSettings(t, cred)
+	s, err := parseSettings(t, cred)
+	if err != nil {
+		return err
+	}
+	_, err = parseSyncConfig(s, t.Config)
 	return err
 }
 

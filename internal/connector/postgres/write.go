@@ -103,10 +103,13 @@ func (c *Connector) Apply(ctx context.Context, t connector.Target, cred connecto
 		}
 	}
 	ses, err := c.open(ctx, t, cred, false, names...)
-	if err != nil {
-		return nil, err
-	}
 	for attempt := 0; ; attempt++ {
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ses.fieldColumns(names); err != nil {
+			return nil, err // every write of the field would fail alike
+		}
 		if err := ses.writable(); err != nil {
 			return nil, err
 		}
@@ -114,17 +117,15 @@ func (c *Connector) Apply(ctx context.Context, t connector.Target, cred connecto
 		for i, w := range writes {
 			results[i].Ref = w.Ref
 		}
-		err := ses.apply(ctx, ses.plan(writes, results), results)
-		if err == nil {
+		applyErr := ses.apply(ctx, ses.plan(writes, results), results)
+		if applyErr == nil {
 			return results, nil
 		}
-		if attempt > 0 || !staleMeta(err) {
-			return nil, ses.readFailure(c, err)
+		if attempt > 0 || !staleMeta(applyErr) {
+			return nil, ses.readFailure(ctx, c, applyErr, nil)
 		}
 		// The table changed since it was described: describe it again.
-		if ses, err = c.open(ctx, t, cred, true); err != nil {
-			return nil, err
-		}
+		ses, err = c.open(ctx, t, cred, true)
 	}
 }
 

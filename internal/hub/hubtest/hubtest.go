@@ -6,6 +6,7 @@ package hubtest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -134,6 +135,27 @@ func (r Response) JSON(t testing.TB) map[string]any {
 // (sent as is) or any value (sent as JSON).
 func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 	t.Helper()
+	auth := ""
+	if token != "" {
+		auth = "Bearer " + token
+	}
+	return e.send(t, method, path, auth, body)
+}
+
+// AdminDo is Do as a user signed in with HTTP Basic, with the password
+// Password gives (the first admin's is "correct horse"), as admin API
+// scripts call.
+func (e *Env) AdminDo(t testing.TB, email, method, path string, body any) Response {
+	t.Helper()
+	password := Password(email)
+	if email == "admin@example.com" {
+		password = "correct horse"
+	}
+	return e.send(t, method, path, "Basic "+base64.StdEncoding.EncodeToString([]byte(email+":"+password)), body)
+}
+
+func (e *Env) send(t testing.TB, method, path, auth string, body any) Response {
+	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -152,8 +174,8 @@ func (e *Env) Do(t testing.TB, method, path, token string, body any) Response {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

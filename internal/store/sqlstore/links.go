@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hubsync/hubsync/internal/store"
@@ -164,4 +166,39 @@ func (t *tx) CountLinks(ctx context.Context, syncID int64) (int, error) {
 	var n int
 	err := t.queryRow(ctx, `SELECT count(*) FROM sync_links WHERE sync_id = ?`, syncID).Scan(&n)
 	return n, err
+}
+
+// ForgetSnapshotFields reads a sync's links a page at a time, in hub id
+// order, and rewrites with PutLinks's upserts only those whose snapshot
+// holds one of the keys.
+func (t *tx) ForgetSnapshotFields(ctx context.Context, syncID int64, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	after := int64(math.MinInt64)
+	for {
+		rows, err := t.query(ctx, `SELECT `+linkColumns+` FROM sync_links WHERE sync_id = ? AND hub_id > ?
+			ORDER BY hub_id LIMIT `+strconv.Itoa(2*rowsPerInsert), syncID, after)
+		if err != nil {
+			return err
+		}
+		links, err := scanAll(rows, scanLink)
+		if err != nil || len(links) == 0 {
+			return err
+		}
+		after = links[len(links)-1].HubID
+		changed := links[:0]
+		for _, l := range links {
+			n := len(l.Snapshot)
+			for _, k := range keys {
+				delete(l.Snapshot, k)
+			}
+			if len(l.Snapshot) != n {
+				changed = append(changed, l)
+			}
+		}
+		if err := t.PutLinks(ctx, changed); err != nil {
+			return err
+		}
+	}
 }

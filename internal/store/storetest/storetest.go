@@ -69,6 +69,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinkUniqueness", testLinkUniqueness},
 		{"PutLinksReplace", testPutLinksReplace},
 		{"PutLinksConcurrent", testPutLinksConcurrent},
+		{"ForgetSnapshotFields", testForgetSnapshotFields},
 		{"SyncCursors", testSyncCursors},
 		{"SyncRuns", testSyncRuns},
 		{"RecordErrors", testRecordErrors},

@@ -282,6 +282,43 @@ func testPutLinksReplace(t *testing.T, s store.Store) {
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutLinks(ctx, nil) })
 }
 
+// testForgetSnapshotFields checks that the keys leave the snapshot of every
+// link of the sync, past one page of links, keys the engine stages with a
+// NUL in their name included, and that nothing else changes: the other
+// keys, the rest of each link, the links of other syncs.
+func testForgetSnapshotFields(t *testing.T, s store.Store) {
+	const s1, s2, staged = 1, 2, "\x00pending:firstname"
+	const n = 2300
+	links := make([]store.Link, n)
+	for i := range links {
+		links[i] = link(s1, int64(i+1))
+		links[i].Snapshot["firstname"], links[i].HubArchived = fmt.Sprint("F", i), i%7 == 0
+		if i%3 == 0 {
+			links[i].Snapshot[staged] = "G"
+		}
+	}
+	untouched := link(s1, n+1) // holds none of the keys
+	other := link(s2, 1)
+	other.Snapshot["firstname"] = "keep"
+	putLinks(t, s, append(links, untouched, other)...)
+
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ForgetSnapshotFields(ctx, s1, []string{"firstname", staged, "never-there"})
+	})
+	want := make([]store.Link, n+1)
+	ids := make([]int64, n+1)
+	for i, l := range append(links, untouched) {
+		l.Snapshot = map[string]string{"email": l.Snapshot["email"], "note": l.Snapshot["note"]}
+		want[i], ids[i] = storedLink(l), l.HubID
+	}
+	wantRead(t, s, "links of the sync after ForgetSnapshotFields", want, linksByHubID(s1, ids...), byHubID)
+	wantRead(t, s, "a link of another sync", storedLinks(other), linksByHubID(s2, 1))
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ForgetSnapshotFields(ctx, 99, []string{"email"})
+	})
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ForgetSnapshotFields(ctx, s1, nil) })
+}
+
 // testPutLinksConcurrent checks that two transactions writing links of
 // different records of one sync both land.
 func testPutLinksConcurrent(t *testing.T, s store.Store) {
