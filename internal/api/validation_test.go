@@ -39,6 +39,14 @@ func badInputs(f badInputFixture) []badInput {
 	for i := range tooMany {
 		tooMany[i] = props(map[string]any{"email": fmt.Sprintf("many%d@example.com", i)})
 	}
+	// IN values: one over the cap, and as many as made SQLite fail.
+	inValues := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("v%d@example.com", i)
+		}
+		return out
+	}
 	// A valid JSON body just over 8 MiB.
 	huge := `{"properties":{"firstname":"` + strings.Repeat("x", 8<<20) + `"}}`
 	return []badInput{
@@ -126,6 +134,14 @@ func badInputs(f badInputFixture) []badInput {
 			body:   map[string]any{"filterGroups": []any{filter("amount", "GT", "0x1p4")}},
 			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"0x1p4", "amount"},
 			context: map[string][]string{"propertyName": {"amount"}}},
+		{name: "IN filter with 101 values", method: "POST", path: contacts + "/search",
+			body:   map[string]any{"filterGroups": []any{filter("email", "IN", inValues(101)...)}},
+			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"100", "101", "email"},
+			context: map[string][]string{"propertyName": {"email"}}},
+		{name: "NOT_IN filter with 32767 values", method: "POST", path: contacts + "/search",
+			body:   map[string]any{"filterGroups": []any{filter("email", "NOT_IN", inValues(32767)...)}},
+			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"100", "32767"},
+			context: map[string][]string{"propertyName": {"email"}}},
 		{name: "unknown sort property", method: "POST", path: contacts + "/search",
 			body:   map[string]any{"sorts": []any{map[string]any{"propertyName": "no_such_prop", "direction": "ASCENDING"}}},
 			status: 400, category: v, subCategory: "INVALID_SORT", message: []string{"no_such_prop"},
