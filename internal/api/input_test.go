@@ -3,7 +3,10 @@ package api_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/hubsync/hubsync/internal/identity"
 )
 
 // TestLargestSearchIsAnswered: the most filters a search takes, each with
@@ -30,6 +33,42 @@ func TestLargestSearchIsAnswered(t *testing.T) {
 		}
 		if got := ids(decode[searchBody](t, r, 200).Results); !slices.Equal(got, []string{target.ID}) {
 			t.Errorf("found %v, want [%s]", got, target.ID)
+		}
+	})
+}
+
+// TestIntegrationURLsAreHTTP: the hub calls an integration's URLs, so only
+// absolute http and https URLs without credentials are taken, whether as
+// base_url or as a single setting.
+func TestIntegrationURLsAreHTTP(t *testing.T) {
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		const admin = "ops@example.com"
+		tb.env.User(t, admin, "admin", nil)
+		manage := true
+		if _, err := tb.env.Hub.Identity.UpdateUser(t.Context(), admin, identity.UserChanges{IntegrationsManage: &manage}); err != nil {
+			t.Fatal(err)
+		}
+		create := func(name, baseURL string) (int, map[string]any) {
+			return adminDo(t, tb.env, admin, "POST", "/api/v1/integrations",
+				map[string]any{"name": name, "provider": "hubspot", "auth": "private_app", "base_url": baseURL})
+		}
+		for _, bad := range []string{"file:///etc/passwd", "gopher://hub.example.com", "javascript:alert(1)", "//hub.example.com",
+			"https://", "hub.example.com", "https://user:pw-4711@hub.example.com"} {
+			status, body := create("bad", bad)
+			if status != 400 || body["subCategory"] != "INVALID_INPUT" || !strings.Contains(fmt.Sprint(body["message"]), "_url") {
+				t.Errorf("base_url %q: %d %v", bad, status, body)
+			}
+			if strings.Contains(mustJSON(body), "pw-4711") {
+				t.Errorf("base_url %q: the answer quotes the credentials: %v", bad, body)
+			}
+		}
+		if status, body := create("good", "https://hub.example.com"); status != 201 {
+			t.Fatalf("https base_url: %d %v", status, body)
+		}
+		status, body := adminDo(t, tb.env, admin, "PATCH", "/api/v1/integrations/good",
+			map[string]any{"settings": map[string]string{"token_url": "file:///etc/shadow"}})
+		if status != 400 || !strings.Contains(fmt.Sprint(body["message"]), "token_url") {
+			t.Errorf("token_url file: %d %v", status, body)
 		}
 	})
 }
