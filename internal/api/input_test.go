@@ -72,3 +72,20 @@ func TestIntegrationURLsAreHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestUpsertKeyInPropertiesMaySpellTheSameValue: the key repeated in the
+// properties, in another case, is the same key (HubSpot's clients and the
+// hub's own connector send it so).
+func TestUpsertKeyInPropertiesMaySpellTheSameValue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		ada := tb.create(t, "contacts", map[string]any{"email": "ada@example.com"})
+		r := tb.do(t, "POST", objects+"contacts/batch/upsert", map[string]any{"inputs": []any{
+			map[string]any{"id": "ada@example.com", "idProperty": "email", "properties": map[string]any{"email": "Ada@Example.com", "firstname": "Ada"}},
+			map[string]any{"id": "bob@example.com", "idProperty": "email", "properties": map[string]any{"email": "bob@example.com"}},
+		}})
+		got := decode[batchBody](t, r, 200).Results
+		if len(got) != 2 || got[0].ID != ada.ID || got[0].prop("firstname") != "Ada" || got[1].prop("email") != "bob@example.com" {
+			t.Errorf("upsert answer %+v", got)
+		}
+	})
+}
