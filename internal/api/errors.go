@@ -32,6 +32,9 @@ type errorBody struct {
 	SubCategory   string              `json:"subCategory,omitempty"`
 	Context       map[string][]string `json:"context,omitempty"`
 	Errors        []errorDetail       `json:"errors,omitempty"`
+	// RFC 6749's fields, on OAuth endpoints only.
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
 }
 
 type errorDetail struct {
@@ -48,6 +51,8 @@ type apiError struct {
 	subCategory string
 	message     string
 	context     map[string][]string
+	// rfcError is RFC 6749's error code, for an answer on an OAuth endpoint.
+	rfcError string
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -66,6 +71,9 @@ func writeError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, er
 	switch {
 	case errors.As(err, &ae):
 		status, body.Category, body.SubCategory, body.Message, body.Context = ae.status, ae.category, ae.subCategory, ae.message, ae.context
+		if ae.rfcError != "" {
+			body.Error, body.ErrorDescription = ae.rfcError, ae.message
+		}
 	case errors.As(err, &ce):
 		status, body.Category = crmStatus(ce.Kind)
 		body.SubCategory, body.Message, body.Context = ce.Code, ce.Message, ce.Context

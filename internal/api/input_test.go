@@ -2,10 +2,14 @@ package api_test
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hubsync/hubsync/internal/config"
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 )
 
@@ -88,4 +92,66 @@ func TestUpsertKeyInPropertiesMaySpellTheSameValue(t *testing.T) {
 			t.Errorf("upsert answer %+v", got)
 		}
 	})
+}
+
+// TestStalledBodyIsCutOff: a client that sends headers and then stalls its
+// body gets a 408 once the body timeout passes and loses the connection,
+// on the token endpoint (a form, read before any route runs) and on the
+// CRM API (JSON, read by the route).
+func TestStalledBodyIsCutOff(t *testing.T) {
+	t.Parallel()
+	env := hubtest.New(t, hubtest.SQLite, func(c *config.Config) { c.BodyTimeout = 200 * time.Millisecond })
+	token := env.Token(t, hubtest.AllScopes...)
+	for _, tc := range []struct{ name, head string }{
+		{"token endpoint", "POST /oauth/v1/token HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\n"},
+		{"CRM create", "POST /crm/v3/objects/contacts HTTP/1.1\r\nContent-Type: application/json\r\nAuthorization: Bearer " + token + "\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := hubtest.StallBody(t, env.Server.Listener.Addr().String(), tc.head)
+			if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(body, "REQUEST_TIMEOUT") {
+				t.Errorf("stalled body: %d %s", resp.StatusCode, body)
+			}
+			if !resp.Close {
+				t.Errorf("the connection of a stalled body is kept open")
+			}
+		})
+	}
+}
+
+// TestCrossOriginRefusalsAreShaped: a change sent by a page of another site
+// is refused in the shape of the surface it was sent to: HubSpot's error
+// JSON on the admin API, the hub's error page on browser forms.
+func TestCrossOriginRefusalsAreShaped(t *testing.T) {
+	t.Parallel()
+	env := hubtest.New(t, hubtest.SQLite)
+	post := func(path, contentType, body string, header http.Header) hubtest.Response {
+		req, err := http.NewRequest("POST", env.URL+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = header
+		req.Header.Set("Content-Type", contentType)
+		req.SetBasicAuth("admin@example.com", "correct horse")
+		return send(t, env, req)
+	}
+	for name, h := range map[string]http.Header{
+		"Sec-Fetch-Site": {"Sec-Fetch-Site": {"cross-site"}},
+		"Origin":         {"Origin": {"https://evil.example"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := post("/api/v1/apps", "application/json", `{"name":"x","redirect_uris":["https://evil.example/cb"],"scopes":["crm.objects.contacts.read"]}`, h.Clone())
+			e := wantError(t, r, http.StatusForbidden, "INVALID_AUTHENTICATION", "CROSS_ORIGIN")
+			wantMessage(t, e, "another site")
+			for _, path := range []string{"/signin", "/oauth/authorize?client_id=x"} {
+				r := post(path, "application/x-www-form-urlencoded", "email=admin%40example.com&password=x", h.Clone())
+				if r.Status != http.StatusForbidden || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") ||
+					!strings.Contains(string(r.Body), "another site") {
+					t.Errorf("POST %s: %d %s %s", path, r.Status, r.Header.Get("Content-Type"), r.Body)
+				}
+			}
+		})
+	}
+	if apps, err := env.Hub.Apps.List(t.Context()); err != nil || len(apps) != 0 {
+		t.Errorf("apps after refused creates: %v %v", apps, err)
+	}
 }

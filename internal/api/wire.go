@@ -56,13 +56,8 @@ func decodeOptional(r *http.Request, v any) error { return decodeBody(r, v, true
 
 func decodeBody(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return &apiError{status: http.StatusRequestEntityTooLarge, category: catValidation, subCategory: "REQUEST_TOO_LARGE",
-			message: fmt.Sprintf("The request body is larger than the %d bytes the hub accepts", tooBig.Limit)}
-	}
 	if err != nil {
-		return err
+		return bodyError(r, err, "The request body cannot be read")
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 && optional {
@@ -73,6 +68,9 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 	}
 	if body[0] != '{' {
 		return badRequest("MALFORMED_JSON", "The request body must be a JSON object")
+	}
+	if name := nulField(body); name != "" {
+		return nulError(r, "JSON field", name)
 	}
 	err = json.Unmarshal(body, v)
 	var syntax *json.SyntaxError

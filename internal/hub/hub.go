@@ -218,7 +218,9 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
 		Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer, Enqueue: h.Enqueue}, log)
 	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
-	return api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
+	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
+	handler.BodyTimeout = h.cfg.BodyTimeout
+	return handler
 }
 
 // OAuthServer returns the hub's authorization server.
