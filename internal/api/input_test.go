@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -154,4 +155,32 @@ func TestCrossOriginRefusalsAreShaped(t *testing.T) {
 	if apps, err := env.Hub.Apps.List(t.Context()); err != nil || len(apps) != 0 {
 		t.Errorf("apps after refused creates: %v %v", apps, err)
 	}
+}
+
+// TestEmailLookupsFoldUnicodeOnEveryBackend: an email spelled with a Kelvin
+// sign (which lowercases to k) is the same contact everywhere a client names
+// it, on both backends; it used to be found on PostgreSQL only, and its
+// upsert on SQLite tried to create a duplicate and answered 409.
+func TestEmailLookupsFoldUnicodeOnEveryBackend(t *testing.T) {
+	const kelvin = "\u212Aate@Example.com"
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		kate := tb.create(t, "contacts", map[string]any{"email": "kate@example.com", "firstname": "Kate"})
+		if got := tb.get(t, "contacts", url.PathEscape(kelvin), "?idProperty=email"); got.ID != kate.ID {
+			t.Errorf("get by email: %s, want %s", got.ID, kate.ID)
+		}
+		for _, op := range []string{"EQ", "IN"} {
+			res := tb.search(t, "contacts", map[string]any{"filterGroups": []any{filter("email", op, kelvin)}})
+			if !slices.Equal(ids(res.Results), []string{kate.ID}) {
+				t.Errorf("search email %s: %v, want [%s]", op, ids(res.Results), kate.ID)
+			}
+		}
+		r := tb.do(t, "POST", objects+"contacts/batch/upsert", map[string]any{"inputs": []any{
+			map[string]any{"id": kelvin, "idProperty": "email", "properties": map[string]any{"lastname": "Kelvin"}}}})
+		if got := decode[batchBody](t, r, 200).Results; len(got) != 1 || got[0].ID != kate.ID || *got[0].New {
+			t.Errorf("upsert by email: %+v, want an update of %s", got, kate.ID)
+		}
+		e := wantError(t, tb.do(t, "POST", objects+"contacts", map[string]any{"properties": map[string]any{"email": kelvin}}),
+			409, "CONFLICT", "OBJECT_ALREADY_EXISTS")
+		wantContext(t, e, "existingId", kate.ID)
+	})
 }

@@ -531,7 +531,8 @@ func checkUnique(ctx context.Context, tx store.Tx, ot *ObjectType, set propertyS
 				return invalid(CodeDuplicateInput, "Two inputs share the %s %s", name, r.Props[name]).with("propertyName", name)
 			}
 			owner[v] = r.ID
-			values = append(values, v)
+			// As stored: the store folds it as its unique index does.
+			values = append(values, r.Props[name])
 		}
 		existing, err := tx.RecordsByValue(ctx, ot.Name, name, values)
 		if err != nil {

@@ -222,5 +222,6 @@ func filterValue(p Property, kind store.Kind, v string) (string, bool) {
 		out, err := normalize(p.Property, v)
 		return out, err == nil
 	}
-	return v, true
+	// Text compares in its stored form: an email folded as it was stored.
+	return LookupValue(p.Name, v), true
 }
