@@ -59,6 +59,10 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, pattern string) e
 	if name := nulValue(r.PostForm); name != "" {
 		return nulError(r, "form field", name)
 	}
+	// The body stays parsed in PostForm; Form is merged again with the
+	// query when a handler asks, after it may have changed the query (the
+	// authorize endpoint adds HubSpot's missing response_type).
+	r.Form = nil
 	return nil
 }
 
