@@ -79,6 +79,10 @@ func forbidden(msg string) *apiError {
 // Routes registers the admin API.
 func (a *Admin) Routes(mux *http.ServeMux) {
 	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(r.Context(), w, a.log, &apiError{status: http.StatusForbidden, category: catInvalidAuth, subCategory: "CROSS_ORIGIN",
+			message: "The request came from a page of another site (Origin or Sec-Fetch-Site), which may not use the admin API"})
+	}))
 	handle := func(pattern string, g gate, h func(adminCall) (int, any, error)) {
 		mux.Handle(pattern, cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)

@@ -53,11 +53,11 @@ type idJSON struct {
 }
 
 type batchReadJSON struct {
-	Inputs                []idJSON `json:"inputs"`
-	Properties            []string `json:"properties"`
-	PropertiesWithHistory []string `json:"propertiesWithHistory"`
-	IDProperty            string   `json:"idProperty"`
-	Archived              bool     `json:"archived"`
+	Inputs                []*idJSON `json:"inputs"`
+	Properties            []string  `json:"properties"`
+	PropertiesWithHistory []string  `json:"propertiesWithHistory"`
+	IDProperty            string    `json:"idProperty"`
+	Archived              bool      `json:"archived"`
 }
 
 func (s *Server) batchRead(c call) (int, any, error) {
@@ -66,15 +66,14 @@ func (s *Server) batchRead(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
+	if err := checkInputs(in.Inputs, nil); err != nil {
+		return 0, nil, err
+	}
 	archived, err := boolParam(c.r, "archived")
 	if err != nil {
 		return 0, nil, err
 	}
-	ids := make([]string, len(in.Inputs))
-	for i, x := range in.Inputs {
-		ids[i] = x.ID
-	}
-	recs, missing, err := s.crm.BatchRead(c.r.Context(), c.ot.Name, ids, in.IDProperty, archived || in.Archived)
+	recs, missing, err := s.crm.BatchRead(c.r.Context(), c.ot.Name, inputIDs(in.Inputs), in.IDProperty, archived || in.Archived)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -95,7 +94,7 @@ func (s *Server) batchCreate(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := noNulls(in.Inputs); err != nil {
+	if err := checkInputs(in.Inputs, func(x *createJSON) values { return x.Properties }); err != nil {
 		return 0, nil, err
 	}
 	props := make([]map[string]string, len(in.Inputs))
@@ -123,6 +122,10 @@ type batchUpdateJSON struct {
 	Inputs []*updateInputJSON `json:"inputs"`
 }
 
+func (in batchUpdateJSON) check() error {
+	return checkInputs(in.Inputs, func(x *updateInputJSON) values { return x.Properties })
+}
+
 func (in batchUpdateJSON) inputs() ([]crm.Input, values) {
 	out := make([]crm.Input, len(in.Inputs))
 	names := values{}
@@ -141,7 +144,7 @@ func (s *Server) batchUpdate(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := noNulls(in.Inputs); err != nil {
+	if err := in.check(); err != nil {
 		return 0, nil, err
 	}
 	inputs, names := in.inputs()
@@ -158,7 +161,7 @@ func (s *Server) batchUpsert(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := noNulls(in.Inputs); err != nil {
+	if err := in.check(); err != nil {
 		return 0, nil, err
 	}
 	inputs, names := in.inputs()
@@ -176,7 +179,7 @@ func (s *Server) batchUpsert(c call) (int, any, error) {
 }
 
 type batchArchiveJSON struct {
-	Inputs []idJSON `json:"inputs"`
+	Inputs []*idJSON `json:"inputs"`
 }
 
 func (s *Server) batchArchive(c call) (int, any, error) {
@@ -184,9 +187,16 @@ func (s *Server) batchArchive(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	ids := make([]string, len(in.Inputs))
-	for i, x := range in.Inputs {
+	if err := checkInputs(in.Inputs, nil); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, s.crm.BatchArchive(c.r.Context(), c.actor.Source(), c.ot.Name, inputIDs(in.Inputs))
+}
+
+func inputIDs(inputs []*idJSON) []string {
+	ids := make([]string, len(inputs))
+	for i, x := range inputs {
 		ids[i] = x.ID
 	}
-	return http.StatusNoContent, nil, s.crm.BatchArchive(c.r.Context(), c.actor.Source(), c.ot.Name, ids)
+	return ids
 }

@@ -34,6 +34,9 @@ type errorBody struct {
 	SubCategory   string              `json:"subCategory,omitempty"`
 	Context       map[string][]string `json:"context,omitempty"`
 	Errors        []errorDetail       `json:"errors,omitempty"`
+	// RFC 6749's fields, on OAuth endpoints only.
+	Error            string `json:"error,omitempty"`
+	ErrorDescription string `json:"error_description,omitempty"`
 }
 
 type errorDetail struct {
@@ -51,6 +54,8 @@ type apiError struct {
 	message     string
 	context     map[string][]string
 	retryAfter  int // seconds, sent as Retry-After when not zero
+	// rfcError is RFC 6749's error code, for an answer on an OAuth endpoint.
+	rfcError string
 }
 
 func (e *apiError) Error() string { return e.message }
@@ -71,6 +76,9 @@ func writeError(ctx context.Context, w http.ResponseWriter, log *slog.Logger, er
 		status, body.Category, body.SubCategory, body.Message, body.Context = ae.status, ae.category, ae.subCategory, ae.message, ae.context
 		if ae.retryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(ae.retryAfter))
+		}
+		if ae.rfcError != "" {
+			body.Error, body.ErrorDescription = ae.rfcError, ae.message
 		}
 	case errors.As(err, &ce):
 		status, body.Category = crmStatus(ce.Kind)

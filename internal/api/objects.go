@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,11 +57,22 @@ func (s *Server) list(c call) (int, any, error) {
 
 type createJSON struct {
 	Properties values `json:"properties"`
+	// Inputs is read only to explain a batch body sent here.
+	Inputs json.RawMessage `json:"inputs"`
+}
+
+// decodeRecord reads a single record's body.
+func decodeRecord(r *http.Request) (createJSON, error) {
+	var in createJSON
+	if err := decode(r, &in); err != nil {
+		return in, err
+	}
+	return in, needProperties(in.Properties, "The body", in.Inputs)
 }
 
 func (s *Server) create(c call) (int, any, error) {
-	var in createJSON
-	if err := decode(c.r, &in); err != nil {
+	in, err := decodeRecord(c.r)
+	if err != nil {
 		return 0, nil, err
 	}
 	rec, err := s.crm.Create(c.r.Context(), c.actor.Source(), c.ot.Name, in.Properties)
@@ -86,8 +98,8 @@ func (s *Server) get(c call) (int, any, error) {
 }
 
 func (s *Server) update(c call) (int, any, error) {
-	var in createJSON
-	if err := decode(c.r, &in); err != nil {
+	in, err := decodeRecord(c.r)
+	if err != nil {
 		return 0, nil, err
 	}
 	rec, err := s.crm.Update(c.r.Context(), c.actor.Source(), c.ot.Name, c.r.PathValue("id"),

@@ -122,7 +122,7 @@ func (s *Server) archiveProperties(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	if err := noNulls(in.Inputs); err != nil {
+	if err := checkInputs(in.Inputs, nil); err != nil {
 		return 0, nil, err
 	}
 	names := make([]string, len(in.Inputs))

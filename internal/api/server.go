@@ -33,6 +33,9 @@ type Server struct {
 	ready func(context.Context) error
 	log   *slog.Logger
 	mux   *http.ServeMux
+	// BodyTimeout is how long a request body may take to arrive; zero
+	// means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 }
 
 // New returns the hub's HTTP handler. ready answers /readyz; more adds
@@ -74,8 +77,9 @@ func (s *Server) routes() {
 	s.handle("POST "+props+"/batch/archive", schemaScope(true), s.archiveProperties)
 }
 
-// ServeHTTP gives every request a correlation id and a log line, and turns
-// panics and unknown routes into HubSpot-shaped errors.
+// ServeHTTP gives every request a correlation id and a log line, refuses
+// input no route takes (guard), and turns panics and unknown routes into
+// HubSpot-shaped errors.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := uuid.NewString()
@@ -93,6 +97,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.log.InfoContext(ctx, "request", "method", r.Method, "route", pattern, "status", rec.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlationId", id)
 	}()
+	if err := s.guard(w, r, pattern); err != nil {
+		writeError(ctx, rec, s.log, err)
+		return
+	}
 	if pattern == "" {
 		writeError(ctx, rec, s.log, s.noRoute(r, rec.Header()))
 		return

@@ -39,6 +39,14 @@ func badInputs(f badInputFixture) []badInput {
 	for i := range tooMany {
 		tooMany[i] = props(map[string]any{"email": fmt.Sprintf("many%d@example.com", i)})
 	}
+	// IN values: one over the cap, and as many as made SQLite fail.
+	inValues := func(n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("v%d@example.com", i)
+		}
+		return out
+	}
 	// A valid JSON body just over 8 MiB.
 	huge := `{"properties":{"firstname":"` + strings.Repeat("x", 8<<20) + `"}}`
 	return []badInput{
@@ -126,6 +134,47 @@ func badInputs(f badInputFixture) []badInput {
 			body:   map[string]any{"filterGroups": []any{filter("amount", "GT", "0x1p4")}},
 			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"0x1p4", "amount"},
 			context: map[string][]string{"propertyName": {"amount"}}},
+		{name: "IN filter with 101 values", method: "POST", path: contacts + "/search",
+			body:   map[string]any{"filterGroups": []any{filter("email", "IN", inValues(101)...)}},
+			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"100", "101", "email"},
+			context: map[string][]string{"propertyName": {"email"}}},
+		{name: "NOT_IN filter with 32767 values", method: "POST", path: contacts + "/search",
+			body:   map[string]any{"filterGroups": []any{filter("email", "NOT_IN", inValues(32767)...)}},
+			status: 400, category: v, subCategory: "INVALID_FILTER", message: []string{"100", "32767"},
+			context: map[string][]string{"propertyName": {"email"}}},
+		{name: "batch body sent to single create", method: "POST", path: contacts, body: inputs(props(map[string]any{"email": "batch@example.com"})),
+			status: 400, category: v, subCategory: "MISSING_PROPERTIES", message: []string{"properties", "batch"}},
+		{name: "create without properties", method: "POST", path: contacts, body: map[string]any{},
+			status: 400, category: v, subCategory: "MISSING_PROPERTIES", message: []string{"properties"}},
+		{name: "create with null properties", method: "POST", path: contacts, body: map[string]any{"properties": nil},
+			status: 400, category: v, subCategory: "MISSING_PROPERTIES", message: []string{"properties"}},
+		{name: "update with bare properties", method: "PATCH", path: contacts + "/" + f.contact.ID, body: map[string]any{"firstname": "Bare"},
+			status: 400, category: v, subCategory: "MISSING_PROPERTIES", message: []string{"properties"}},
+		{name: "batch create without inputs", method: "POST", path: contacts + "/batch/create", body: props(map[string]any{"email": "x@example.com"}),
+			status: 400, category: v, subCategory: "MISSING_INPUT", message: []string{"inputs"}},
+		{name: "batch read without inputs", method: "POST", path: contacts + "/batch/read", body: map[string]any{"properties": []string{"email"}},
+			status: 400, category: v, subCategory: "MISSING_INPUT", message: []string{"inputs"}},
+		{name: "batch update with null inputs", method: "POST", path: deals + "/batch/update", body: map[string]any{"inputs": nil},
+			status: 400, category: v, subCategory: "MISSING_INPUT", message: []string{"inputs"}},
+		{name: "batch upsert without inputs", method: "POST", path: contacts + "/batch/upsert", body: map[string]any{},
+			status: 400, category: v, subCategory: "MISSING_INPUT", message: []string{"inputs"}},
+		{name: "batch archive without inputs", method: "POST", path: contacts + "/batch/archive", body: map[string]any{},
+			status: 400, category: v, subCategory: "MISSING_INPUT", message: []string{"inputs"}},
+		{name: "null entry in batch read", method: "POST", path: contacts + "/batch/read", body: inputs(map[string]any{"id": f.contact.ID}, nil),
+			status: 400, category: v, subCategory: "MALFORMED_JSON", message: []string{"inputs[1]"}},
+		{name: "null entry in batch archive", method: "POST", path: contacts + "/batch/archive", body: inputs(map[string]any{"id": f.other.ID}, nil),
+			status: 400, category: v, subCategory: "MALFORMED_JSON", message: []string{"inputs[1]"}},
+		{name: "batch create input without properties", method: "POST", path: contacts + "/batch/create", body: inputs(map[string]any{}),
+			status: 400, category: v, subCategory: "MISSING_PROPERTIES", message: []string{"inputs[0]", "properties"}},
+		{name: "upsert setting another key on an existing record", method: "POST", path: contacts + "/batch/upsert",
+			body:   inputs(map[string]any{"id": "taken@example.com", "idProperty": "email", "properties": map[string]any{"email": "moved@example.com"}}),
+			status: 400, category: v, subCategory: "CONFLICTING_ID_PROPERTY", message: []string{"taken@example.com", "moved@example.com"},
+			context: map[string][]string{"propertyName": {"email"}}},
+		{name: "upsert creating with another key", method: "POST", path: contacts + "/batch/upsert",
+			body: inputs(map[string]any{"id": "fresh@example.com", "idProperty": "email", "properties": map[string]any{"firstname": "F"}},
+				map[string]any{"id": "new@example.com", "idProperty": "email", "properties": map[string]any{"email": "other-new@example.com"}}),
+			status: 400, category: v, subCategory: "CONFLICTING_ID_PROPERTY", message: []string{"inputs[1]", "new@example.com", "other-new@example.com"},
+			context: map[string][]string{"propertyName": {"email"}}},
 		{name: "unknown sort property", method: "POST", path: contacts + "/search",
 			body:   map[string]any{"sorts": []any{map[string]any{"propertyName": "no_such_prop", "direction": "ASCENDING"}}},
 			status: 400, category: v, subCategory: "INVALID_SORT", message: []string{"no_such_prop"},

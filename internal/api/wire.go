@@ -58,13 +58,8 @@ func decodeOptional(r *http.Request, v any) error { return decodeBody(r, v, true
 
 func decodeBody(r *http.Request, v any, optional bool) error {
 	body, err := io.ReadAll(r.Body)
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return &apiError{status: http.StatusRequestEntityTooLarge, category: catValidation, subCategory: "REQUEST_TOO_LARGE",
-			message: fmt.Sprintf("The request body is larger than the %d bytes the hub accepts", tooBig.Limit)}
-	}
 	if err != nil {
-		return err
+		return bodyError(r, err, "The request body cannot be read")
 	}
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 && optional {
@@ -75,6 +70,9 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 	}
 	if body[0] != '{' {
 		return badRequest("MALFORMED_JSON", "The request body must be a JSON object")
+	}
+	if name := nulField(body); name != "" {
+		return nulError(r, "JSON field", name)
 	}
 	err = json.Unmarshal(body, v)
 	var syntax *json.SyntaxError
@@ -93,15 +91,43 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 	return badRequest("MALFORMED_JSON", "Invalid input JSON: "+err.Error())
 }
 
-// noNulls refuses null entries in a list of batch inputs.
-func noNulls[T any](inputs []*T) error {
+// checkInputs refuses a batch body whose inputs are missing or null, or
+// hold a null entry, or (when props is given) an entry without a properties
+// object: each would otherwise be read as nothing to do, or an empty record.
+func checkInputs[T any](inputs []*T, props func(*T) values) error {
+	if inputs == nil {
+		return badRequest(crm.CodeMissingInput, `The body needs an inputs list: {"inputs":[…]}`)
+	}
 	for i, in := range inputs {
+		where := fmt.Sprintf("inputs[%d]", i)
 		if in == nil {
-			return badRequest("MALFORMED_JSON", fmt.Sprintf("inputs[%d] is null; every input must be an object", i))
+			return badRequest("MALFORMED_JSON", where+" is null; every input must be an object")
+		}
+		if props != nil {
+			if err := needProperties(props(in), where, nil); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
+
+// needProperties refuses a record body without a properties object (an
+// empty one is fine). inputs is the body's inputs field, if it has one: a
+// batch body sent to a single-record route.
+func needProperties(p values, where string, inputs json.RawMessage) error {
+	if p != nil {
+		return nil
+	}
+	msg := where + ` needs a properties object: {"properties":{…}}`
+	if inputs != nil {
+		msg += "; a body with inputs goes to a batch route (…/batch/create, …/batch/update)"
+	}
+	return badRequest(codeMissingProperties, msg)
+}
+
+// codeMissingProperties is a record body without properties.
+const codeMissingProperties = "MISSING_PROPERTIES"
 
 // values are property values as clients send them: strings, but numbers,
 // booleans and null are accepted and turned into HubSpot's string form.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
@@ -40,6 +41,7 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().DurationVar(&a.cfg.AccessTokenTTL, "access-token-ttl", oauth.DefaultAccessTokenTTL, "lifetime of OAuth access tokens")
 	cmd.Flags().Float64Var(&a.cfg.TokenRate, "token-rate", oauth.DefaultTokenRate, "token-endpoint requests per second allowed to each OAuth client (negative: no limit)")
 	cmd.Flags().StringSliceVar(&a.cfg.TrustedProxies, "trusted-proxy", envList("HUBSYNC_TRUSTED_PROXIES"), "address or CIDR block of a load balancer whose X-Forwarded-For names the client, for sign-in throttling (repeatable; env HUBSYNC_TRUSTED_PROXIES, comma-separated)")
+	cmd.Flags().DurationVar(&a.cfg.BodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a request body may take to arrive before the request is answered 408")
 	return cmd
 }
 
@@ -58,7 +60,7 @@ func (a *app) serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h.Handler(log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(h.Handler(log))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -83,6 +85,18 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// newHTTPServer bounds how long a client may hold a connection: the
+// headers must arrive within ReadHeaderTimeout and a kept-alive connection
+// may idle for IdleTimeout. The body has the handler's --body-timeout, set
+// per request, rather than a ReadTimeout: that would also cancel the
+// request of a handler still working when it passed. No answer streams
+// (sync-now --follow watches the store, not an HTTP response), so
+// WriteTimeout only has to outlast the slowest handler: a live check of an
+// external app, whose calls each time out after 15 s or less.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 }
 
 // initIfEmpty sets up a hub on first start so one command is enough on a

@@ -39,6 +39,9 @@ type Config struct {
 	// TokenRate limits token-endpoint requests per OAuth client, per
 	// second; zero takes the default, negative means no limit.
 	TokenRate float64
+	// BodyTimeout is how long a request body may take to arrive; zero
+	// takes the default.
+	BodyTimeout time.Duration
 	// TrustedProxies are the addresses or CIDR blocks of the load balancers
 	// in front of the hub: only from them is X-Forwarded-For believed, to
 	// find the client address sign-ins are throttled by.
@@ -115,6 +118,7 @@ func (c Config) Validate() error {
 		{c.Listen != "" && !isHostPort(c.Listen), "--listen must be host:port, e.g. 127.0.0.1:8080"},
 		{c.PublicURL != "" && !isHTTPURL(c.PublicURL), "--public-url must be an http:// or https:// URL"},
 		{c.AccessTokenTTL < 0 || (c.AccessTokenTTL > 0 && c.AccessTokenTTL < time.Minute), "--access-token-ttl must be at least a minute"},
+		{c.BodyTimeout < 0, "--body-timeout must not be negative"},
 	}
 	var errs []error
 	for _, ch := range checks {

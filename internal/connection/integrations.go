@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -138,10 +139,34 @@ func (s *Service) checkIntegration(n NewIntegration) error {
 			return invalid("an oauth2 integration needs its client secret")
 		}
 	}
-	for k := range n.Settings {
+	for _, k := range slices.Sorted(maps.Keys(n.Settings)) {
 		if secretish(k) {
 			return invalid("setting %q looks like a secret; give secrets only as the integration's secret", k)
 		}
+		if err := checkEndpoint(k, n.Settings[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkEndpoint refuses a URL setting (authorize_url, token_url, api_url,
+// …, which --base-url fills) the hub must not call: anything but an
+// absolute http or https URL would have it read local files or speak other
+// protocols, and credentials in it would be stored and shown in clear.
+func checkEndpoint(key, value string) error {
+	if !strings.HasSuffix(key, "_url") {
+		return nil
+	}
+	// The value is not quoted back: a mistyped one may hold a password.
+	u, err := url.Parse(value)
+	switch {
+	case err == nil && u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https":
+		return invalid("setting %s must be an http or https URL, not a %s: one", key, u.Scheme)
+	case err != nil || u.Scheme == "" || u.Host == "":
+		return invalid("setting %s must be an absolute http or https URL with a host", key)
+	case u.User != nil:
+		return invalid("setting %s must not carry credentials; give secrets only as the integration's secret", key)
 	}
 	return nil
 }

@@ -34,6 +34,7 @@ const (
 	CodeObjectNotFound      = "OBJECT_NOT_FOUND"
 	CodeObjectExists        = "OBJECT_ALREADY_EXISTS"
 	CodeMissingInput        = "MISSING_INPUT"
+	CodeConflictingKey      = "CONFLICTING_ID_PROPERTY"
 )
 
 // Error is a crm rule failure with a stable code, a sentence for people and

@@ -48,7 +48,11 @@ func find(ctx context.Context, tx store.Tx, ot *ObjectType, set propertySet, ids
 	if archived {
 		return found, nil
 	}
-	recs, err := tx.RecordsByValue(ctx, ot.Name, idProperty, ids)
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = LookupValue(idProperty, id)
+	}
+	recs, err := tx.RecordsByValue(ctx, ot.Name, idProperty, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -56,8 +60,8 @@ func find(ctx context.Context, tx store.Tx, ot *ObjectType, set propertySet, ids
 	for _, r := range recs {
 		byValue[strings.ToLower(r.Props[idProperty])] = r
 	}
-	for _, id := range ids {
-		if r, ok := byValue[strings.ToLower(strings.TrimSpace(id))]; ok {
+	for i, id := range ids {
+		if r, ok := byValue[strings.ToLower(keys[i])]; ok {
 			found[id] = r
 		}
 	}

@@ -16,6 +16,9 @@ const (
 	maxPropertyValueSize = 65536
 )
 
+// PropEmail is the property whose values the hub stores folded.
+const PropEmail = "email"
+
 // ObjectType describes one CRM object type and the HubSpot properties it has
 // from the start.
 type ObjectType struct {

@@ -241,6 +241,9 @@ func (s *Service) BatchUpsert(ctx context.Context, source, objectType string, in
 		if err != nil {
 			return err
 		}
+		if err := sameKeys(set, inputs); err != nil {
+			return err
+		}
 		found, err := findInputs(ctx, tx, ot, set, inputs)
 		if err != nil {
 			return err
@@ -295,6 +298,28 @@ func (s *Service) upsert(ctx context.Context, tx store.Tx, source string, ot *Ob
 	}
 	for j, i := range newAt {
 		out[i] = UpsertResult{Record: created[j], New: true}
+	}
+	return nil
+}
+
+// sameKeys refuses an upsert input whose properties give its idProperty
+// another value than the id it is upserted by. HubSpot documents no answer;
+// keeping either value would silently drop the other, so the client
+// chooses: the id to find or create by, or batch update to change a key.
+func sameKeys(set propertySet, inputs []Input) error {
+	for i, in := range inputs {
+		v, ok := in.Properties[in.IDProperty]
+		p, known := set[in.IDProperty]
+		if !ok || !known || in.IDProperty == PropID {
+			continue
+		}
+		// Values that do not normalize are refused with their own reason.
+		got, err1 := normalize(p.Property, v)
+		want, err2 := normalize(p.Property, in.ID)
+		if err1 == nil && err2 == nil && got != want {
+			return invalid(CodeConflictingKey, "inputs[%d] is upserted by %s %s but its properties set %s to %q; send the same value, or change the %s with batch update",
+				i, in.IDProperty, in.ID, in.IDProperty, v, in.IDProperty).with("propertyName", in.IDProperty)
+		}
 	}
 	return nil
 }
@@ -512,7 +537,8 @@ func checkUnique(ctx context.Context, tx store.Tx, ot *ObjectType, set propertyS
 				return invalid(CodeDuplicateInput, "Two inputs share the %s %s", name, r.Props[name]).with("propertyName", name)
 			}
 			owner[v] = r.ID
-			values = append(values, v)
+			// As stored: the store folds it as its unique index does.
+			values = append(values, r.Props[name])
 		}
 		existing, err := tx.RecordsByValue(ctx, ot.Name, name, values)
 		if err != nil {

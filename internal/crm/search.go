@@ -17,6 +17,12 @@ const (
 	maxSearchLimit     = 200
 )
 
+// maxFilterValues is the most values one IN or NOT_IN filter takes, as on
+// HubSpot. Each value is a bound parameter, and every backend has a ceiling
+// on those (SQLite 32,766, PostgreSQL 65,535): with this cap even the
+// largest search (maxFilters filters of this many values) stays well below it.
+const maxFilterValues = 100
+
 // SearchRequest is HubSpot's search body, already decoded.
 type SearchRequest struct {
 	FilterGroups [][]Filter
@@ -179,6 +185,9 @@ func compileFilter(set propertySet, f Filter) (store.Cond, error) {
 		if len(f.Values) == 0 {
 			return bad("%s on %s needs values", op, f.PropertyName)
 		}
+		if len(f.Values) > maxFilterValues {
+			return bad("%s on %s takes at most %d values; this one has %d", op, f.PropertyName, maxFilterValues, len(f.Values))
+		}
 		raw = f.Values
 	}
 	isToken := op == store.OpContainsToken || op == store.OpNotContainsToken
@@ -214,5 +223,6 @@ func filterValue(p Property, kind store.Kind, v string) (string, bool) {
 		out, err := normalize(p.Property, v)
 		return out, err == nil
 	}
-	return v, true
+	// Text compares in its stored form: an email folded as it was stored.
+	return LookupValue(p.Name, v), true
 }

@@ -5,6 +5,7 @@ package crm
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"time"
 
@@ -25,17 +26,29 @@ func NewService(st store.Store) *Service {
 	return &Service{store: st, now: time.Now}
 }
 
-// Prepare creates the lookup indexes the built-in properties need. It is
-// idempotent and runs when the hub opens its store.
+// Prepare creates the lookup indexes properties need: those of the
+// built-in properties, and the unique ones of custom properties, which a
+// migration may have dropped to rebuild them. It is idempotent and runs
+// when the hub opens its store.
 func (s *Service) Prepare(ctx context.Context) error {
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		for _, ot := range objectTypes {
+			custom, err := tx.Properties(ctx, ot.Name)
+			if err != nil {
+				return err
+			}
+			unique := slices.Clone(ot.Unique)
+			for _, p := range custom {
+				if p.HasUniqueValue {
+					unique = append(unique, p.Name)
+				}
+			}
 			for _, p := range ot.Indexed {
 				if err := tx.EnsureIndex(ctx, ot.Name, p, false); err != nil {
 					return err
 				}
 			}
-			for _, p := range ot.Unique {
+			for _, p := range unique {
 				if err := tx.EnsureIndex(ctx, ot.Name, p, true); err != nil {
 					return err
 				}

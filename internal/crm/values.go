@@ -64,18 +64,33 @@ func normalize(p store.Property, value string) (string, *Error) {
 	case "enumeration":
 		return checkOptions(p, value)
 	}
-	if p.Name == "email" {
+	if p.Name == PropEmail {
 		return normalizeEmail(p, value)
 	}
 	return value, nil
 }
 
 func normalizeEmail(p store.Property, value string) (string, *Error) {
-	v := strings.ToLower(strings.TrimSpace(value))
+	v := FoldEmail(value)
 	if addr, err := mail.ParseAddress(v); err != nil || addr.Address != v {
 		return "", invalid(CodeInvalidEmail, "Email address %s is invalid", value).with("propertyName", p.Name)
 	}
 	return v, nil
+}
+
+// FoldEmail is an email as the hub stores and looks it up: trimmed and
+// lowercased here in Go, all of Unicode alike (a Kelvin sign is a k), since
+// databases fold only ASCII (store.RecordsByValue) and would otherwise
+// disagree with each other and with what was stored.
+func FoldEmail(v string) string { return strings.ToLower(strings.TrimSpace(v)) }
+
+// LookupValue is a value as lookups of a property compare it: in its
+// stored form, so an email is folded; other values are stored as given.
+func LookupValue(property, v string) string {
+	if property == PropEmail {
+		return FoldEmail(v)
+	}
+	return v
 }
 
 // decimalNumber is the number syntax every backend can compare: plain

@@ -230,9 +230,10 @@ func (h *Hub) Handler(log *slog.Logger) http.Handler {
 		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
 		Enqueue: h.Enqueue}, log)
 	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
+	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
+	handler.BodyTimeout = h.cfg.BodyTimeout
 	proxies, _ := h.cfg.Proxies() // checked by Open
-	return web.BehindProxies(proxies,
-		api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback))
+	return web.BehindProxies(proxies, handler)
 }
 
 // OAuthServer returns the hub's authorization server.

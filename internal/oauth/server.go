@@ -105,7 +105,7 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 
 // Routes registers the OAuth endpoints.
 func (s *Server) Routes(mux *http.ServeMux) {
-	forms := http.NewCrossOriginProtection()
+	forms := web.FormProtection()
 	mux.HandleFunc("GET /oauth/authorize", s.authorize)
 	mux.Handle("POST /oauth/authorize", forms.Handler(http.HandlerFunc(s.authorize)))
 	mux.Handle("/signin", forms.Handler(s.sessions.SignInHandler()))

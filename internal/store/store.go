@@ -75,7 +75,8 @@ type Tx interface {
 	// ids that do not exist or are of another type.
 	Records(ctx context.Context, objectType string, ids []int64) ([]Record, error)
 	// RecordsByValue returns the live records whose property equals one of
-	// values, compared without case.
+	// values, with ASCII letters compared without case; other letters must
+	// match as stored, on every backend, so callers fold them first.
 	RecordsByValue(ctx context.Context, objectType, property string, values []string) ([]Record, error)
 	ListRecords(ctx context.Context, objectType string, archived bool, afterID int64, limit int) ([]Record, error)
 	SearchRecords(ctx context.Context, q Query) (recs []Record, total int, err error)

@@ -128,7 +128,7 @@ func (e *Engine) matchOnHub(ctx context.Context, r *run, os store.ObjectSync, p 
 		var values []string
 		for _, rec := range recs {
 			if v := rec.Props[os.AppMatchKey]; v != "" {
-				values = append(values, v)
+				values = append(values, crm.LookupValue(os.HubMatchKey, v))
 			}
 		}
 		if len(values) > 0 {

@@ -66,3 +66,16 @@ func RenderConsent(w http.ResponseWriter, p ConsentPage) {
 func RenderError(w http.ResponseWriter, status int, p ErrorPage) {
 	render(w, status, "error.html", p)
 }
+
+// FormProtection refuses a form posted from a page of another site (the
+// browser says so in Sec-Fetch-Site or Origin) with the hub's error page,
+// like its other form refusals, rather than Go's plain-text answer.
+func FormProtection() *http.CrossOriginProtection {
+	p := http.NewCrossOriginProtection()
+	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		RenderError(w, http.StatusForbidden, ErrorPage{Title: "Request refused",
+			Message: "This form was sent from a page of another site, so the hub ignored it.",
+			Hint:    "Open the page on this hub and submit it from there."})
+	}))
+	return p
+}

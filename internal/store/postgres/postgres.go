@@ -34,6 +34,8 @@ var Dialect = sqlstore.Dialect{
 	PropsOut: "props",
 	Prop:     func(name string) string { return "(props->>'" + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS numeric)" },
+	// Under the C collation lower() folds ASCII only, whatever the locale.
+	Fold: func(expr string) string { return "lower((" + expr + `) COLLATE "C")` },
 	// The value alone: PostgreSQL drops conditions the index predicate
 	// implies, so leading type and archived columns would be left with none
 	// and the index could not seek. Analyze keeps the planner choosing it.

@@ -3,8 +3,12 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
 	"maps"
 	"net/url"
+	"os"
 	"runtime"
 	"slices"
 
@@ -25,6 +29,9 @@ type Handles struct {
 
 // OpenHandles is Open that also returns the write connection.
 func OpenHandles(ctx context.Context, path string) (Handles, error) {
+	if err := ownerOnly(path); err != nil {
+		return Handles{}, err
+	}
 	write, read, err := openDBs(path)
 	if err != nil {
 		return Handles{}, err
@@ -62,4 +69,31 @@ func openDBs(path string) (write, read *sql.DB, err error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	return write, read, nil
+}
+
+// ownerOnly makes the database file readable by its owner alone: it holds
+// every record and hashed credential. A new file is created 0600 before
+// SQLite opens it, since SQLite gives the WAL and shared-memory files it
+// makes the database file's mode; files an older hub created with the
+// umask's mode (0644) are tightened.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("database file: %w", err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		info, err := os.Stat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return fmt.Errorf("database file: %w", err)
+		case info.Mode().Perm()&0o077 != 0:
+			if err := os.Chmod(p, info.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("database file: %w", err)
+			}
+		}
+	}
+	return nil
 }

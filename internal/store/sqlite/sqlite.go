@@ -29,6 +29,7 @@ var Dialect = sqlstore.Dialect{
 	PropsOut: "json(props)",
 	Prop:     func(name string) string { return "json_extract(props, '$." + name + "')" },
 	Number:   func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	Fold:     func(expr string) string { return "lower(" + expr + ")" },
 	// The type and archived columns lead although the index predicate fixes
 	// them: a lookup then matches three columns by equality, more than the
 	// listing index's two, and SQLite's planner, which has no statistics,

@@ -172,12 +172,12 @@ func (t *tx) RecordsByValue(ctx context.Context, objectType, property string, va
 	args := make([]any, len(values))
 	marks := make([]string, len(values))
 	for i, v := range values {
-		args[i], marks[i] = v, "lower(?)"
+		args[i], marks[i] = v, t.d.Fold("?")
 	}
 	// The type and archived flag are literals so the partial indexes apply.
 	return t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records
 		WHERE object_type = '`+objectType+`' AND archived = 0
-		AND lower(`+t.d.Prop(property)+`) IN (`+strings.Join(marks, ", ")+`)`+t.forUpdate(), args...)
+		AND `+t.d.Fold(t.d.Prop(property))+` IN (`+strings.Join(marks, ", ")+`)`+t.forUpdate(), args...)
 }
 
 func (t *tx) ListRecords(ctx context.Context, objectType string, archived bool, afterID int64, limit int) ([]store.Record, error) {
@@ -196,7 +196,7 @@ func (t *tx) EnsureIndex(ctx context.Context, objectType, property string, uniqu
 	}
 	_, err := t.exec(ctx, fmt.Sprintf(`CREATE %s IF NOT EXISTS %s ON records (%s)
 		WHERE object_type = '%s' AND archived = 0`, kind, indexName(objectType, property, unique),
-		t.d.LookupColumns("lower("+t.d.Prop(property)+")"), objectType))
+		t.d.LookupColumns(t.d.Fold(t.d.Prop(property))), objectType))
 	return t.uniqueErr(err, fmt.Sprintf("%s values of %s", objectType, property))
 }
 

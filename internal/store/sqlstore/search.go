@@ -88,9 +88,9 @@ func (w *where) groups(d Dialect, groups [][]store.Cond) error {
 	return nil
 }
 
-// text matches text as a substring of any of fields. Both sides are lowered
-// by the database: lowering the pattern in Go would disagree with a database
-// whose lower() folds less (SQLite folds ASCII only), so not even the exact
+// text matches text as a substring of any of fields. Both sides are folded
+// by the database (Dialect.Fold, ASCII only): folding the pattern in Go
+// would fold more than the database folds the values, so not even the exact
 // spelling of "Émile" would match.
 func (w *where) text(d Dialect, text string, fields []store.Field) error {
 	if text == "" || len(fields) == 0 {
@@ -105,7 +105,7 @@ func (w *where) text(d Dialect, text string, fields []store.Field) error {
 		if i > 0 {
 			w.sql.WriteString(" OR ")
 		}
-		w.sql.WriteString("lower(" + o.text + `) LIKE lower(?) ESCAPE '\'`)
+		w.sql.WriteString(d.Fold(o.text) + " LIKE " + d.Fold("?") + ` ESCAPE '\'`)
 		w.args = append(w.args, "%"+likeEscape(text)+"%")
 	}
 	w.sql.WriteString(")")
@@ -143,8 +143,8 @@ func fieldOperand(d Dialect, f store.Field) (operand, error) {
 	p := d.Prop(f.Name)
 	switch f.Kind {
 	case store.KindText:
-		e := "lower(" + p + ")"
-		return operand{expr: e, order: e + d.ByteOrder, raw: p, text: p, value: "lower(?)", optional: true}, nil
+		e := d.Fold(p)
+		return operand{expr: e, order: e + d.ByteOrder, raw: p, text: p, value: d.Fold("?"), optional: true}, nil
 	case store.KindNumber:
 		e := d.Number(p)
 		return operand{expr: e, order: e, raw: p, text: p, value: d.Number("?"), optional: true}, nil
@@ -186,9 +186,9 @@ func (w *where) cond(d Dialect, c store.Cond) error {
 	case store.OpNotHasProperty:
 		w.sql.WriteString(o.raw + " IS NULL")
 	case store.OpContainsToken:
-		w.sql.WriteString(tokens(o.text) + ` LIKE lower(?) ESCAPE '\'`)
+		w.sql.WriteString(tokens(d, o.text) + " LIKE " + d.Fold("?") + ` ESCAPE '\'`)
 	case store.OpNotContainsToken:
-		w.sql.WriteString(orAbsent(`NOT (` + tokens(o.text) + ` LIKE lower(?) ESCAPE '\')`))
+		w.sql.WriteString(orAbsent(`NOT (` + tokens(d, o.text) + " LIKE " + d.Fold("?") + ` ESCAPE '\')`))
 	default:
 		return fmt.Errorf("unknown operator %q", c.Op)
 	}
@@ -224,11 +224,11 @@ func (w *where) addValues(o operand, c store.Cond) error {
 // tokenSeparators split a value into the words CONTAINS_TOKEN matches.
 var tokenSeparators = []string{"@", ".", ",", "-", "_", ";", ":", "/", "(", ")", "+"}
 
-// tokens is an SQL expression giving the value lowercased, with separators as
+// tokens is an SQL expression giving the value folded, with separators as
 // spaces and a space at each end, so a token is " word ". It is NULL when the
 // value is absent, so that not even "*" matches a record without one.
-func tokens(text string) string {
-	e := "lower(" + text + ")"
+func tokens(d Dialect, text string) string {
+	e := d.Fold(text)
 	for _, s := range tokenSeparators {
 		e = "replace(" + e + ", '" + s + "', ' ')"
 	}
@@ -236,8 +236,8 @@ func tokens(text string) string {
 }
 
 // tokenPattern turns a token, where "*" stands for any characters, into the
-// LIKE pattern that finds it as a whole word. The database lowers it, as it
-// lowers the value.
+// LIKE pattern that finds it as a whole word. The database folds it, as it
+// folds the value.
 func tokenPattern(token string) string {
 	t := token
 	for _, s := range tokenSeparators {

@@ -27,6 +27,13 @@ type Dialect struct {
 	Prop func(name string) string
 	// Number casts a text expression to a number.
 	Number func(expr string) string
+	// Fold lowercases a text expression for comparisons that ignore case.
+	// It folds ASCII letters only, on every backend alike: SQLite's lower()
+	// folds no more, and PostgreSQL's would follow the database's locale,
+	// so the same lookup found a record on one and not the other. Folding
+	// all of Unicode is Go's job, once, where a value is stored or looked
+	// up (crm folds emails so).
+	Fold func(expr string) string
 	// LookupColumns is the column list of the partial index that makes
 	// lookups of one property's value fast, given the value's expression.
 	LookupColumns func(expr string) string

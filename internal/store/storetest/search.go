@@ -340,6 +340,11 @@ func testSearchText(t *testing.T, s store.Store) {
 		{"id as text", text(digit, idField), withDigit.String()},
 		{"non-ASCII token", where(nameField, store.OpContainsToken, "Émile"), "Z"},
 		{"non-ASCII EQ", where(nameField, store.OpEQ, "Émile Zola"), "Z"},
+		// Case is folded for ASCII only, on every backend alike.
+		{"non-ASCII EQ in another case", where(nameField, store.OpEQ, "émile zola"), ""},
+		{"non-ASCII in another case", text("éMILE", nameField), ""},
+		{"non-ASCII token in another case", where(nameField, store.OpContainsToken, "émile"), ""},
+		{"ASCII around non-ASCII", where(nameField, store.OpEQ, "Émile ZOLA"), "Z"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
