@@ -59,7 +59,7 @@ func externalError(err error) error {
 	if !e.Definite {
 		status = http.StatusBadGateway
 	}
-	msg := e.Message
+	msg := e.Text()
 	if e.Detail != "" {
 		msg += " (" + e.Detail + ")"
 	}

@@ -38,7 +38,7 @@ func explainError(err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	msg := e.Message
+	msg := e.Text()
 	if msg == "" {
 		msg = e.Detail
 	}

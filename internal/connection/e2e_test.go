@@ -91,8 +91,9 @@ func TestExternalConsentRevoked(t *testing.T) {
 		t.Fatalf("check after A removed the approver: %v", err)
 	}
 	got := tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connector.ReasonConsentRevoked)
-	if !strings.Contains(got.ReasonMessage, tb.approver) {
-		t.Errorf("the reason does not say whose removal broke it: %q", got.ReasonMessage)
+	if strings.Count(got.ReasonMessage, tb.approver) != 1 || strings.Count(strings.ToLower(got.ReasonMessage), "external app") != 1 ||
+		strings.Contains(got.ReasonMessage, "..") {
+		t.Errorf("the reason should say once, in A's words, whose removal broke it: %q", got.ReasonMessage)
 	}
 	d := tb.diagnose(t, c.ID)
 	if d.Verdict != connection.Fail || step(t, d, "external_credential").Verdict != connection.Fail ||

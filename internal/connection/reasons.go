@@ -1,6 +1,7 @@
 package connection
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/hubsync/hubsync/internal/connector"
@@ -94,8 +95,10 @@ var reasons = map[string]reason{
 		"None; the hub waits as the external app asks."},
 }
 
-// explain returns the sentence and next step for a reason code.
+// explain returns the sentence and next step for a reason code. The
+// sentence ends with its own full stop, so a detail's is dropped.
 func explain(code, detail string) (status, sentence, next string) {
+	detail = strings.TrimRight(strings.TrimSpace(detail), ".")
 	r, ok := reasons[code]
 	if !ok {
 		return StatusNeedsReconnect, "The external app refused the connection (" + code + "): " + detail + ".",
@@ -109,6 +112,20 @@ func explain(code, detail string) (status, sentence, next string) {
 		sentence = strings.Replace(sentence, "%s", detail, 1)
 	}
 	return r.status, sentence, r.next
+}
+
+// errorDetail is what a reason sentence says of an external app's
+// refusal. The sentence already says in the hub's words what happened, so
+// it names what the refusal affects and quotes what the external app said,
+// once; the connector's own words stand in only when the app said nothing.
+func errorDetail(e *connector.Error) string {
+	switch {
+	case e.Said == "":
+		return cmp.Or(e.Detail, e.Message)
+	case e.Detail == "":
+		return connector.Quote(e.Said)
+	}
+	return e.Detail + " (" + connector.Quote(e.Said) + ")"
 }
 
 // Reasons lists every reason code with its status and next step, for the

@@ -268,7 +268,7 @@ func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
 		var ce *connector.Error
 		if errors.As(runErr, &ce) {
 			// Only the connector's own words: a cause may quote a request.
-			r.rec.Error = ce.Reason + ": " + ce.Message
+			r.rec.Error = ce.Reason + ": " + ce.Text()
 			if r.object != "" {
 				r.rec.Error = r.object + ": " + r.rec.Error
 			}

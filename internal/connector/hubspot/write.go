@@ -412,7 +412,7 @@ func (ap *applier) isolate(ctx context.Context, k writeKind, idx []int, a answer
 		// The origin property went away since it was checked.
 		ap.s.schema().forgetOrigin()
 		return &connector.Error{Reason: connector.ReasonAppConfig, Err: a.cause(),
-			Message: a.quote("the " + OriginProperty + " property is missing on the external side; it is made again on the next write")}
+			Message: "the " + OriginProperty + " property is missing on the external side; it is made again on the next write", Said: a.said()}
 	}
 	if len(idx) == 1 {
 		ap.results[idx[0]].Err = body.refusal(a.status, a.fields.CorrelationID)
