@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
@@ -97,7 +96,7 @@ func NewRecordErrorView(e store.RecordError) RecordErrorView {
 }
 
 func (a *Admin) listSyncs(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -123,7 +122,7 @@ type objectSyncJSON struct {
 }
 
 func (a *Admin) addSync(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -136,7 +135,7 @@ func (a *Admin) addSync(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) syncNow(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -151,12 +150,19 @@ func (a *Admin) syncNow(c adminCall) (int, any, error) {
 	return http.StatusAccepted, map[string]any{"connection_id": id, "queued": true}, a.Enqueue(c.r.Context(), id, "manual")
 }
 
+// maxRuns is the most runs, or record errors, one answer lists.
+const maxRuns = 1000
+
 func (a *Admin) listRuns(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	runs, err := a.Syncer.Runs(c.r.Context(), id, 50)
+	limit, err := queryLimit(c, 50, maxRuns)
+	if err != nil {
+		return 0, nil, err
+	}
+	runs, err := a.Syncer.Runs(c.r.Context(), id, limit)
 	out := make([]RunView, len(runs))
 	for i, r := range runs {
 		out[i] = NewRunView(r)
@@ -165,12 +171,16 @@ func (a *Admin) listRuns(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) listRecordErrors(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := queryLimit(c, 200, maxRuns)
 	if err != nil {
 		return 0, nil, err
 	}
 	all := c.r.URL.Query().Get("all") == "true"
-	errs, err := a.Syncer.RecordErrors(c.r.Context(), id, !all, 200)
+	errs, err := a.Syncer.RecordErrors(c.r.Context(), id, !all, limit)
 	out := make([]RecordErrorView, len(errs))
 	for i, e := range errs {
 		out[i] = NewRecordErrorView(e)
@@ -179,13 +189,13 @@ func (a *Admin) listRecordErrors(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) retryRecord(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	errID, err := strconv.ParseInt(c.r.PathValue("error"), 10, 64)
+	errID, err := idParam(c, "error")
 	if err != nil {
-		return 0, nil, badRequest("INVALID_ID", "the error id in the path must be a number")
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, a.Syncer.Retry(c.r.Context(), actor(c.user), id, errID)
 }
