@@ -330,7 +330,7 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		return s.repair(ctx, tx, a, &c, connID, cred, who, now)
 	})
 	if err == nil && connID != 0 {
-		s.tellRepaired(ctx, connID)
+		s.tellRepaired(ctx, connID, RepairedByReconnect)
 	}
 	return c, err
 }

@@ -173,7 +173,7 @@ func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Con
 func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
 	c, err := s.resume(ctx, a, id)
 	if err == nil && usable(c) == nil {
-		s.tellRepaired(ctx, id)
+		s.tellRepaired(ctx, id, RepairedByResume)
 	}
 	return c, err
 }

@@ -164,8 +164,9 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	}
 	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
 	var h *Hub
-	catchUp := func(ctx context.Context, id int64) {
-		if err := h.Enqueue(ctx, id, jobs.TriggerReconnect); err != nil {
+	// The catch-up run is labelled with what repaired the connection.
+	catchUp := func(ctx context.Context, id int64, by string) {
+		if err := h.Enqueue(ctx, id, by); err != nil {
 			log.Warn("could not queue the catch-up run", "connection", id, "error", err)
 		}
 	}

@@ -47,6 +47,7 @@ const (
 	TriggerFeed      = "feed"
 	TriggerManual    = "manual"
 	TriggerReconnect = "reconnect"
+	TriggerResume    = "resume"
 )
 
 const (
