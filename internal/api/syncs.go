@@ -51,12 +51,15 @@ func NewObjectSyncView(o store.ObjectSync) ObjectSyncView {
 
 // RunView is a sync run.
 type RunView struct {
-	ID         int64          `json:"id"`
-	Trigger    string         `json:"trigger"`
-	Status     string         `json:"status"`
-	StartedAt  time.Time      `json:"started_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-	Duration   string         `json:"duration,omitempty"`
+	ID         int64      `json:"id"`
+	Trigger    string     `json:"trigger"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Duration   string     `json:"duration,omitempty"`
+	// LastSeenAt is when the run last saved its progress: for an
+	// interrupted run, the last sign of its process.
+	LastSeenAt *time.Time     `json:"last_seen_at,omitempty"`
 	Counts     map[string]int `json:"counts"`
 	Error      string         `json:"error,omitempty"`
 }
@@ -64,7 +67,7 @@ type RunView struct {
 // NewRunView shows a run.
 func NewRunView(r store.SyncRun) RunView {
 	v := RunView{ID: r.ID, Trigger: r.Trigger, Status: r.Status, StartedAt: r.StartedAt, FinishedAt: optTime(r.FinishedAt),
-		Counts: r.Counts, Error: r.Error}
+		LastSeenAt: optTime(r.HeartbeatAt), Counts: r.Counts, Error: r.Error}
 	if !r.FinishedAt.IsZero() {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).String()
 	}

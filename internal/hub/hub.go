@@ -233,7 +233,8 @@ func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 const UpkeepEvery = time.Second
 
 // Background runs the hub's upkeep until ctx ends: connection health checks
-// and token refreshes ahead of expiry, and webhook deliveries. Every replica
+// and token refreshes ahead of expiry, webhook deliveries, and marking the
+// runs of processes that died as interrupted. Every replica
 // runs it; both claim their work in the database. The channel closes when
 // everything has stopped.
 func (h *Hub) Background(ctx context.Context) <-chan struct{} {
@@ -242,6 +243,14 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.Connections.Run(ctx, UpkeepEvery) })
 	wg.Go(func() { h.Webhooks.Run(ctx) })
 	wg.Go(func() { h.watchFeed(ctx) })
+	// Before this process starts runs, whatever is still running was left
+	// by a process that died.
+	if _, err := h.markInterrupted(ctx); err != nil && ctx.Err() == nil {
+		h.log.Warn("looking for interrupted sync runs failed", "error", err)
+	}
+	if h.cfg.UsesPostgres() {
+		wg.Go(func() { h.watchInterrupted(ctx) })
+	}
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}
