@@ -71,7 +71,7 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 		}
 		return cred, nil
 	}
-	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL (with its password)"}[in.AuthKind]
+	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL"}[in.AuthKind]
 	if what == "" {
 		what = "credential"
 	}
@@ -110,8 +110,9 @@ func (a *app) connectionsCreateCmd() *cobra.Command {
 			"[--objects contacts,deals] [--config k=v]… [--credential-stdin]",
 		Short: "Connect the hub to an external app; a key or database URL is read from standard input",
 		Long: "Connect the hub to an external app. For a private_app integration standard input holds the API key,\n" +
-			"for postgres the database URL with its password. For an oauth2 integration the command prints a URL\n" +
-			"to approve the connection in a browser; the server must be running to receive the callback.",
+			"for postgres the database URL (with its password, if the database asks for one). For an oauth2\n" +
+			"integration the command prints the new connection's id and a URL to approve it in a browser; the\n" +
+			"connection awaits consent until the running server receives the callback.\n" + settingsHelp("--config"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error

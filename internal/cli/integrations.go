@@ -56,7 +56,9 @@ func (a *app) integrationsCreateCmd() *cobra.Command {
 		Use: "create --name N --provider hubspot|postgres --auth oauth2|private_app|password [--base-url URL] " +
 			"[--setting k=v]… [--client-id ID] [--scopes \"a b\"] [--client-secret-stdin]",
 		Short: "Register an integration; an OAuth client secret is read from standard input, never from a flag",
-		Args:  cobra.NoArgs,
+		Long: "Register an integration: a provider and the hub's registration with it. Settings that connections\n" +
+			"may give too (--config) are the defaults of its connections.\n" + settingsHelp("--setting"),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			given, err := keyValues("setting", settings)
 			if err != nil {
