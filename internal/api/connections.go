@@ -221,8 +221,8 @@ func (a *Admin) getConnection(c adminCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	conn, err := a.Connections.Get(c.r.Context(), id)
-	return http.StatusOK, NewConnectionView(conn), err
+	sum, err := a.Connections.Summarize(c.r.Context(), id)
+	return http.StatusOK, NewConnectionSummaryView(sum), err
 }
 
 func (a *Admin) deleteConnection(c adminCall) (int, any, error) {

@@ -83,6 +83,8 @@ type Service struct {
 const (
 	RepairedByReconnect = "reconnect"
 	RepairedByResume    = "resume"
+	// RepairedByConsent is the first approval of an OAuth connection.
+	RepairedByConsent = "connect"
 )
 
 // Tuning holds the timings of refresh and health checks.

@@ -25,6 +25,9 @@ const (
 	ReasonPermissionsReduced = "connector_permissions_reduced"
 	ReasonPausedByUser       = "paused_by_user"
 	ReasonDeletedByUser      = "deleted_by_user"
+	// ReasonAwaitingConsent is an OAuth connection created but not yet
+	// approved on the external app.
+	ReasonAwaitingConsent = "awaiting_consent"
 	// The postgres connector's more specific codes.
 	ReasonTableMissing  = "external_table_missing"
 	ReasonColumnMissing = "external_column_missing"
@@ -60,6 +63,9 @@ var reasons = map[string]reason{
 	ReasonPausedByUser: {StatusPaused,
 		"The connection was paused by %s.",
 		"Resume the connection when it should sync again."},
+	ReasonAwaitingConsent: {StatusNeedsReconnect,
+		"The connection awaits consent: nobody has approved it on the external app yet.",
+		"Open the approval link it was created with in a browser signed in to the external app; once the link has expired, reconnect for a new one."},
 	ReasonDeletedByUser: {StatusDisconnected,
 		"The connection was deleted by %s.",
 		"Create a new connection if the app should sync again."},

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,12 +105,19 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, *sql.DB, er
 type Option func(*options)
 
 type options struct {
+	// serving is the base URL of the server this hub is, if it is one.
+	serving     string
 	log         *slog.Logger
 	identity    []identity.Option
 	connections []connection.Option
 	webhooks    []audit.Option
 	syncer      []syncer.Option
 }
+
+// Serving says the hub is the server browsers reach at baseURL: external
+// apps send the admin back there after approving a connection, and the hub
+// records the URL for the command line, which makes approval links too.
+func Serving(baseURL string) Option { return func(b *options) { b.serving = baseURL } }
 
 // WithLogger sets the logger of the hub's background work.
 func WithLogger(l *slog.Logger) Option { return func(b *options) { b.log = l } }
@@ -170,7 +178,15 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 			log.Warn("could not queue the catch-up run", "connection", id, "error", err)
 		}
 	}
-	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
+	base, err := publicURL(ctx, st, cfg, o.serving)
+	if err != nil {
+		return nil, err
+	}
+	callback := ""
+	if base != "" {
+		callback = base + CallbackPath
+	}
+	conns := connection.New(st, v, Connectors(), callback,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
 			o.connections...)...)
 	ident := identity.NewService(st, append(o.identity, identity.WithEventHook(conns.OnIdentityEvents))...)
@@ -192,6 +208,33 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		log:         log,
 	}
 	return h, nil
+}
+
+// publicURLMeta is the meta key under which a server records its URL.
+const publicURLMeta = "public_url"
+
+// publicURL is the base URL the hub's OAuth callbacks use. A server uses
+// its own and records it; anything else uses the URL it was given
+// (--public-url), else the one the server recorded, else none: approval
+// links cannot be made then, rather than made for a guessed address.
+func publicURL(ctx context.Context, st store.Store, cfg config.Config, serving string) (string, error) {
+	if serving != "" {
+		url := strings.TrimSuffix(serving, "/")
+		return url, st.Update(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, publicURLMeta, url) })
+	}
+	if cfg.PublicURL != "" {
+		return cfg.BaseURL(), nil
+	}
+	var url string
+	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		url, err = tx.Meta(ctx, publicURLMeta)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return url, err
 }
 
 // checkKey makes sure the token key is the one the database's hashes were
