@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -134,8 +133,7 @@ func (a *app) integrationsUpdateCmd() *cobra.Command {
 }
 
 func (a *app) integrationsListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List integrations",
 		Args:  cobra.NoArgs,
@@ -146,25 +144,21 @@ func (a *app) integrationsListCmd() *cobra.Command {
 					return err
 				}
 				out := views(ins, api.NewIntegrationView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPROVIDER\tAUTH\tSECRET\tCREATED\tSETTINGS")
-				for _, in := range out {
-					secret := "-"
-					if in.HasSecret {
-						secret = "sealed"
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tAUTH\tSECRET\tCREATED\tSETTINGS")
+					for _, in := range out {
+						secret := "-"
+						if in.HasSecret {
+							secret = "sealed"
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Provider, in.AuthKind, secret,
+							in.CreatedAt.Format(time.RFC3339), settingsText(in.Settings))
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Provider, in.AuthKind, secret,
-						in.CreatedAt.Format(time.RFC3339), settingsText(in.Settings))
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 // settingsText is an integration's settings on one line, sorted by key.
