@@ -55,11 +55,11 @@ func connectionID(arg string) (int64, error) {
 }
 
 // callbackFlag lets create and reconnect name the URL the server is reached
-// at: the external app sends the admin's browser back there, and the server
-// must compute the same callback URL to finish the exchange.
+// at, where the external app sends the admin's browser back; by default the
+// one the server recorded when it started.
 func (a *app) callbackFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"),
-		"oauth2: base URL browsers reach the running server at, as given to hubsync serve (env HUBSYNC_PUBLIC_URL)")
+		"oauth2: base URL browsers reach the running server at (env HUBSYNC_PUBLIC_URL; default: the URL hubsync serve recorded)")
 }
 
 // credentialFor reads the key or database URL a non-OAuth integration needs
