@@ -55,21 +55,34 @@ type adminCall struct {
 	byToken bool
 }
 
-// Who may call an admin route.
-type gate func(store.User) *apiError
+// Who may call an admin route. route is the route's pattern, e.g.
+// "POST /api/v1/connections/{id}/pause", which a refusal names.
+type gate func(u store.User, route string) *apiError
 
-func manageIntegrations(u store.User) *apiError {
+// permIntegrationsManage is the permission that changing apps, grants,
+// integrations, connections and webhooks needs.
+const permIntegrationsManage = "integrations.manage"
+
+func manageIntegrations(u store.User, route string) *apiError {
 	if identity.CanManageIntegrations(u) {
 		return nil
 	}
-	return forbidden(u.Email + " does not have the integrations.manage permission, which managing apps and grants needs")
+	return missingPermission(u, u.Email+" does not have the "+permIntegrationsManage+" permission, which "+route+" needs")
 }
 
-func userAdmin(u store.User) *apiError {
+func userAdmin(u store.User, route string) *apiError {
 	if u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
 		return nil
 	}
-	return forbidden(u.Email + " is not an admin; only admins may review users")
+	return forbidden(u.Email + " is not an admin, which " + route + " needs")
+}
+
+// missingPermission refuses u a route for want of integrations.manage,
+// saying how an admin grants it; context names the permission for scripts.
+func missingPermission(u store.User, msg string) *apiError {
+	e := forbidden(msg + "; an admin can grant it with: hubsync users update " + u.Email + " --integrations-manage")
+	e.context = map[string][]string{"requiredPermissions": {permIntegrationsManage}}
+	return e
 }
 
 func forbidden(msg string) *apiError {
@@ -86,7 +99,7 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	handle := func(pattern string, g gate, h func(adminCall) (int, any, error)) {
 		mux.Handle(pattern, cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			status, body, err := a.serve(r, g, h)
+			status, body, err := a.serve(r, pattern, g, h)
 			respond(w, r, a.log, status, body, err)
 		})))
 	}
@@ -104,13 +117,13 @@ func (a *Admin) Routes(mux *http.ServeMux) {
 	a.tokenRoutes(handle)
 }
 
-func (a *Admin) serve(r *http.Request, g gate, h func(adminCall) (int, any, error)) (int, any, error) {
+func (a *Admin) serve(r *http.Request, route string, g gate, h func(adminCall) (int, any, error)) (int, any, error) {
 	c := adminCall{r: r}
 	var err error
 	if c.user, c.byToken, err = a.signedIn(r); err != nil {
 		return 0, nil, err
 	}
-	if e := g(c.user); e != nil {
+	if e := g(c.user, route); e != nil {
 		return 0, nil, e
 	}
 	status, body, err := h(c)

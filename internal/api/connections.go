@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -17,11 +18,12 @@ import (
 
 // viewIntegrations lets admins and integration managers read connections,
 // the review and the audit log.
-func viewIntegrations(u store.User) *apiError {
+func viewIntegrations(u store.User, route string) *apiError {
 	if identity.CanManageIntegrations(u) || u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
 		return nil
 	}
-	return forbidden(u.Email + " may not view integrations; an admin or the integrations.manage permission is needed")
+	return missingPermission(u, u.Email+" is not an admin and does not have the "+permIntegrationsManage+" permission; "+
+		route+" needs one of them")
 }
 
 func (a *Admin) connectionRoutes(handle func(string, gate, func(adminCall) (int, any, error))) {
@@ -59,17 +61,52 @@ func externalError(err error) error {
 	if !e.Definite {
 		status = http.StatusBadGateway
 	}
-	msg := e.Message
+	msg := e.Text()
 	if e.Detail != "" {
 		msg += " (" + e.Detail + ")"
 	}
 	return &apiError{status: status, category: catValidation, subCategory: strings.ToUpper(e.Reason), message: msg}
 }
 
-func pathID(c adminCall) (int64, error) {
-	id, err := strconv.ParseInt(c.r.PathValue("id"), 10, 64)
+// pathID reads the route's {id}; see idParam.
+func pathID(c adminCall) (int64, error) { return idParam(c, "id") }
+
+// idParam reads a numeric id of the route's path: ids are whole numbers
+// above zero, so anything else is the caller's mistake (400), never an
+// unknown id (404) nor a failure (500).
+func idParam(c adminCall, name string) (int64, error) {
+	v := c.r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 1 {
+		return 0, badRequest("INVALID_ID", fmt.Sprintf("the {%s} in the path must be a whole number above zero, not %q", name, v))
+	}
+	return id, nil
+}
+
+// queryLimit reads the ?limit= of a list: def when it is absent, else a
+// whole number from 1 to most.
+func queryLimit(c adminCall, def, most int) (int, error) {
+	v := c.r.URL.Query().Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > most {
+		return 0, badRequest("INVALID_INPUT", fmt.Sprintf("limit must be a whole number from 1 to %d, not %q", most, v))
+	}
+	return n, nil
+}
+
+// connectionID reads the route's connection id and answers 404 when no
+// such connection exists, so that routes that list what a connection has
+// do not answer an empty list for one that is not there.
+func (a *Admin) connectionID(c adminCall) (int64, error) {
+	id, err := pathID(c)
 	if err != nil {
-		return 0, badRequest("INVALID_ID", "the id in the path must be a number")
+		return 0, err
+	}
+	if _, err := a.Connections.Get(c.r.Context(), id); err != nil {
+		return 0, err
 	}
 	return id, nil
 }
@@ -180,16 +217,16 @@ func (a *Admin) createConnection(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) getConnection(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	conn, err := a.Connections.Get(c.r.Context(), id)
-	return http.StatusOK, NewConnectionView(conn), err
+	sum, err := a.Connections.Summarize(c.r.Context(), id)
+	return http.StatusOK, NewConnectionSummaryView(sum), err
 }
 
 func (a *Admin) deleteConnection(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -197,7 +234,7 @@ func (a *Admin) deleteConnection(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) reconnect(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -218,7 +255,7 @@ func (a *Admin) reconnect(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) transfer(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -239,7 +276,7 @@ func (a *Admin) transfer(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) pause(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -248,7 +285,7 @@ func (a *Admin) pause(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) resume(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -257,7 +294,7 @@ func (a *Admin) resume(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) diagnose(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -290,12 +327,9 @@ func (a *Admin) auditLog(c adminCall) (int, any, error) {
 			*dst = n
 		}
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return 0, nil, badRequest("INVALID_INPUT", "limit must be 1 to 1000")
-		}
-		aq.Limit = n
+	var err error
+	if aq.Limit, err = queryLimit(c, aq.Limit, audit.MaxListLimit); err != nil {
+		return 0, nil, err
 	}
 	events, err := a.Audit.List(c.r.Context(), aq)
 	return http.StatusOK, map[string]any{"results": NewAuditViews(events)}, err

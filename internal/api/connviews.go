@@ -90,20 +90,16 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// StartedView answers a create or reconnect: the connection, or where the
-// admin's browser must go to approve it.
+// StartedView answers a create or reconnect: the connection and, for
+// OAuth, where the admin's browser must go to approve it.
 type StartedView struct {
-	Connection   *ConnectionView `json:"connection,omitempty"`
-	AuthorizeURL string          `json:"authorize_url,omitempty"`
+	Connection   ConnectionView `json:"connection"`
+	AuthorizeURL string         `json:"authorize_url,omitempty"`
 }
 
 // NewStartedView shows a started create or reconnect.
 func NewStartedView(s connection.Started) StartedView {
-	if s.AuthorizeURL != "" {
-		return StartedView{AuthorizeURL: s.AuthorizeURL}
-	}
-	v := NewConnectionView(s.Connection)
-	return StartedView{Connection: &v}
+	return StartedView{Connection: NewConnectionView(s.Connection), AuthorizeURL: s.AuthorizeURL}
 }
 
 // DiagnosisView is a diagnose report.

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
@@ -54,12 +53,15 @@ func NewObjectSyncView(o store.ObjectSync) ObjectSyncView {
 
 // RunView is a sync run.
 type RunView struct {
-	ID         int64          `json:"id"`
-	Trigger    string         `json:"trigger"`
-	Status     string         `json:"status"`
-	StartedAt  time.Time      `json:"started_at"`
-	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-	Duration   string         `json:"duration,omitempty"`
+	ID         int64      `json:"id"`
+	Trigger    string     `json:"trigger"`
+	Status     string     `json:"status"`
+	StartedAt  time.Time  `json:"started_at"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Duration   string     `json:"duration,omitempty"`
+	// LastSeenAt is when the run last saved its progress: for an
+	// interrupted run, the last sign of its process.
+	LastSeenAt *time.Time     `json:"last_seen_at,omitempty"`
 	Counts     map[string]int `json:"counts"`
 	Error      string         `json:"error,omitempty"`
 }
@@ -67,7 +69,7 @@ type RunView struct {
 // NewRunView shows a run.
 func NewRunView(r store.SyncRun) RunView {
 	v := RunView{ID: r.ID, Trigger: r.Trigger, Status: r.Status, StartedAt: r.StartedAt, FinishedAt: optTime(r.FinishedAt),
-		Counts: r.Counts, Error: r.Error}
+		LastSeenAt: optTime(r.HeartbeatAt), Counts: r.Counts, Error: r.Error}
 	if !r.FinishedAt.IsZero() {
 		v.Duration = r.FinishedAt.Sub(r.StartedAt).String()
 	}
@@ -99,7 +101,7 @@ func NewRecordErrorView(e store.RecordError) RecordErrorView {
 }
 
 func (a *Admin) listSyncs(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -125,7 +127,7 @@ type objectSyncJSON struct {
 }
 
 func (a *Admin) addSync(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -159,11 +161,8 @@ func syncPath(c adminCall) (id, syncID int64, err error) {
 	if id, err = pathID(c); err != nil {
 		return 0, 0, err
 	}
-	syncID, err = strconv.ParseInt(c.r.PathValue("sync"), 10, 64)
-	if err != nil || syncID <= 0 {
-		return 0, 0, badRequest("INVALID_ID", "the object sync id in the path must be a positive number")
-	}
-	return id, syncID, nil
+	syncID, err = idParam(c, "sync")
+	return id, syncID, err
 }
 
 func (a *Admin) updateSync(c adminCall) (int, any, error) {
@@ -215,7 +214,7 @@ func (a *Admin) removeSync(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) syncNow(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -230,12 +229,19 @@ func (a *Admin) syncNow(c adminCall) (int, any, error) {
 	return http.StatusAccepted, map[string]any{"connection_id": id, "queued": true}, a.Enqueue(c.r.Context(), id, "manual")
 }
 
+// maxRuns is the most runs, or record errors, one answer lists.
+const maxRuns = 1000
+
 func (a *Admin) listRuns(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	runs, err := a.Syncer.Runs(c.r.Context(), id, 50)
+	limit, err := queryLimit(c, 50, maxRuns)
+	if err != nil {
+		return 0, nil, err
+	}
+	runs, err := a.Syncer.Runs(c.r.Context(), id, limit)
 	out := make([]RunView, len(runs))
 	for i, r := range runs {
 		out[i] = NewRunView(r)
@@ -244,12 +250,16 @@ func (a *Admin) listRuns(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) listRecordErrors(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := queryLimit(c, 200, maxRuns)
 	if err != nil {
 		return 0, nil, err
 	}
 	all := c.r.URL.Query().Get("all") == "true"
-	errs, err := a.Syncer.RecordErrors(c.r.Context(), id, !all, 200)
+	errs, err := a.Syncer.RecordErrors(c.r.Context(), id, !all, limit)
 	out := make([]RecordErrorView, len(errs))
 	for i, e := range errs {
 		out[i] = NewRecordErrorView(e)
@@ -258,13 +268,13 @@ func (a *Admin) listRecordErrors(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) retryRecord(c adminCall) (int, any, error) {
-	id, err := pathID(c)
+	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	errID, err := strconv.ParseInt(c.r.PathValue("error"), 10, 64)
+	errID, err := idParam(c, "error")
 	if err != nil {
-		return 0, nil, badRequest("INVALID_ID", "the error id in the path must be a number")
+		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, a.Syncer.Retry(c.r.Context(), actor(c.user), id, errID)
 }

@@ -15,7 +15,7 @@ func (a *Admin) tokenRoutes(handle func(string, gate, func(adminCall) (int, any,
 
 // anyUser lets every signed-in user through: what they may do is what their
 // role allows, checked where it matters.
-func anyUser(store.User) *apiError { return nil }
+func anyUser(store.User, string) *apiError { return nil }
 
 func (a *Admin) listTokens(c adminCall) (int, any, error) {
 	tokens, err := a.AdminTokens.List(c.r.Context(), c.user.ID)

@@ -2,8 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -88,8 +89,7 @@ func (a *app) appsCreateCmd() *cobra.Command {
 }
 
 func (a *app) appsListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List apps",
 		Args:  cobra.NoArgs,
@@ -100,20 +100,16 @@ func (a *app) appsListCmd() *cobra.Command {
 					return err
 				}
 				out := views(apps, func(p store.App) api.AppView { return api.NewAppView(p, "") })
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tCLIENT ID\tNAME\tPUBLIC\tSCOPES")
-				for _, p := range out {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%v\t%s\n", p.ID, p.ClientID, p.Name, p.Public, strings.Join(p.Scopes, ","))
-				}
-				return tw.Flush()
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tCLIENT ID\tNAME\tPUBLIC\tSCOPES")
+					for _, p := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%v\t%s\n", p.ID, p.ClientID, p.Name, p.Public, strings.Join(p.Scopes, ","))
+					}
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) appsShowCmd() *cobra.Command {
@@ -127,10 +123,23 @@ func (a *app) appsShowCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printJSON(api.NewAppView(p, ""))
+				v := api.NewAppView(p, "")
+				return a.render(v, func(w io.Writer) error { return appTable(w, v) })
 			})
 		},
 	}
+}
+
+// appTable shows an app, one field a line.
+func appTable(w io.Writer, p api.AppView) error {
+	kind := "confidential (has a client secret)"
+	if p.Public {
+		kind = "public (no secret; PKCE required)"
+	}
+	printFields(w, []field{{"ID", strconv.FormatInt(p.ID, 10)}, {"Name", p.Name}, {"Client ID", p.ClientID}, {"Kind", kind},
+		{"Redirect URIs", strings.Join(p.RedirectURIs, ", ")}, {"Scopes", strings.Join(p.Scopes, ", ")},
+		{"Optional scopes", dash(strings.Join(p.OptionalScopes, ", "))}, {"Created", p.CreatedAt.Format(time.RFC3339)}})
+	return nil
 }
 
 func (a *app) appsUpdateCmd() *cobra.Command {

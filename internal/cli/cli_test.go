@@ -35,11 +35,18 @@ func mustRun(t *testing.T, args ...string) string {
 // everything it printed; it stops when the test ends.
 func serve(t *testing.T, args ...string) (string, *hubtest.SyncBuffer) {
 	t.Helper()
+	return serveWith(t, args)
+}
+
+// serveWith is serve with flags of serve itself.
+func serveWith(t *testing.T, args []string, serveFlags ...string) (string, *hubtest.SyncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &hubtest.SyncBuffer{}
 	done := make(chan int, 1)
+	args = append(append(append([]string{}, args...), "serve", "--listen", "127.0.0.1:0"), serveFlags...)
 	go func() {
-		done <- cli.Execute(ctx, append(args, "serve", "--listen", "127.0.0.1:0"), strings.NewReader(""), out, &hubtest.SyncBuffer{})
+		done <- cli.Execute(ctx, args, strings.NewReader(""), out, &hubtest.SyncBuffer{})
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,7 +39,7 @@ func explainError(err error) error {
 	if !errors.As(err, &e) {
 		return err
 	}
-	msg := e.Message
+	msg := e.Text()
 	if msg == "" {
 		msg = e.Detail
 	}
@@ -54,11 +55,11 @@ func connectionID(arg string) (int64, error) {
 }
 
 // callbackFlag lets create and reconnect name the URL the server is reached
-// at: the external app sends the admin's browser back there, and the server
-// must compute the same callback URL to finish the exchange.
+// at, where the external app sends the admin's browser back; by default the
+// one the server recorded when it started.
 func (a *app) callbackFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"),
-		"oauth2: base URL browsers reach the running server at, as given to hubsync serve (env HUBSYNC_PUBLIC_URL)")
+		"oauth2: base URL browsers reach the running server at (env HUBSYNC_PUBLIC_URL; default: the URL hubsync serve recorded)")
 }
 
 // credentialFor reads the key or database URL a non-OAuth integration needs
@@ -71,7 +72,7 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 		}
 		return cred, nil
 	}
-	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL (with its password)"}[in.AuthKind]
+	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL"}[in.AuthKind]
 	if what == "" {
 		what = "credential"
 	}
@@ -90,15 +91,30 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 	return cred, nil
 }
 
-// printStarted prints a connection made at once, or where to approve it.
+// printStarted prints a connection made at once (as JSON, like every
+// change), or the connection and where to approve it: under --output json
+// both as JSON, else a line to read and the URL alone on the next.
 func (a *app) printStarted(s connection.Started) error {
+	v := api.NewStartedView(s)
 	if s.AuthorizeURL == "" {
-		return a.printJSON(api.NewConnectionView(s.Connection))
+		return a.printJSON(v.Connection)
 	}
-	fmt.Fprintf(a.stdout, "Open this URL in a browser signed in to the external app and approve the hub; "+
-		"the hubsync server must be running at %s to receive the callback:\n", a.cfg.BaseURL())
-	_, err := fmt.Fprintln(a.stdout, s.AuthorizeURL)
-	return err
+	c := s.Connection
+	return a.render(v, func(w io.Writer) error {
+		fmt.Fprintf(w, "Connection %d %q awaits approval: open this URL in a browser signed in to the external app and approve the hub; "+
+			"the external app sends the browser back to the hubsync server at %s.\n", c.ID, c.Name, callbackOf(s.AuthorizeURL))
+		_, err := fmt.Fprintln(w, s.AuthorizeURL)
+		return err
+	})
+}
+
+// callbackOf is the redirect_uri an authorize URL names.
+func callbackOf(authorizeURL string) string {
+	u, err := url.Parse(authorizeURL)
+	if err != nil {
+		return "its callback URL"
+	}
+	return u.Query().Get("redirect_uri")
 }
 
 func (a *app) connectionsCreateCmd() *cobra.Command {
@@ -110,8 +126,9 @@ func (a *app) connectionsCreateCmd() *cobra.Command {
 			"[--objects contacts,deals] [--config k=v]… [--credential-stdin]",
 		Short: "Connect the hub to an external app; a key or database URL is read from standard input",
 		Long: "Connect the hub to an external app. For a private_app integration standard input holds the API key,\n" +
-			"for postgres the database URL with its password. For an oauth2 integration the command prints a URL\n" +
-			"to approve the connection in a browser; the server must be running to receive the callback.",
+			"for postgres the database URL (with its password, if the database asks for one). For an oauth2\n" +
+			"integration the command prints the new connection's id and a URL to approve it in a browser; the\n" +
+			"connection awaits consent until the running server receives the callback.\n" + settingsHelp("--config"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var err error
@@ -171,8 +188,7 @@ func timeOr(t *time.Time, none string) string {
 }
 
 func (a *app) connectionsListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List connections, deleted ones included",
 		Args:  cobra.NoArgs,
@@ -183,46 +199,40 @@ func (a *app) connectionsListCmd() *cobra.Command {
 					return err
 				}
 				out := views(cs, api.NewConnectionView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				who, err := emails(cmd.Context(), h)
-				if err != nil {
-					return err
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tREASON\tMODE\tOWNER\tLAST SUCCESS")
-				for _, c := range out {
-					reason, owner := "-", "-"
-					if c.Reason != nil {
-						reason = c.Reason.Code
+				return a.render(out, func(w io.Writer) error {
+					who, err := emails(cmd.Context(), h)
+					if err != nil {
+						return err
 					}
-					if c.OwnerID != 0 {
-						owner = who[c.OwnerID]
+					fmt.Fprintln(w, "ID\tNAME\tSTATUS\tREASON\tMODE\tOWNER\tLAST SUCCESS")
+					for _, c := range out {
+						reason := "-"
+						if c.Reason != nil {
+							reason = c.Reason.Code
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Status, reason, c.AuthMode, dash(who[c.OwnerID]),
+							timeOr(c.LastSuccessAt, "never"))
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.Status, reason, c.AuthMode, owner,
-						timeOr(c.LastSuccessAt, "never"))
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) connectionsShowCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show <id>",
-		Short: "Show a connection: status, reason, next step, owner, timestamps",
+		Short: "Show a connection: status, reason, next step, the people it names, objects, syncs and last run",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
-				c, err := h.Connections.Get(cmd.Context(), id)
+				sum, err := h.Connections.Summarize(cmd.Context(), id)
 				if err != nil {
 					return explainError(err)
 				}
-				return a.printJSON(api.NewConnectionView(c))
+				v := api.NewConnectionSummaryView(sum)
+				return a.render(v, func(w io.Writer) error { return connectionSummary(w, v) })
 			})
 		},
 	}
@@ -329,8 +339,7 @@ func (a *app) connectionsDeleteCmd() *cobra.Command {
 }
 
 func (a *app) connectionsDiagnoseCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "diagnose <id>",
 		Short: "Run the troubleshooting checklist on a connection; exits 1 when a step fails",
 		Args:  cobra.ExactArgs(1),
@@ -341,12 +350,7 @@ func (a *app) connectionsDiagnoseCmd() *cobra.Command {
 					return explainError(err)
 				}
 				v := api.NewDiagnosisView(d)
-				if asJSON {
-					err = a.printJSON(v)
-				} else {
-					err = a.printDiagnosis(v)
-				}
-				if err != nil {
+				if err := a.render(v, func(w io.Writer) error { return printDiagnosis(w, v) }); err != nil {
 					return err
 				}
 				if v.Verdict == connection.Fail {
@@ -355,16 +359,16 @@ func (a *app) connectionsDiagnoseCmd() *cobra.Command {
 				return nil
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
-func (a *app) printDiagnosis(v api.DiagnosisView) error {
+// printDiagnosis writes the checklist. Its lines are not aligned in
+// columns, as a step's detail is a sentence.
+func printDiagnosis(w io.Writer, v api.DiagnosisView) error {
 	c := v.Connection
-	fmt.Fprintf(a.stdout, "Connection %d %q is %s.\n", c.ID, c.Name, c.Status)
+	fmt.Fprintf(w, "Connection %d %q is %s.\n", c.ID, c.Name, c.Status)
 	if c.Reason != nil {
-		fmt.Fprintf(a.stdout, "%s: %s\n", c.Reason.Code, c.Reason.Message)
+		fmt.Fprintf(w, "%s: %s\n", c.Reason.Code, c.Reason.Message)
 	}
 	width := 0
 	for _, s := range v.Steps {
@@ -375,13 +379,13 @@ func (a *app) printDiagnosis(v api.DiagnosisView) error {
 		if s.Next != "" {
 			line += " Next: " + s.Next
 		}
-		fmt.Fprintln(a.stdout, line)
+		fmt.Fprintln(w, line)
 	}
-	fmt.Fprintf(a.stdout, "Verdict: %s.", strings.ToUpper(v.Verdict))
+	fmt.Fprintf(w, "Verdict: %s.", strings.ToUpper(v.Verdict))
 	if v.NextStep != "" {
-		fmt.Fprintf(a.stdout, " Next step: %s", v.NextStep)
+		fmt.Fprintf(w, " Next step: %s", v.NextStep)
 	}
-	_, err := fmt.Fprintln(a.stdout)
+	_, err := fmt.Fprintln(w)
 	return err
 }
 

@@ -125,7 +125,7 @@ func decodeJSON(t *testing.T, out string, v any) {
 func (b *testBundle) show(t *testing.T, id int64) connView {
 	t.Helper()
 	var c connView
-	decodeJSON(t, b.must(t, "", "connections", "show", strconv.FormatInt(id, 10)), &c)
+	decodeJSON(t, b.must(t, "", "connections", "show", strconv.FormatInt(id, 10), "--output", "json"), &c)
 	return c
 }
 
@@ -208,6 +208,11 @@ func TestIntegrationsFromTheCommandLine(t *testing.T) {
 		t.Errorf("oauth2 create with a credential: %q", errOut)
 	}
 
+	// The connection awaiting consent uses the integration until deleted.
+	if errOut := b.fails(t, "", "integrations", "delete", "other-hub"); !strings.Contains(errOut, "uses integration other-hub") {
+		t.Errorf("deleting the integration of a connection awaiting consent: %q", errOut)
+	}
+	b.must(t, "", "connections", "delete", "1")
 	decodeJSON(t, b.must(t, "rotated-secret\n", "integrations", "update", "other-hub", "--setting", "scopes=crm.objects.deals.read",
 		"--client-secret-stdin"), &in)
 	if in.Settings["scopes"] != "crm.objects.deals.read" || !in.HasSecret {

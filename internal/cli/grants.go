@@ -2,8 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,14 +19,10 @@ func (a *app) grantsCmd() *cobra.Command {
 	return cmd
 }
 
-func (a *app) printGrants(views []oauth.GrantView, asJSON bool) error {
-	out := api.NewGrantViews(views)
-	if asJSON {
-		return a.printJSON(out)
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+// grantsTable lists grants: app, user, scopes, use and state.
+func grantsTable(tw io.Writer, grants []api.GrantView) {
 	fmt.Fprintln(tw, "GRANT\tAPP\tUSER\tSCOPES\tCREATED\tLAST USED\tSTATE")
-	for _, g := range out {
+	for _, g := range grants {
 		used, state := "never", "active"
 		if g.LastUsedAt != nil {
 			used = g.LastUsedAt.Format(time.RFC3339)
@@ -37,13 +33,11 @@ func (a *app) printGrants(views []oauth.GrantView, asJSON bool) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.App, g.User, strings.Join(g.Scopes, ","),
 			g.CreatedAt.Format(time.RFC3339), used, state)
 	}
-	return tw.Flush()
 }
 
 func (a *app) grantsListCmd() *cobra.Command {
 	var userRef, appRef string
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.jsonAlias(&cobra.Command{
 		Use:   "list [--user U] [--app A]",
 		Short: "List grants: app, authorizing user, scopes, created, last used, state",
 		Args:  cobra.NoArgs,
@@ -68,13 +62,13 @@ func (a *app) grantsListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				return a.printGrants(views, asJSON)
+				out := api.NewGrantViews(views)
+				return a.render(out, func(w io.Writer) error { grantsTable(w, out); return nil })
 			})
 		},
-	}
+	})
 	cmd.Flags().StringVar(&userRef, "user", "", "only grants of this user (id or email)")
 	cmd.Flags().StringVar(&appRef, "app", "", "only grants of this app (id or client_id)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
@@ -107,8 +101,10 @@ func (a *app) policyCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(a.stdout, v)
-				return nil
+				return a.render(map[string]any{"policy": args[0], "value": v}, func(w io.Writer) error {
+					_, err := fmt.Fprintln(w, v)
+					return err
+				})
 			})
 		},
 	}, &cobra.Command{

@@ -5,7 +5,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,7 +55,9 @@ func (a *app) integrationsCreateCmd() *cobra.Command {
 		Use: "create --name N --provider hubspot|postgres --auth oauth2|private_app|password [--base-url URL] " +
 			"[--setting k=v]… [--client-id ID] [--scopes \"a b\"] [--client-secret-stdin]",
 		Short: "Register an integration; an OAuth client secret is read from standard input, never from a flag",
-		Args:  cobra.NoArgs,
+		Long: "Register an integration: a provider and the hub's registration with it. Settings that connections\n" +
+			"may give too (--config) are the defaults of its connections.\n" + settingsHelp("--setting"),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			given, err := keyValues("setting", settings)
 			if err != nil {
@@ -132,8 +133,7 @@ func (a *app) integrationsUpdateCmd() *cobra.Command {
 }
 
 func (a *app) integrationsListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List integrations",
 		Args:  cobra.NoArgs,
@@ -144,25 +144,21 @@ func (a *app) integrationsListCmd() *cobra.Command {
 					return err
 				}
 				out := views(ins, api.NewIntegrationView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPROVIDER\tAUTH\tSECRET\tCREATED\tSETTINGS")
-				for _, in := range out {
-					secret := "-"
-					if in.HasSecret {
-						secret = "sealed"
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tAUTH\tSECRET\tCREATED\tSETTINGS")
+					for _, in := range out {
+						secret := "-"
+						if in.HasSecret {
+							secret = "sealed"
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Provider, in.AuthKind, secret,
+							in.CreatedAt.Format(time.RFC3339), settingsText(in.Settings))
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\n", in.ID, in.Name, in.Provider, in.AuthKind, secret,
-						in.CreatedAt.Format(time.RFC3339), settingsText(in.Settings))
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 // settingsText is an integration's settings on one line, sorted by key.

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
-	"text/tabwriter"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
@@ -39,8 +39,7 @@ type keyRow struct {
 }
 
 func (a *app) keysListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List the keys and how many stored values each one seals",
 		Args:  cobra.NoArgs,
@@ -51,24 +50,20 @@ func (a *app) keysListCmd() *cobra.Command {
 					return err
 				}
 				rows := keyRows(h.Vault.Keys(), used)
-				if asJSON {
-					return a.printJSON(rows)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tPRIMARY\tSTATUS\tCIPHERTEXTS")
-				for _, r := range rows {
-					primary := ""
-					if r.Primary {
-						primary = "yes"
+				return a.render(rows, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tPRIMARY\tSTATUS\tCIPHERTEXTS")
+					for _, r := range rows {
+						primary := ""
+						if r.Primary {
+							primary = "yes"
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%d\n", r.ID, primary, r.Status, r.InUse)
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%d\n", r.ID, primary, r.Status, r.InUse)
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 // keyRows joins the keyset with the use counts. Values sealed with a key

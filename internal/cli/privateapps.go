@@ -2,9 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -46,8 +46,7 @@ func (a *app) privateAppsCreateCmd() *cobra.Command {
 }
 
 func (a *app) privateAppsListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List private apps",
 		Args:  cobra.NoArgs,
@@ -58,24 +57,17 @@ func (a *app) privateAppsListCmd() *cobra.Command {
 					return err
 				}
 				out := views(apps, api.NewPrivateAppView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tSCOPES\tCREATED\tLAST USED")
-				for _, p := range out {
-					used := "never"
-					if p.LastUsedAt != nil {
-						used = p.LastUsedAt.Format(time.RFC3339)
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tNAME\tSCOPES\tCREATED\tLAST USED")
+					for _, p := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", p.ID, p.Name, strings.Join(p.Scopes, ","), p.CreatedAt.Format(time.RFC3339),
+							timeOr(p.LastUsedAt, "never"))
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", p.ID, p.Name, strings.Join(p.Scopes, ","), p.CreatedAt.Format(time.RFC3339), used)
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func appID(arg string) (int64, error) {

@@ -3,11 +3,11 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,8 +20,7 @@ import (
 
 func (a *app) reviewCmd() *cobra.Command {
 	var staleDays int
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.jsonAlias(&cobra.Command{
 		Use:   "review [--stale-days 90]",
 		Short: "Report every connection with its owner and what an access review looks for",
 		Args:  cobra.NoArgs,
@@ -35,35 +34,32 @@ func (a *app) reviewCmd() *cobra.Command {
 					return err
 				}
 				out := api.NewReviewView(rows)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				if len(out) == 0 {
-					fmt.Fprintln(a.stdout, "No connections to review.")
+				return a.render(out, func(w io.Writer) error {
+					if len(out) == 0 {
+						fmt.Fprintln(w, "No connections to review.")
+						return nil
+					}
+					fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tSTATUS\tMODE\tOWNER\tOWNER STATUS\tOWNER ROLE\tLAST USED\tLAST SUCCESS\tFLAGS")
+					for _, r := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ConnectionID, r.Name, r.Provider,
+							statusText(r.Status, r.Reason), r.AuthMode, dash(r.Owner), dash(r.OwnerStatus), dash(r.OwnerRole),
+							timeOr(r.LastUsedAt, "never"), timeOr(r.LastSuccessAt, "never"), dash(strings.Join(r.Flags, ",")))
+					}
 					return nil
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tNAME\tPROVIDER\tSTATUS\tMODE\tOWNER\tOWNER STATUS\tOWNER ROLE\tLAST USED\tLAST SUCCESS\tFLAGS")
-				for _, r := range out {
-					status := r.Status
-					if r.Reason != "" {
-						status += " (" + r.Reason + ")"
-					}
-					flags := strings.Join(r.Flags, ",")
-					if flags == "" {
-						flags = "-"
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ConnectionID, r.Name, r.Provider, status,
-						r.AuthMode, dash(r.Owner), dash(r.OwnerStatus), dash(r.OwnerRole),
-						timeOr(r.LastUsedAt, "never"), timeOr(r.LastSuccessAt, "never"), flags)
-				}
-				return tw.Flush()
+				})
 			})
 		},
-	}
+	})
 	cmd.Flags().IntVar(&staleDays, "stale-days", 90, "a connection unused for this many days is flagged stale")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
+}
+
+// statusText is a status with its reason code, if it has one.
+func statusText(status, reason string) string {
+	if reason == "" {
+		return status
+	}
+	return status + " (" + reason + ")"
 }
 
 func dash(s string) string {
@@ -75,8 +71,7 @@ func dash(s string) string {
 
 func (a *app) auditCmd() *cobra.Command {
 	var q store.AuditQuery
-	var asJSON bool
-	cmd := &cobra.Command{
+	cmd := a.jsonAlias(&cobra.Command{
 		Use:   "audit [--target-type connection] [--target-id 3] [--limit 50] [--before SEQ]",
 		Short: "Show the audit log, newest first: who did what to which connection, app or webhook",
 		Args:  cobra.NoArgs,
@@ -90,25 +85,22 @@ func (a *app) auditCmd() *cobra.Command {
 					return err
 				}
 				out := api.NewAuditViews(events)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "SEQ\tAT\tACTOR\tACTION\tTARGET\tCHANGES")
-				for _, e := range out {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action,
-						e.TargetType, e.TargetID, changes(e.Before, e.After))
-				}
-				return tw.Flush()
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "SEQ\tAT\tACTOR\tACTION\tTARGET\tCHANGES")
+					for _, e := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s %s\t%s\n", e.Seq, e.At.Format(time.RFC3339), e.Actor, e.Action,
+							e.TargetType, e.TargetID, changes(e.Before, e.After))
+					}
+					return nil
+				})
 			})
 		},
-	}
+	})
 	fl := cmd.Flags()
 	fl.StringVar(&q.TargetType, "target-type", "", "only events about this kind of target: connection, integration, webhook, …")
 	fl.StringVar(&q.TargetID, "target-id", "", "only events about this target id")
 	fl.IntVar(&q.Limit, "limit", 50, "at most this many events")
 	fl.Int64Var(&q.BeforeSeq, "before", 0, "only events older than this sequence number, to page")
-	fl.BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
@@ -170,8 +162,7 @@ func (a *app) webhooksCreateCmd() *cobra.Command {
 }
 
 func (a *app) webhooksListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List webhooks (their secrets are never shown again)",
 		Args:  cobra.NoArgs,
@@ -182,20 +173,16 @@ func (a *app) webhooksListCmd() *cobra.Command {
 					return err
 				}
 				out := views(hooks, func(w store.Webhook) api.WebhookView { return api.NewWebhookView(w, "") })
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tURL\tEVENTS\tCREATED")
-				for _, w := range out {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", w.ID, w.URL, strings.Join(w.Events, ","), w.CreatedAt.Format(time.RFC3339))
-				}
-				return tw.Flush()
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tURL\tEVENTS\tCREATED")
+					for _, hook := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", hook.ID, hook.URL, strings.Join(hook.Events, ","), hook.CreatedAt.Format(time.RFC3339))
+					}
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func (a *app) webhooksDeleteCmd() *cobra.Command {

@@ -25,6 +25,8 @@ type app struct {
 	stdin  io.Reader
 	// output is how list and show commands print: table or json.
 	output string
+	// legacyJSON is the deprecated --json of some commands.
+	legacyJSON bool
 }
 
 // NewRoot returns the hubsync command with its subcommands.

@@ -37,7 +37,8 @@ func (a *app) serveCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Listen, "listen", envOr("HUBSYNC_LISTEN", config.DefaultListen), "address to listen on (env HUBSYNC_LISTEN)")
-	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"), "base URL apps and browsers reach the hub at, for OAuth (env HUBSYNC_PUBLIC_URL; default: the host each request names)")
+	cmd.Flags().StringVar(&a.cfg.PublicURL, "public-url", os.Getenv("HUBSYNC_PUBLIC_URL"), "base URL apps and browsers reach the hub at, for OAuth; "+
+		"recorded for the command line's approval links (env HUBSYNC_PUBLIC_URL; default: the host each request names, and http://<listen address> for links)")
 	cmd.Flags().DurationVar(&a.cfg.AccessTokenTTL, "access-token-ttl", oauth.DefaultAccessTokenTTL, "lifetime of OAuth access tokens")
 	cmd.Flags().Float64Var(&a.cfg.TokenRate, "token-rate", oauth.DefaultTokenRate, "token-endpoint requests per second allowed to each OAuth client (negative: no limit)")
 	cmd.Flags().StringSliceVar(&a.cfg.TrustedProxies, "trusted-proxy", envList("HUBSYNC_TRUSTED_PROXIES"), "address or CIDR block of a load balancer whose X-Forwarded-For names the client, for sign-in throttling (repeatable; env HUBSYNC_TRUSTED_PROXIES, comma-separated)")
@@ -48,16 +49,25 @@ func (a *app) serveCmd() *cobra.Command {
 func (a *app) serve(ctx context.Context) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
 	hub.TuneGC()
-	h, err := hub.Open(ctx, a.cfg, hub.WithLogger(log))
+	if err := a.cfg.Validate(); err != nil {
+		return err
+	}
+	// Listening first gives the address, which with --listen :0 is known
+	// only now and is the hub's URL when no --public-url names another.
+	ln, err := net.Listen("tcp", a.cfg.Listen)
 	if err != nil {
+		return err
+	}
+	served := a.cfg
+	served.Listen = ln.Addr().String()
+	h, err := hub.Open(ctx, a.cfg, hub.WithLogger(log), hub.Serving(served.BaseURL()))
+	if err != nil {
+		ln.Close()
 		return err
 	}
 	defer h.Close()
 	if err := a.initIfEmpty(ctx, h); err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", a.cfg.Listen)
-	if err != nil {
+		ln.Close()
 		return err
 	}
 	srv := newHTTPServer(h.Handler(log))

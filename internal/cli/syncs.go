@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -167,8 +166,7 @@ func (a *app) syncConfigAddCmd() *cobra.Command {
 }
 
 func (a *app) syncConfigListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list <id>",
 		Short: "List a connection's object syncs",
 		Args:  cobra.ExactArgs(1),
@@ -179,25 +177,21 @@ func (a *app) syncConfigListCmd() *cobra.Command {
 					return err
 				}
 				out := views(syncs, api.NewObjectSyncView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tOBJECT\tEXTERNAL\tDIRECTION\tMATCH\tCONFLICT\tDELETES\tFILTERS\tENABLED\tFIELDS")
-				for _, o := range out {
-					match := "-"
-					if o.HubMatchKey != "" {
-						match = pairName(o.HubMatchKey, o.AppMatchKey)
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tOBJECT\tEXTERNAL\tDIRECTION\tMATCH\tCONFLICT\tDELETES\tFILTERS\tENABLED\tFIELDS")
+					for _, o := range out {
+						match := "-"
+						if o.HubMatchKey != "" {
+							match = pairName(o.HubMatchKey, o.AppMatchKey)
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", o.ID, o.HubObject, o.ExternalObject, o.Direction,
+							match, o.ConflictRule, yesOrNo(o.PropagateDeletes), len(o.HubFilters)+len(o.AppFilters), yesOrNo(o.Enabled), fields(o.Mappings))
 					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", o.ID, o.HubObject, o.ExternalObject, o.Direction,
-						match, o.ConflictRule, yesOrNo(o.PropagateDeletes), len(o.HubFilters)+len(o.AppFilters), yesOrNo(o.Enabled), fields(o.Mappings))
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 // pairName is hub, or hub=app when the names differ.
@@ -429,10 +423,9 @@ func tally(m map[string]int) counts {
 }
 
 func (a *app) connectionsRunsCmd() *cobra.Command {
-	var asJSON bool
 	var limit int
-	cmd := &cobra.Command{
-		Use:   "runs <id> [--limit 20] [--json]",
+	cmd := a.jsonAlias(&cobra.Command{
+		Use:   "runs <id> [--limit 20]",
 		Short: "List a connection's sync runs, newest first, with what each wrote",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -442,35 +435,41 @@ func (a *app) connectionsRunsCmd() *cobra.Command {
 					return err
 				}
 				out := views(runs, api.NewRunView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tTRIGGER\tSTATUS\tSTARTED\tDURATION\tSUMMARY")
-				for _, r := range out {
-					duration := "-"
-					if r.FinishedAt != nil {
-						duration = r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tTRIGGER\tSTATUS\tSTARTED\tDURATION\tSUMMARY")
+					for _, r := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Trigger, r.Status, r.StartedAt.Format(time.RFC3339),
+							runDuration(r), runSummary(r))
 					}
-					summary := summarize(r.Counts)
-					switch {
-					case r.Error != "" && summary == "":
-						summary = "error: " + r.Error
-					case r.Error != "":
-						summary += "; error: " + r.Error
-					case summary == "":
-						summary = "no changes"
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Trigger, r.Status, r.StartedAt.Format(time.RFC3339),
-						duration, summary)
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	})
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to list")
 	return cmd
+}
+
+// runDuration is how long a finished run took, or "-".
+func runDuration(r api.RunView) string {
+	if r.FinishedAt == nil {
+		return "-"
+	}
+	return r.FinishedAt.Sub(r.StartedAt).Round(time.Millisecond).String()
+}
+
+// runSummary is what a run wrote and its error, on one line.
+func runSummary(r api.RunView) string {
+	summary := summarize(r.Counts)
+	switch {
+	case r.Error != "" && summary == "":
+		return "error: " + r.Error
+	case r.Error != "":
+		return summary + "; error: " + r.Error
+	case summary == "":
+		return "no changes"
+	}
+	return summary
 }
 
 // summaryOutcomes are the counts a run's summary shows, in order.
@@ -513,9 +512,9 @@ func summarize(m map[string]int) string {
 }
 
 func (a *app) connectionsErrorsCmd() *cobra.Command {
-	var asJSON, all bool
-	cmd := &cobra.Command{
-		Use:   "errors <id> [--all] [--json]",
+	var all bool
+	cmd := a.jsonAlias(&cobra.Command{
+		Use:   "errors <id> [--all]",
 		Short: "List the records a side refused, quarantined until retried (open ones unless --all)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -525,27 +524,21 @@ func (a *app) connectionsErrorsCmd() *cobra.Command {
 					return err
 				}
 				out := views(errs, api.NewRecordErrorView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tREFUSED BY\tHUB ID\tEXTERNAL ID\tREASON\tATTEMPTS\tLAST SEEN\tRESOLVED\tMESSAGE")
-				for _, e := range out {
-					hubID, extID := "-", e.ExternalID
-					if e.HubID != 0 {
-						hubID = strconv.FormatInt(e.HubID, 10)
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tREFUSED BY\tHUB ID\tEXTERNAL ID\tREASON\tATTEMPTS\tLAST SEEN\tRESOLVED\tMESSAGE")
+					for _, e := range out {
+						hubID := "-"
+						if e.HubID != 0 {
+							hubID = strconv.FormatInt(e.HubID, 10)
+						}
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", e.ID, e.Side, hubID, dash(e.ExternalID), e.Reason, e.Attempts,
+							e.LastSeen.Format(time.RFC3339), timeOr(e.ResolvedAt, "-"), e.Message)
 					}
-					if extID == "" {
-						extID = "-"
-					}
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", e.ID, e.Side, hubID, extID, e.Reason, e.Attempts,
-						e.LastSeen.Format(time.RFC3339), timeOr(e.ResolvedAt, "-"), e.Message)
-				}
-				return tw.Flush()
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	})
 	cmd.Flags().BoolVar(&all, "all", false, "list resolved errors too")
 	return cmd
 }

@@ -447,3 +447,17 @@ func TestTableFixedThenChecked(t *testing.T) {
 		t.Errorf("%d rows for the contact after the repair (%v)\n%s", n, err, b.must(t, "", "connections", "runs", id))
 	}
 }
+
+// TestResumeQueuesARunLabelledResume checks that the catch-up run a resume
+// queues says so: sync-now joins that waiting run, which runs here.
+func TestResumeQueuesARunLabelledResume(t *testing.T) {
+	b := setupSync(t)
+	b.must(t, "", "connections", "sync-config", "add", b.id, "--object", "contacts")
+	b.must(t, "", "connections", "pause", b.id)
+	b.must(t, "", "connections", "resume", b.id)
+	var r runView
+	decodeJSON(t, b.must(t, "", "connections", "sync-now", b.id, "--follow", "--output", "json"), &r)
+	if r.Trigger != "resume" || r.Status != "succeeded" {
+		t.Errorf("the run after a resume: %+v, want trigger resume", r)
+	}
+}

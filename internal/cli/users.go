@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -111,8 +110,7 @@ func (a *app) usersCreateCmd() *cobra.Command {
 }
 
 func (a *app) usersListCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "list",
 		Short: "List users, removed ones included",
 		Args:  cobra.NoArgs,
@@ -123,21 +121,17 @@ func (a *app) usersListCmd() *cobra.Command {
 					return err
 				}
 				out := views(users, api.NewUserView)
-				if asJSON {
-					return a.printJSON(out)
-				}
-				tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-				fmt.Fprintln(tw, "ID\tEMAIL\tROLE\tSTATUS\tCONTACTS\tCOMPANIES\tDEALS\tINTEGRATIONS")
-				for _, u := range out {
-					fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.Status,
-						u.Permissions["contacts"], u.Permissions["companies"], u.Permissions["deals"], yesNo(u.IntegrationsManage))
-				}
-				return tw.Flush()
+				return a.render(out, func(w io.Writer) error {
+					fmt.Fprintln(w, "ID\tEMAIL\tROLE\tSTATUS\tCONTACTS\tCOMPANIES\tDEALS\tINTEGRATIONS")
+					for _, u := range out {
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Role, u.Status,
+							u.Permissions["contacts"], u.Permissions["companies"], u.Permissions["deals"], yesNo(u.IntegrationsManage))
+					}
+					return nil
+				})
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
 func yesNo(b bool) string {
@@ -260,8 +254,7 @@ func (a *app) reportHandOver(ctx context.Context, h *hub.Hub, d connection.Depen
 }
 
 func (a *app) userImpactCmd() *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return a.jsonAlias(&cobra.Command{
 		Use:   "impact <id|email>",
 		Short: "List what removing or deactivating a user would break: app grants and connections",
 		Args:  cobra.ExactArgs(1),
@@ -279,40 +272,39 @@ func (a *app) userImpactCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				if asJSON {
-					return a.printJSON(api.ImpactView{User: api.NewUserView(u), Grants: api.NewGrantViews(grants),
-						Connections: api.NewDependentViews(deps)})
-				}
-				if len(grants) == 0 && len(deps) == 0 {
-					fmt.Fprintf(a.stdout, "Removing %s breaks nothing: no app acts as them and they have no connections.\n", u.Email)
-					return nil
-				}
-				if len(grants) > 0 {
-					fmt.Fprintf(a.stdout, "Removing or deactivating %s stops these %d app grants:\n", u.Email, len(grants))
-					if err := a.printGrants(grants, false); err != nil {
-						return err
-					}
-				}
-				if len(deps) > 0 {
-					if len(grants) > 0 {
-						fmt.Fprintln(a.stdout)
-					}
-					fmt.Fprintf(a.stdout, "%s has %s; removing or deactivating them needs --transfer-to <email> or --force:\n",
-						u.Email, count(len(deps), "connection"))
-					return a.printDependents(deps)
-				}
-				return nil
+				v := api.ImpactView{User: api.NewUserView(u), Grants: api.NewGrantViews(grants), Connections: api.NewDependentViews(deps)}
+				return a.render(v, func(w io.Writer) error { return printImpact(w, v) })
 			})
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	return cmd
+	})
 }
 
-func (a *app) printDependents(deps []connection.Dependent) error {
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+// printImpact says what removing a user breaks: their grants, then their
+// connections.
+func printImpact(w io.Writer, v api.ImpactView) error {
+	email := v.User.Email
+	if len(v.Grants) == 0 && len(v.Connections) == 0 {
+		fmt.Fprintf(w, "Removing %s breaks nothing: no app acts as them and they have no connections.\n", email)
+		return nil
+	}
+	if len(v.Grants) > 0 {
+		fmt.Fprintf(w, "Removing or deactivating %s stops these %d app grants:\n", email, len(v.Grants))
+		grantsTable(w, v.Grants)
+	}
+	if len(v.Connections) > 0 {
+		if len(v.Grants) > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintf(w, "%s has %s; removing or deactivating them needs --transfer-to <email> or --force:\n",
+			email, count(len(v.Connections), "connection"))
+		dependentsTable(w, v.Connections)
+	}
+	return nil
+}
+
+func dependentsTable(tw io.Writer, deps []api.DependentView) {
 	fmt.Fprintln(tw, "CONNECTION\tNAME\tROLE\tMODE\tSTATUS\tIF REMOVED")
-	for _, d := range api.NewDependentViews(deps) {
+	for _, d := range deps {
 		c := d.Connection
 		effect := "keeps running; nobody is accountable for it"
 		switch {
@@ -323,7 +315,6 @@ func (a *app) printDependents(deps []connection.Dependent) error {
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, d.Role, c.AuthMode, c.Status, effect)
 	}
-	return tw.Flush()
 }
 
 // refuseSelfTransfer refuses handing a user's connections to that same

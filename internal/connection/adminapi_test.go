@@ -114,6 +114,12 @@ func TestAdminAPIGovernance(t *testing.T) {
 	if status != http.StatusAccepted || !strings.Contains(body, "authorize_url") {
 		t.Fatalf("reconnect: %d %s", status, body)
 	}
+	status, body = tb.call(t, "admin@example.com", "POST", "/api/v1/connections", map[string]any{
+		"integration": tb.integration.Name, "name": "second", "owner": tb.other.Email})
+	if status != http.StatusAccepted || !strings.Contains(body, "authorize_url") || !strings.Contains(body, `"code":"awaiting_consent"`) ||
+		!strings.Contains(body, `"id":2`) {
+		t.Fatalf("create of an OAuth connection: %d %s", status, body)
+	}
 	status, body = tb.call(t, "admin@example.com", "GET", "/api/v1/audit?target_type=connection&target_id="+id, nil)
 	for _, action := range []string{"connection.create", "connection.transfer"} {
 		if !strings.Contains(body, action) {

@@ -31,17 +31,17 @@ type NewConnection struct {
 	Credential connector.Credential
 }
 
-// Started is the result of a create or reconnect: either the connection
-// itself (key and password credentials are checked at once) or where the
-// admin's browser must go to approve the hub (OAuth).
+// Started is the result of a create or reconnect: the connection and, for
+// OAuth, where the admin's browser must go to approve the hub.
 type Started struct {
 	Connection   store.Connection
 	AuthorizeURL string
 }
 
 // Create makes a connection. Key and password credentials are verified
-// with a live call before anything is saved; OAuth connections are saved
-// when the external app sends the admin back to Callback.
+// with a live call before anything is saved. An OAuth connection is saved
+// at once, awaiting consent, so that it has an id to follow; the callback
+// completes it when the external app sends the admin back.
 func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (Started, error) {
 	if strings.TrimSpace(n.Name) == "" {
 		return Started{}, invalid("a connection needs a name")
@@ -84,11 +84,41 @@ func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (S
 		return Started{}, err
 	}
 	if in.AuthKind == AuthOAuth2 {
-		url, err := s.begin(ctx, a, in, c, 0)
-		return Started{AuthorizeURL: url}, err
+		return s.awaitConsent(ctx, a, in, c)
 	}
 	c, err = s.finishWithCredential(ctx, a, in, c, 0, n.Credential)
 	return Started{Connection: c}, err
+}
+
+// awaitConsent saves a new OAuth connection as needing reconnect, for
+// awaiting_consent, together with the attempt that its callback completes.
+func (s *Service) awaitConsent(ctx context.Context, a audit.Actor, in store.Integration, c store.Connection) (Started, error) {
+	url, at, err := s.attempt(a, in, c, 0)
+	if err != nil {
+		return Started{}, err
+	}
+	now := s.clock()
+	c.Reason = ReasonAwaitingConsent
+	c.Status, c.ReasonMessage, c.NextStep = explain(c.Reason, "")
+	c.ReasonSince, c.StatusChangedAt, c.CreatedBy, c.CreatedAt, c.UpdatedAt = now, now, a.ID, now, now
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if err := authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		if err := preflight(ctx, tx, c); err != nil {
+			return err
+		}
+		var err error
+		if c, err = tx.CreateConnection(ctx, c); err != nil {
+			return err
+		}
+		at.ConnectionID = c.ID
+		if err := saveAttempt(ctx, tx, at); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, a, "connection.create", "connection", strconv.FormatInt(c.ID, 10), nil, fields(c))
+	})
+	return Started{Connection: c, AuthorizeURL: url}, err
 }
 
 // checkObjects defaults to every hub object and refuses unknown ones.
@@ -171,39 +201,61 @@ func missingObjects(u store.User, objects []string) []string {
 }
 
 // begin stores an OAuth attempt and returns the external authorize URL.
-// connID is the connection a reconnect repairs, 0 for a new one.
+// connID is the connection a reconnect repairs.
 func (s *Service) begin(ctx context.Context, a audit.Actor, in store.Integration, c store.Connection, connID int64) (string, error) {
-	k, err := s.connectors.Get(in.Provider)
+	url, at, err := s.attempt(a, in, c, connID)
 	if err != nil {
 		return "", err
+	}
+	return url, s.st.Update(ctx, func(tx store.Tx) error { return saveAttempt(ctx, tx, at) })
+}
+
+// attempt prepares an OAuth attempt and its authorize URL. The attempt
+// keeps the callback URL the external app was given, which the code
+// exchange must repeat, whichever process receives the callback.
+func (s *Service) attempt(a audit.Actor, in store.Integration, c store.Connection, connID int64) (string, store.ConnectAttempt, error) {
+	var at store.ConnectAttempt
+	if s.callbackURL == "" {
+		return "", at, invalid("the hub's public URL is unknown, so the external app cannot be told where to send the browser back; " +
+			"start hubsync serve (it records its URL, or give it --public-url), or give --public-url here")
+	}
+	k, err := s.connectors.Get(in.Provider)
+	if err != nil {
+		return "", at, err
 	}
 	authz, ok := k.(connector.Authorizer)
 	if !ok {
-		return "", invalid("provider %s cannot authorize through a browser", in.Provider)
+		return "", at, invalid("provider %s cannot authorize through a browser", in.Provider)
 	}
 	t, err := s.target(in, c)
 	if err != nil {
-		return "", err
+		return "", at, err
 	}
 	state, verifier := randomHex(32), randomHex(32)
 	url, err := authz.AuthCodeURL(t, state, verifier, s.callbackURL)
 	if err != nil {
-		return "", err
+		return "", at, err
 	}
 	now := s.clock()
-	at := store.ConnectAttempt{StateHash: hashState(state), IntegrationID: in.ID, ConnectionID: connID,
+	at = store.ConnectAttempt{StateHash: hashState(state), IntegrationID: in.ID, ConnectionID: connID,
 		ActorID: a.ID, Spec: spec(c), CreatedAt: now, ExpiresAt: now.Add(s.tuning.AttemptTTL)}
+	at.Spec[specCallback] = s.callbackURL
 	if at.Verifier, err = s.vault.Seal([]byte(verifier), vault.AttemptAAD(at.StateHash)); err != nil {
-		return "", err
+		return "", at, err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		if err := tx.DeleteConnectAttemptsBefore(ctx, now); err != nil {
-			return err
-		}
-		return tx.CreateConnectAttempt(ctx, at)
-	})
-	return url, err
+	return url, at, nil
 }
+
+// saveAttempt stores an attempt, dropping those that have expired.
+func saveAttempt(ctx context.Context, tx store.Tx, at store.ConnectAttempt) error {
+	if err := tx.DeleteConnectAttemptsBefore(ctx, at.CreatedAt); err != nil {
+		return err
+	}
+	return tx.CreateConnectAttempt(ctx, at)
+}
+
+// specCallback is the key of an attempt's spec that holds its callback URL.
+const specCallback = "callback_url"
 
 func hashState(state string) []byte {
 	h := sha256.Sum256([]byte(state))
@@ -280,7 +332,11 @@ func (s *Service) Callback(ctx context.Context, state, code, externalError strin
 	if err != nil {
 		return store.Connection{}, err
 	}
-	cred, err := k.(connector.Authorizer).Exchange(ctx, t, code, string(verifier), s.callbackURL)
+	callback := at.Spec[specCallback]
+	if callback == "" {
+		callback = s.callbackURL // an attempt made before attempts kept it
+	}
+	cred, err := k.(connector.Authorizer).Exchange(ctx, t, code, string(verifier), callback)
 	if err != nil {
 		return store.Connection{}, err
 	}
@@ -323,6 +379,10 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 	if err != nil {
 		return c, err
 	}
+	by := RepairedByReconnect
+	if old, err := s.Get(ctx, connID); err == nil && old.Reason == ReasonAwaitingConsent {
+		by = RepairedByConsent
+	}
 	now := s.clock()
 	var revoke int64 // the replaced grant's pending revoke
 	err = s.st.Update(ctx, func(tx store.Tx) error {
@@ -337,7 +397,7 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		return err
 	})
 	if err == nil && connID != 0 {
-		s.tellRepaired(ctx, connID)
+		s.tellRepaired(ctx, connID, by)
 		s.revokeNow(ctx, a, revoke)
 	}
 	return c, err
@@ -406,7 +466,11 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k conn
 	updated.Scopes, updated.External, updated.UpdatedAt = who.Scopes, external(who), now
 	updated.LastSuccessAt, updated.LastCheckAt, updated.NextCheckAt = now, now, now.Add(s.tuning.CheckEvery)
 	updated.TransientFailures, updated.RefreshLeaseUntil, updated.RefreshLeaseOwner = 0, time.Time{}, ""
-	if err := audit.Record(ctx, tx, now, a, "connection.reconnect", "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
+	action := "connection.reconnect"
+	if old.Reason == ReasonAwaitingConsent {
+		action = "connection.consent"
+	}
+	if err := audit.Record(ctx, tx, now, a, action, "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
 		return 0, err
 	}
 	if err := bump(ctx, tx, &updated); err != nil {

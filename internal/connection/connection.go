@@ -76,8 +76,19 @@ type Service struct {
 	tuning  Tuning
 	// repaired hears of a connection that can sync again after a
 	// reconnect or resume, so the catch-up run starts at once.
-	repaired func(ctx context.Context, id int64)
+	repaired func(ctx context.Context, id int64, by string)
 }
+
+// What made a connection able to sync again, as WithRepaired hears it.
+const (
+	RepairedByReconnect = "reconnect"
+	RepairedByResume    = "resume"
+	// RepairedByCheck is a check that found a held connection fixed (a
+	// table given its index again, say).
+	RepairedByCheck = "check"
+	// RepairedByConsent is the first approval of an OAuth connection.
+	RepairedByConsent = "connect"
+)
 
 // Tuning holds the timings of refresh and health checks.
 type Tuning struct {
@@ -120,8 +131,9 @@ func WithTuning(t Tuning) Option { return func(s *Service) { s.tuning = t } }
 // WithNotifier sets who hears of breaks and recoveries.
 func WithNotifier(n Notifier) Option { return func(s *Service) { s.notify = n } }
 
-// WithRepaired sets who hears that a connection can sync again.
-func WithRepaired(f func(ctx context.Context, id int64)) Option {
+// WithRepaired sets who hears that a connection can sync again, and by
+// what (RepairedByReconnect, RepairedByResume).
+func WithRepaired(f func(ctx context.Context, id int64, by string)) Option {
 	return func(s *Service) { s.repaired = f }
 }
 
@@ -149,8 +161,8 @@ func randomHex(n int) string {
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-func (s *Service) tellRepaired(ctx context.Context, id int64) {
+func (s *Service) tellRepaired(ctx context.Context, id int64, by string) {
 	if s.repaired != nil {
-		s.repaired(ctx, id)
+		s.repaired(ctx, id, by)
 	}
 }

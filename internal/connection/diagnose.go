@@ -1,7 +1,6 @@
 package connection
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -186,7 +185,7 @@ func liveStep(st Step, err error, passed string) Step {
 		return st
 	}
 	e := connector.AsError(err)
-	_, st.Detail, st.Next = explain(e.Reason, cmp.Or(e.Detail, e.Message))
+	_, st.Detail, st.Next = explain(e.Reason, errorDetail(e))
 	st.Verdict = Fail
 	if !e.Definite {
 		st.Verdict = Warn

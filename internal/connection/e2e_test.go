@@ -91,8 +91,9 @@ func TestExternalConsentRevoked(t *testing.T) {
 		t.Fatalf("check after A removed the approver: %v", err)
 	}
 	got := tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connector.ReasonConsentRevoked)
-	if !strings.Contains(got.ReasonMessage, tb.approver) {
-		t.Errorf("the reason does not say whose removal broke it: %q", got.ReasonMessage)
+	if strings.Count(got.ReasonMessage, tb.approver) != 1 || strings.Count(strings.ToLower(got.ReasonMessage), "external app") != 1 ||
+		strings.Contains(got.ReasonMessage, "..") {
+		t.Errorf("the reason should say once, in A's words, whose removal broke it: %q", got.ReasonMessage)
 	}
 	d := tb.diagnose(t, c.ID)
 	if d.Verdict != connection.Fail || step(t, d, "external_credential").Verdict != connection.Fail ||
@@ -473,4 +474,52 @@ func TestReconnectOnlyHoldsSurviveIdentityChanges(t *testing.T) {
 		t.Fatal("a deleted connection was paused")
 	}
 	tb.wantStatus(t, c.ID, connection.StatusDisconnected, connection.ReasonDeletedByUser)
+}
+
+// TestOAuthCreateGivesTheIDTheCallbackCompletes checks that an OAuth
+// connection has its id from the create on: it awaits consent under that
+// id, a reconnect gives a fresh link for it, and the callback completes it.
+func TestOAuthCreateGivesTheIDTheCallbackCompletes(t *testing.T) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			tb := setup(t, backend)
+			ctx := context.Background()
+			started, err := tb.b.Hub.Connections.Create(ctx, tb.admin, connection.NewConnection{
+				Integration: tb.integration.Name, Name: "pending", Owner: tb.connector.Email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := started.Connection.ID
+			if id == 0 || started.AuthorizeURL == "" {
+				t.Fatalf("create gave %+v", started)
+			}
+			pending := tb.wantStatus(t, id, connection.StatusNeedsReconnect, connection.ReasonAwaitingConsent)
+			if !strings.Contains(pending.ReasonMessage, "awaits consent") || pending.OwnerID != tb.connector.ID {
+				t.Errorf("awaiting consent: %+v", pending)
+			}
+			again, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, id, connection.Reconnection{})
+			if err != nil || again.Connection.ID != id || again.AuthorizeURL == "" || again.AuthorizeURL == started.AuthorizeURL {
+				t.Fatalf("reconnect of a connection awaiting consent: %+v, %v", again, err)
+			}
+			if got := tb.approve(t, again.AuthorizeURL); got.ID != id {
+				t.Fatalf("the callback completed connection %d, want %d", got.ID, id)
+			}
+			tb.wantStatus(t, id, connection.StatusActive, "")
+			if conns, _ := tb.b.Hub.Connections.List(ctx); len(conns) != 1 {
+				t.Errorf("%d connections, want the one", len(conns))
+			}
+			events, err := tb.b.Hub.Audit.List(ctx, store.AuditQuery{TargetType: "connection", TargetID: strconv.FormatInt(id, 10), Limit: 100})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range events {
+				actions = append(actions, e.Action)
+			}
+			if !slices.Contains(actions, "connection.create") || !slices.Contains(actions, "connection.consent") {
+				t.Errorf("audit of the connection: %v", actions)
+			}
+		})
+	}
 }

@@ -32,7 +32,7 @@ func (s *Service) Check(ctx context.Context, id int64) (connector.Identity, erro
 	if err := s.checked(ctx, id, who); err != nil || !held {
 		return who, err
 	}
-	s.tellRepaired(ctx, id)
+	s.tellRepaired(ctx, id, RepairedByCheck)
 	return who, nil
 }
 

@@ -47,7 +47,7 @@ type Reconnection struct {
 // user, keeping its id, links, cursors and mappings. OAuth connections
 // return the URL the admin's browser must visit.
 func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reconnection) (Started, error) {
-	var c store.Connection
+	var c, stored store.Connection
 	var in store.Integration
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
@@ -57,6 +57,7 @@ func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reco
 		if c, err = tx.Connection(ctx, id); err != nil {
 			return err
 		}
+		stored = c
 		if c.Status == StatusDisconnected {
 			return invalid("connection %d was deleted; create a new one", id)
 		}
@@ -73,7 +74,7 @@ func (s *Service) Reconnect(ctx context.Context, a audit.Actor, id int64, r Reco
 	}
 	if in.AuthKind == AuthOAuth2 {
 		url, err := s.begin(ctx, a, in, c, id)
-		return Started{AuthorizeURL: url}, err
+		return Started{Connection: stored, AuthorizeURL: url}, err
 	}
 	cred := r.Credential
 	if cred == (connector.Credential{}) {
@@ -204,7 +205,7 @@ func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Co
 		return s.Get(ctx, id)
 	}
 	if err == nil && usable(c) == nil {
-		s.tellRepaired(ctx, id)
+		s.tellRepaired(ctx, id, RepairedByResume)
 	}
 	return c, err
 }

@@ -1,6 +1,7 @@
 package connection
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/hubsync/hubsync/internal/connector"
@@ -24,6 +25,9 @@ const (
 	ReasonPermissionsReduced = "connector_permissions_reduced"
 	ReasonPausedByUser       = "paused_by_user"
 	ReasonDeletedByUser      = "deleted_by_user"
+	// ReasonAwaitingConsent is an OAuth connection created but not yet
+	// approved on the external app.
+	ReasonAwaitingConsent = "awaiting_consent"
 	// The postgres connector's more specific codes.
 	ReasonTableMissing  = "external_table_missing"
 	ReasonColumnMissing = "external_column_missing"
@@ -59,6 +63,9 @@ var reasons = map[string]reason{
 	ReasonPausedByUser: {StatusPaused,
 		"The connection was paused by %s.",
 		"Resume the connection when it should sync again."},
+	ReasonAwaitingConsent: {StatusNeedsReconnect,
+		"The connection awaits consent: nobody has approved it on the external app yet.",
+		"Open the approval link it was created with in a browser signed in to the external app; once the link has expired, reconnect for a new one."},
 	ReasonDeletedByUser: {StatusDisconnected,
 		"The connection was deleted by %s.",
 		"Create a new connection if the app should sync again."},
@@ -97,8 +104,10 @@ var reasons = map[string]reason{
 		"None; the hub waits as the external app asks."},
 }
 
-// explain returns the sentence and next step for a reason code.
+// explain returns the sentence and next step for a reason code. The
+// sentence ends with its own full stop, so a detail's is dropped.
 func explain(code, detail string) (status, sentence, next string) {
+	detail = strings.TrimRight(strings.TrimSpace(detail), ".")
 	r, ok := reasons[code]
 	if !ok {
 		return StatusNeedsReconnect, "The external app refused the connection (" + code + "): " + detail + ".",
@@ -112,6 +121,20 @@ func explain(code, detail string) (status, sentence, next string) {
 		sentence = strings.Replace(sentence, "%s", detail, 1)
 	}
 	return r.status, sentence, r.next
+}
+
+// errorDetail is what a reason sentence says of an external app's
+// refusal. The sentence already says in the hub's words what happened, so
+// it names what the refusal affects and quotes what the external app said,
+// once; the connector's own words stand in only when the app said nothing.
+func errorDetail(e *connector.Error) string {
+	switch {
+	case e.Said == "":
+		return cmp.Or(e.Detail, e.Message)
+	case e.Detail == "":
+		return connector.Quote(e.Said)
+	}
+	return e.Detail + " (" + connector.Quote(e.Said) + ")"
 }
 
 // Reasons lists every reason code with its status and next step, for the

@@ -51,6 +51,9 @@ func (s *Service) setStatus(ctx context.Context, tx store.Tx, c *store.Connectio
 	if err := audit.Record(ctx, tx, now, a, "connection.status", "connection", strconv.FormatInt(c.ID, 10), before, statusFields(*c)); err != nil {
 		return err
 	}
+	if before["reason"] == ReasonAwaitingConsent {
+		return nil // a first approval is no recovery
+	}
 	return s.announce(ctx, tx, before["status"], *c)
 }
 

@@ -260,19 +260,15 @@ func (s *Service) succeeded(ctx context.Context, tx store.Tx, c *store.Connectio
 }
 
 func (s *Service) failed(ctx context.Context, tx store.Tx, c *store.Connection, e *connector.Error, now time.Time) error {
-	c.LastErrorAt, c.LastError = now, e.Reason+": "+e.Message
+	c.LastErrorAt, c.LastError = now, e.Reason+": "+e.Text()
 	if e.Definite {
 		c.TransientFailures = 0
-		detail := e.Message
-		if e.Detail != "" {
-			detail = e.Detail
-		}
-		return s.setStatus(ctx, tx, c, audit.System, e.Reason, detail)
+		return s.setStatus(ctx, tx, c, audit.System, e.Reason, errorDetail(e))
 	}
 	c.TransientFailures++
 	c.NextCheckAt = now.Add(s.backoff(c.TransientFailures, e.RetryAfter))
 	if c.TransientFailures >= s.tuning.UnreachableAfter && c.Status == StatusActive {
-		return s.setStatus(ctx, tx, c, audit.System, e.Reason, e.Message)
+		return s.setStatus(ctx, tx, c, audit.System, e.Reason, errorDetail(e))
 	}
 	return tx.UpdateConnection(ctx, *c)
 }

@@ -3,6 +3,7 @@ package connector
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -34,6 +35,10 @@ type Error struct {
 	Message string
 	// Detail names what is affected, e.g. "deals" or "INSERT on public.t".
 	Detail string
+	// Said is what the external app said in its own words, on one line,
+	// if it said anything. It is kept apart from Message so that every
+	// text quotes it once: Text here, the reason sentence of a connection.
+	Said string
 	// RetryAfter is the wait the external side asked for, if it did.
 	RetryAfter time.Duration
 	Err        error
@@ -41,9 +46,24 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.Err != nil {
-		return fmt.Sprintf("%s: %s: %v", e.Reason, e.Message, e.Err)
+		return fmt.Sprintf("%s: %s: %v", e.Reason, e.Text(), e.Err)
 	}
-	return e.Reason + ": " + e.Message
+	return e.Reason + ": " + e.Text()
+}
+
+// Text is the message followed by what the external app said, for a
+// person: the connector's words and, once, the external app's.
+func (e *Error) Text() string {
+	if e.Said == "" {
+		return e.Message
+	}
+	return e.Message + "; the external app said " + Quote(e.Said)
+}
+
+// Quote puts what an external app said in quotation marks, without the
+// full stop that would end a sentence inside them.
+func Quote(said string) string {
+	return `"` + strings.TrimRight(strings.TrimSpace(said), ". ") + `"`
 }
 
 func (e *Error) Unwrap() error { return e.Err }

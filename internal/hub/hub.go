@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,8 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, *sql.DB, er
 type Option func(*options)
 
 type options struct {
+	// serving is the base URL of the server this hub is, if it is one.
+	serving     string
 	log         *slog.Logger
 	identity    []identity.Option
 	connections []connection.Option
@@ -114,6 +117,11 @@ type options struct {
 	syncer      []syncer.Option
 	oauthNow    func() time.Time
 }
+
+// Serving says the hub is the server browsers reach at baseURL: external
+// apps send the admin back there after approving a connection, and the hub
+// records the URL for the command line, which makes approval links too.
+func Serving(baseURL string) Option { return func(b *options) { b.serving = baseURL } }
 
 // WithLogger sets the logger of the hub's background work.
 func WithLogger(l *slog.Logger) Option { return func(b *options) { b.log = l } }
@@ -172,12 +180,21 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	}
 	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
 	var h *Hub
-	catchUp := func(ctx context.Context, id int64) {
-		if err := h.Enqueue(ctx, id, jobs.TriggerReconnect); err != nil {
+	// The catch-up run is labelled with what repaired the connection.
+	catchUp := func(ctx context.Context, id int64, by string) {
+		if err := h.Enqueue(ctx, id, by); err != nil {
 			log.Warn("could not queue the catch-up run", "connection", id, "error", err)
 		}
 	}
-	conns := connection.New(st, v, Connectors(), cfg.BaseURL()+CallbackPath,
+	base, err := publicURL(ctx, st, cfg, o.serving)
+	if err != nil {
+		return nil, err
+	}
+	callback := ""
+	if base != "" {
+		callback = base + CallbackPath
+	}
+	conns := connection.New(st, v, Connectors(), callback,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
 			o.connections...)...)
 	ident := identity.NewService(st, append(append([]identity.Option{identity.WithLogger(log)}, o.identity...),
@@ -202,6 +219,33 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		oauthNow:    o.oauthNow,
 	}
 	return h, nil
+}
+
+// publicURLMeta is the meta key under which a server records its URL.
+const publicURLMeta = "public_url"
+
+// publicURL is the base URL the hub's OAuth callbacks use. A server uses
+// its own and records it; anything else uses the URL it was given
+// (--public-url), else the one the server recorded, else none: approval
+// links cannot be made then, rather than made for a guessed address.
+func publicURL(ctx context.Context, st store.Store, cfg config.Config, serving string) (string, error) {
+	if serving != "" {
+		url := strings.TrimSuffix(serving, "/")
+		return url, st.Update(ctx, func(tx store.Tx) error { return tx.SetMeta(ctx, publicURLMeta, url) })
+	}
+	if cfg.PublicURL != "" {
+		return cfg.BaseURL(), nil
+	}
+	var url string
+	err := st.View(ctx, func(tx store.Tx) error {
+		var err error
+		url, err = tx.Meta(ctx, publicURLMeta)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	return url, err
 }
 
 // checkKey makes sure the token key is the one the database's hashes were
@@ -248,7 +292,8 @@ func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
 const UpkeepEvery = time.Second
 
 // Background runs the hub's upkeep until ctx ends: connection health checks
-// and token refreshes ahead of expiry, and webhook deliveries. Every replica
+// and token refreshes ahead of expiry, webhook deliveries, and marking the
+// runs of processes that died as interrupted. Every replica
 // runs it; both claim their work in the database. The channel closes when
 // everything has stopped.
 func (h *Hub) Background(ctx context.Context) <-chan struct{} {
@@ -258,6 +303,14 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	wg.Go(func() { h.Webhooks.Run(ctx) })
 	wg.Go(func() { h.watchFeed(ctx) })
 	wg.Go(func() { h.forgetSignInFailures(ctx) })
+	// Before this process starts runs, whatever is still running was left
+	// by a process that died.
+	if _, err := h.markInterrupted(ctx); err != nil && ctx.Err() == nil {
+		h.log.Warn("looking for interrupted sync runs failed", "error", err)
+	}
+	if h.cfg.UsesPostgres() {
+		wg.Go(func() { h.watchInterrupted(ctx) })
+	}
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
 	}

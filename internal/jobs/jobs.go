@@ -47,6 +47,7 @@ const (
 	TriggerFeed      = "feed"
 	TriggerManual    = "manual"
 	TriggerReconnect = "reconnect"
+	TriggerResume    = "resume"
 )
 
 const (
@@ -204,6 +205,9 @@ type backend interface {
 	waitingRun(ctx context.Context, connectionID, jobID int64) (int64, error)
 	// lease takes a connection's lease, or returns nil when a run holds it.
 	lease(ctx context.Context, connectionID int64) (*lease, error)
+	// idle calls fn while holding the connection's lease, unless a run
+	// holds it, and says whether it did.
+	idle(ctx context.Context, connectionID int64, fn func() error) (bool, error)
 	// resign asks the leader to resign, so that a leader is elected again
 	// and starts River's maintenance afresh; tests use it.
 	resign(ctx context.Context) error
@@ -318,4 +322,13 @@ func (q *Queue) Enqueue(ctx context.Context, connectionID int64, trigger string)
 		return fmt.Errorf("enqueue sync run of connection %d: %w", connectionID, err)
 	}
 	return nil
+}
+
+// WithIdleLease calls fn while holding the connection's lease, unless a run
+// of the connection holds it, and reports whether it called fn. While fn
+// runs no run of the connection is running anywhere (on PostgreSQL, on any
+// replica; on SQLite, in this process) and none can start, so a run still
+// recorded as running was left by a process that died.
+func (q *Queue) WithIdleLease(ctx context.Context, connectionID int64, fn func() error) (bool, error) {
+	return q.backend.idle(ctx, connectionID, fn)
 }

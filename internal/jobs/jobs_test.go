@@ -445,3 +445,80 @@ func TestConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// TestWithIdleLease checks that the lease of a connection with a live run
+// is never idle, and that it is once the run ends, or on PostgreSQL once
+// the replica running it has died.
+func TestWithIdleLease(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, kind string) {
+		started, release := make(chan struct{}), make(chan struct{})
+		q, b := setup(t, kind, func(ctx context.Context, _ int64, _ string, n int) error {
+			if n == 1 {
+				close(started)
+				<-release
+			}
+			return nil
+		}, nil)
+		if err := q.Enqueue(t.Context(), 1, TriggerFeed); err != nil {
+			t.Fatalf("enqueue: %v", err)
+		}
+		<-started
+		calls := 0
+		count := func() error { calls++; return nil }
+		if idle, err := q.WithIdleLease(t.Context(), 1, count); err != nil || idle || calls != 0 {
+			t.Errorf("lease of a running connection: idle %v, %d calls, %v", idle, calls, err)
+		}
+		if idle, err := q.WithIdleLease(t.Context(), 2, count); err != nil || !idle || calls != 1 {
+			t.Errorf("lease of a connection that is not running: idle %v, %d calls, %v", idle, calls, err)
+		}
+		if idle, err := q.WithIdleLease(t.Context(), 2, func() error { return errors.New("boom") }); !idle || err == nil {
+			t.Errorf("fn's error: idle %v, %v", idle, err)
+		}
+		close(release)
+		eventually(t, 5*time.Second, "the run did not end", func() bool { return b.tracker.idle(1) })
+		eventually(t, 5*time.Second, "the ended run's lease is not idle", func() bool {
+			idle, err := q.WithIdleLease(t.Context(), 1, count)
+			return err == nil && idle
+		})
+	})
+}
+
+// TestDeadReplicasLeaseIsIdle ends the session of a replica's running run,
+// as its death does: its lease is idle at once, though River still holds
+// the run as running.
+func TestDeadReplicasLeaseIsIdle(t *testing.T) {
+	t.Parallel()
+	b := newBundle(t, "postgres", nil)
+	frozen, inRun := make(chan struct{}), make(chan struct{})
+	cfg := b.cfg
+	cfg.Runner = runnerFunc(func(context.Context, int64, string) error {
+		close(inRun)
+		<-frozen
+		return nil
+	})
+	q := b.start(t, cfg)
+	t.Cleanup(func() { close(frozen) })
+	if err := q.Enqueue(t.Context(), 7, TriggerFeed); err != nil {
+		t.Fatalf("enqueue: %v", err)
+	}
+	<-inRun
+	if idle, err := q.WithIdleLease(t.Context(), 7, func() error { return nil }); err != nil || idle {
+		t.Fatalf("lease of a live run: idle %v, %v", idle, err)
+	}
+	key := uint64(lockKey("hubsync sync lease", schemaOf(t, b), "7"))
+	var killed int
+	err := b.db.QueryRowContext(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+		WHERE locktype = 'advisory' AND objsubid = 1 AND classid = $1::bigint::oid AND objid = $2::bigint::oid`,
+		int64(key>>32), int64(key&0xffffffff)).Scan(&killed)
+	if err != nil || killed != 1 {
+		t.Fatalf("end the lease's session: %d ended, %v", killed, err)
+	}
+	eventually(t, 5*time.Second, "the dead run's lease is not idle", func() bool {
+		idle, err := q.WithIdleLease(t.Context(), 7, func() error { return nil })
+		return err == nil && idle
+	})
+	if states := b.states(t, 7); !slices.Equal(states, []string{"running"}) {
+		t.Errorf("River holds the run as %v", states)
+	}
+}

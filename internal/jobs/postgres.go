@@ -151,7 +151,7 @@ func (b *pgBackend) lease(ctx context.Context, id int64) (*lease, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := lockKey("hubsync sync lease", b.schema, strconv.FormatInt(id, 10))
+	key := b.leaseKey(id)
 	var ok bool
 	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
 		dropConn(conn)
@@ -191,6 +191,26 @@ func (b *pgBackend) lease(ctx context.Context, id int64) (*lease, error) {
 			unlockOrDrop(conn, key)
 		}
 	}}, nil
+}
+
+// leaseKey names the advisory lock that is connection id's lease.
+func (b *pgBackend) leaseKey(id int64) int64 {
+	return lockKey("hubsync sync lease", b.schema, strconv.FormatInt(id, 10))
+}
+
+// idle takes the lease as a transaction lock, which conflicts with the
+// session lock a run holds, for as long as fn runs.
+func (b *pgBackend) idle(ctx context.Context, id int64, fn func() error) (bool, error) {
+	called := false
+	err := pgx.BeginFunc(ctx, b.pool, func(tx pgx.Tx) error {
+		var free bool
+		if err := tx.QueryRow(ctx, "SELECT pg_try_advisory_xact_lock($1)", b.leaseKey(id)).Scan(&free); err != nil || !free {
+			return err
+		}
+		called = true
+		return fn()
+	})
+	return called, err
 }
 
 func (b *pgBackend) resign(ctx context.Context) error {

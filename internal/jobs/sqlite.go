@@ -114,6 +114,15 @@ func (b *sqliteBackend) lease(_ context.Context, id int64) (*lease, error) {
 	return b.leases.take(id), nil
 }
 
+func (b *sqliteBackend) idle(_ context.Context, id int64, fn func() error) (bool, error) {
+	l := b.leases.take(id)
+	if l == nil {
+		return false, nil
+	}
+	defer l.release()
+	return true, fn()
+}
+
 func (b *sqliteBackend) resign(ctx context.Context) error {
 	return b.client.Notify().RequestResign(ctx)
 }

@@ -241,6 +241,9 @@ type Tx interface {
 	UpdateSyncRun(ctx context.Context, r SyncRun) error
 	// SyncRuns lists a connection's runs, newest first.
 	SyncRuns(ctx context.Context, connectionID int64, limit int) ([]SyncRun, error)
+	// SyncRunsWithStatus lists the runs of every connection that have
+	// status, oldest first.
+	SyncRunsWithStatus(ctx context.Context, status string) ([]SyncRun, error)
 
 	// PutRecordError records a refusal, or counts one more attempt of an
 	// open error of the same sync, side and record.

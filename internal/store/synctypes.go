@@ -75,9 +75,12 @@ type SyncRun struct {
 	ID           int64
 	ConnectionID int64
 	Trigger      string // schedule, change, manual, reconnect
-	Status       string // running, succeeded, failed, held
+	Status       string // running, succeeded, failed, held, interrupted
 	StartedAt    time.Time
 	FinishedAt   time.Time
+	// HeartbeatAt is when the process running it last saved it: the time
+	// it was last seen alive.
+	HeartbeatAt time.Time
 	// Counts are keyed "<object>.<direction>.<what>", e.g.
 	// "contacts.to_app.created".
 	Counts map[string]int

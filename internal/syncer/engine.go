@@ -285,7 +285,7 @@ func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
 		var ce *connector.Error
 		if errors.As(runErr, &ce) {
 			// Only the connector's own words: a cause may quote a request.
-			r.rec.Error = ce.Reason + ": " + ce.Message
+			r.rec.Error = ce.Reason + ": " + ce.Text()
 			if r.object != "" {
 				r.rec.Error = r.object + ": " + r.rec.Error
 			}
@@ -349,8 +349,10 @@ func (e *Engine) progress(ctx context.Context, r *run) {
 }
 
 // saveRun writes the run's record, making it first for a poll that has
-// found something.
+// found something. Each save is a heartbeat: should the process die, the
+// run is reported interrupted as of the last one.
 func (e *Engine) saveRun(ctx context.Context, r *run) error {
+	r.rec.HeartbeatAt = e.clock()
 	return e.st.Update(ctx, func(tx store.Tx) error {
 		if r.rec.ID != 0 {
 			return tx.UpdateSyncRun(ctx, r.rec)

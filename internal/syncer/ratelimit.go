@@ -15,9 +15,9 @@ import (
 // e.g. "100/10s"; "off" removes the default cap.
 const SettingRateLimit = "rate_limit"
 
-// hubspotDefault is real HubSpot's documented floor for an app installed
+// HubSpotRateLimit is real HubSpot's documented floor for an app installed
 // in one account: 100 calls per 10 seconds.
-const hubspotDefault = "100/10s"
+const HubSpotRateLimit = "100/10s"
 
 // RealHubSpot reports whether an integration's settings point at real
 // HubSpot, whose documented limits apply, rather than at another hub.
@@ -35,7 +35,7 @@ func limitFor(settings, config map[string]string) (*rate.Limiter, error) {
 		spec = settings[SettingRateLimit]
 	}
 	if spec == "" && RealHubSpot(settings) {
-		spec = hubspotDefault
+		spec = HubSpotRateLimit
 	}
 	if spec == "" || spec == "off" {
 		return nil, nil

@@ -65,7 +65,7 @@ func (c *Connector) checkAccessToken(ctx context.Context, api string, objects []
 		// Token information answers 404 for a token it does not know:
 		// expired, or retired by a refresh.
 		return connector.Identity{}, &connector.Error{Reason: connector.ReasonTokenExpired, Definite: true, Err: a.cause(),
-			Message: a.quote("the external app no longer knows the access token")}
+			Message: "the external app no longer knows the access token", Said: a.said()}
 	case a.status != http.StatusOK:
 		return connector.Identity{}, a.apiFailure(AuthOAuth2, "a token information request", "")
 	}

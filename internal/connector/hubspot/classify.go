@@ -34,8 +34,9 @@ import (
 //	information    (Revoke takes them as success)
 //	anything else                                       transient external_unreachable
 //
-// Every message quotes what the external side said (its description holds
-// no secret) and never a URL with a token in it.
+// Every error carries what the external side said in its Said (its
+// description holds no secret), apart from the connector's own words, and
+// never a URL with a token in it.
 
 // common places what every endpoint answers alike, or returns nil.
 func (a answer) common() *connector.Error {
@@ -51,10 +52,10 @@ func (a answer) common() *connector.Error {
 		if wait > 0 {
 			msg += "; retry after " + wait.String()
 		}
-		return &connector.Error{Reason: connector.ReasonRateLimited, Message: a.quote(msg), RetryAfter: wait, Err: a.cause()}
+		return &connector.Error{Reason: connector.ReasonRateLimited, Message: msg, Said: a.said(), RetryAfter: wait, Err: a.cause()}
 	case a.status >= 500:
 		return &connector.Error{Reason: connector.ReasonUnreachable, Err: a.cause(),
-			Message: a.quote(fmt.Sprintf("the external app failed to answer (HTTP %d)", a.status))}
+			Message: fmt.Sprintf("the external app failed to answer (HTTP %d)", a.status), Said: a.said()}
 	case !a.isJSON:
 		return &connector.Error{Reason: connector.ReasonUnreachable, Err: a.cause(),
 			Message: fmt.Sprintf("the external app answered HTTP %d with a body that is not JSON; check that its URLs point to a HubSpot-compatible API", a.status)}
@@ -65,7 +66,7 @@ func (a answer) common() *connector.Error {
 // unexpected is an answer the connector cannot place.
 func (a answer) unexpected(what string) *connector.Error {
 	return &connector.Error{Reason: connector.ReasonUnreachable, Err: a.cause(),
-		Message: a.quote(fmt.Sprintf("the external app answered HTTP %d to %s, which the connector does not expect", a.status, what))}
+		Message: fmt.Sprintf("the external app answered HTTP %d to %s, which the connector does not expect", a.status, what), Said: a.said()}
 }
 
 // retryAfter reads a Retry-After header: whole seconds or an HTTP date.
@@ -91,7 +92,7 @@ func (a answer) tokenFailure(what string) *connector.Error {
 	}
 	code, status := strings.ToLower(a.fields.Error), strings.ToUpper(a.fields.Status)
 	definite := func(reason, msg string) *connector.Error {
-		return &connector.Error{Reason: reason, Definite: true, Message: a.quote(msg), Err: a.cause()}
+		return &connector.Error{Reason: reason, Definite: true, Message: msg, Said: a.said(), Err: a.cause()}
 	}
 	switch {
 	case code == "invalid_client" || code == "unauthorized_client" || status == "BAD_CLIENT_ID" || status == "BAD_CLIENT_SECRET":
@@ -104,7 +105,7 @@ func (a answer) tokenFailure(what string) *connector.Error {
 		return definite(connector.ReasonAppConfig, "the token endpoint does not offer this grant type; check the token_url setting")
 	case code == "invalid_grant" || status == "BAD_REFRESH_TOKEN" || status == "BAD_AUTH_CODE":
 		if revocation(a.said()) {
-			return definite(connector.ReasonConsentRevoked, "the external app says the grant was revoked")
+			return definite(connector.ReasonConsentRevoked, "the grant was revoked on the external side")
 		}
 		return definite(connector.ReasonTokenExpired, "the external app rejected "+what+" as unknown or expired")
 	case a.status == http.StatusUnauthorized:
@@ -148,10 +149,10 @@ func (a answer) apiFailure(kind, what, object string) *connector.Error {
 	case http.StatusUnauthorized:
 		if kind == AuthPrivateApp {
 			return &connector.Error{Reason: connector.ReasonAPIKeyInvalid, Definite: true, Err: a.cause(),
-				Message: a.quote("the external app rejected the private app token; enter the current one")}
+				Message: "the external app rejected the private app token; enter the current one", Said: a.said()}
 		}
 		return &connector.Error{Reason: connector.ReasonTokenExpired, Definite: true, Err: a.cause(),
-			Message: a.quote("the external app rejected the access token")}
+			Message: "the external app rejected the access token", Said: a.said()}
 	case http.StatusForbidden:
 		detail := object
 		if need := a.fields.Context["requiredGranularScopes"]; len(need) > 0 && object != "" {
@@ -162,7 +163,7 @@ func (a answer) apiFailure(kind, what, object string) *connector.Error {
 			msg += " to " + object
 		}
 		return &connector.Error{Reason: connector.ReasonScopesMissing, Definite: true, Detail: detail, Err: a.cause(),
-			Message: a.quote(msg)}
+			Message: msg, Said: a.said()}
 	}
 	return a.unexpected(what)
 }

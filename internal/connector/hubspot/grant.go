@@ -25,7 +25,7 @@ func (c *Connector) CheckGrant(ctx context.Context, t connector.Target, cred con
 	case http.StatusNotFound, http.StatusBadRequest, http.StatusUnauthorized:
 		if a.isJSON { // a proxy's HTML 404 says nothing about the grant
 			return redact(&connector.Error{Reason: connector.ReasonConsentRevoked, Definite: true, Err: a.cause(),
-				Message: a.quote("the external app no longer knows the hub's grant")}, cred.RefreshToken, cred.AccessToken)
+				Message: "the external app no longer knows the hub's grant", Said: a.said()}, cred.RefreshToken, cred.AccessToken)
 		}
 	}
 	if e := a.common(); e != nil {

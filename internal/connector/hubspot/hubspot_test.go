@@ -110,8 +110,8 @@ func wantError(t *testing.T, err error, reason string, definite bool, secrets []
 		t.Errorf("reason %s definite=%v, want %s definite=%v: %v", e.Reason, e.Definite, reason, definite, err)
 	}
 	for _, w := range words {
-		if !containsAny(e.Message+" "+e.Detail, w) {
-			t.Errorf("error does not mention %q: message %q, detail %q", w, e.Message, e.Detail)
+		if !containsAny(e.Message+" "+e.Detail+" "+e.Said, w) {
+			t.Errorf("error does not mention %q: message %q, detail %q, said %q", w, e.Message, e.Detail, e.Said)
 		}
 	}
 	noSecret(t, err, secrets...)
@@ -128,7 +128,7 @@ func noSecret(t *testing.T, err error, secrets ...string) {
 	texts := []string{err.Error()}
 	var e *connector.Error
 	if errors.As(err, &e) {
-		texts = append(texts, e.Message, e.Detail)
+		texts = append(texts, e.Message, e.Detail, e.Said)
 	}
 	for u := errors.Unwrap(err); u != nil; u = errors.Unwrap(u) {
 		texts = append(texts, u.Error())

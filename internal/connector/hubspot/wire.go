@@ -90,14 +90,6 @@ func shorten(s string) string {
 const genericGrant = "The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token is invalid, " +
 	"expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
 
-// quote appends what the external side said to a message.
-func (a answer) quote(message string) string {
-	if s := a.said(); s != "" {
-		return message + "; the external app said: " + s
-	}
-	return message
-}
-
 // cause is the structured side of an answer, kept as the Err of a
 // connector error for logs and callers that want the HTTP facts.
 func (a answer) cause() error {
@@ -246,7 +238,7 @@ func redact(err error, secrets ...string) error {
 		return s
 	}
 	e := *connector.AsError(err)
-	e.Message, e.Detail = clean(e.Message), clean(e.Detail)
+	e.Message, e.Detail, e.Said = clean(e.Message), clean(e.Detail), clean(e.Said)
 	if e.Err != nil {
 		// The chain is lost here, which is the point: any error in it
 		// could print the secret again.

@@ -412,7 +412,7 @@ func (ap *applier) isolate(ctx context.Context, k writeKind, idx []int, a answer
 		// The origin property went away since it was checked.
 		ap.s.schema().forgetOrigin()
 		return &connector.Error{Reason: connector.ReasonAppConfig, Err: a.cause(),
-			Message: a.quote("the " + OriginProperty + " property is missing on the external side; it is made again on the next write")}
+			Message: "the " + OriginProperty + " property is missing on the external side; it is made again on the next write", Said: a.said()}
 	}
 	if missing := unknownProperties(body); len(missing) > 0 {
 		// Every write that sets it would be refused alike: the mapping is

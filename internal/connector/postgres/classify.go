@@ -32,6 +32,9 @@ func (s *settings) classify(err error) *connector.Error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		switch code := pgErr.Code; {
+		case code == "28P01" && s.password == "": // a password was asked for, and the URL has none
+			return definite(connector.ReasonAPIKeyInvalid, "",
+				fmt.Sprintf("the database asks for a password for user %q and the connection URL has none; give the URL with its password", s.user))
 		case code == "28P01": // invalid_password
 			return definite(connector.ReasonAPIKeyInvalid, "",
 				fmt.Sprintf("the database rejected the password for user %q; enter the new password", s.user))

@@ -104,6 +104,26 @@ func TestCheckPasswordRejected(t *testing.T) {
 			}
 		})
 	}
+	// A URL without a password, to a server that asks for one, is told
+	// what is missing rather than that a password was wrong.
+	t.Run("no password given", func(t *testing.T) {
+		t.Parallel()
+		addr, got := fakeServer(t, tests[0].refuse)
+		u := url.URL{Scheme: "postgres", User: url.User("sync"), Host: addr, Path: "/crm", RawQuery: "sslmode=disable"}
+		_, err := postgres.New().Check(context.Background(), target("people", "id", "updated_at"), connector.Credential{URL: u.String()})
+		select { // the server hands over what it received before it refuses
+		case sent := <-got:
+			if sent != "" {
+				t.Fatalf("server received password %q, want none", sent)
+			}
+		default:
+			t.Fatalf("the URL was not tried: %v", err)
+		}
+		e := checkErr(t, err, pw, connector.ReasonAPIKeyInvalid, true)
+		if want := `the database asks for a password for user "sync" and the connection URL has none; give the URL with its password`; e.Message != want {
+			t.Errorf("message %q, want %q", e.Message, want)
+		}
+	})
 	t.Run("message", func(t *testing.T) {
 		t.Parallel()
 		addr, got := fakeServer(t, tests[0].refuse)

@@ -1,6 +1,6 @@
 // Package postgres is the connector of the postgres provider: a table in an
 // external PostgreSQL database, reached with a connection URL that carries
-// a password. It checks that the login works and that the table, its key and
+// a password when the database asks for one. It checks that the login works and that the table, its key and
 // updated-at columns, and the privileges a two-way sync needs are there, and
 // says precisely what is wrong when they are not (postgres.go). It reads
 // changed rows (records.go) and writes rows in batches (write.go) over a

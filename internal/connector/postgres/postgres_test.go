@@ -190,6 +190,23 @@ func TestCheckHealthy(t *testing.T) {
 	}
 }
 
+// TestCheckWithoutPassword connects with a URL that has no password to a
+// server that asks for none, as one that trusts local logins or uses
+// certificates does.
+func TestCheckWithoutPassword(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	user := b.role(t, "", "")
+	b.people(t, user, "SELECT, INSERT, UPDATE")
+	u := *b.base
+	u.User = url.User(user)
+	u.RawQuery = "sslmode=disable"
+	id, err := postgres.New().Check(context.Background(), target(b.schema+".people", "id", "updated_at"), connector.Credential{URL: u.String()})
+	if err != nil || id.User != user {
+		t.Fatalf("Check without a password: %+v, %v", id, err)
+	}
+}
+
 func TestCheckTableMissing(t *testing.T) {
 	t.Parallel()
 	b := setup(t)
@@ -468,7 +485,7 @@ func TestValidate(t *testing.T) {
 		{"not a URL", "postgres://sync:" + pw + "@db:notaport/crm", "people", "id", "updated_at", "cannot be parsed"},
 		{"other scheme", "mysql://sync:" + pw + "@db/crm", "people", "id", "updated_at", "postgres://"},
 		{"keyword/value form", "host=db user=sync password=" + pw + " dbname=crm", "people", "id", "updated_at", "postgres://"},
-		{"no password", "postgres://sync@db/crm", "people", "id", "updated_at", "no password"},
+		{"valid without a password", "postgres://sync@db/crm", "people", "id", "updated_at", ""},
 		{"no user", "postgres://:" + pw + "@db/crm", "people", "id", "updated_at", "no user"},
 		{"no database", "postgres://sync:" + pw + "@db:5432", "people", "id", "updated_at", "no database"},
 		{"several hosts", "postgres://sync:" + pw + "@a:5432,b:5432/crm", "people", "id", "updated_at", "several hosts"},

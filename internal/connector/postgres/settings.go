@@ -137,7 +137,6 @@ func (s *settings) parseURL(raw string) []string {
 		{strings.Contains(u.Host, ","), "the connection URL lists several hosts; give exactly one"},
 		{portErr != nil || n < 1 || n > 65535, "the connection URL has an invalid port; use a number from 1 to 65535"},
 		{s.user == "", "the connection URL has no user name; expected " + urlShape},
-		{s.password == "", "the connection URL has no password; expected " + urlShape},
 		{dbname == "", "the connection URL names no database; expected " + urlShape},
 		{strings.Contains(dbname, "/"), "the connection URL path must be just the database name"},
 		{u.Fragment != "", "the connection URL must not have a #fragment"},

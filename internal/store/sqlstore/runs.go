@@ -9,36 +9,44 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-const syncRunColumns = `id, connection_id, triggered_by, status, started_at, finished_at, counts, error`
+const syncRunColumns = `id, connection_id, triggered_by, status, started_at, finished_at, heartbeat_at, counts, error`
 
 func scanSyncRun(row interface{ Scan(...any) error }) (store.SyncRun, error) {
 	var r store.SyncRun
 	var counts string
-	var started, finished int64
-	if err := row.Scan(&r.ID, &r.ConnectionID, &r.Trigger, &r.Status, &started, &finished, &counts, &r.Error); err != nil {
+	var started, finished, heartbeat int64
+	if err := row.Scan(&r.ID, &r.ConnectionID, &r.Trigger, &r.Status, &started, &finished, &heartbeat, &counts, &r.Error); err != nil {
 		return r, err
 	}
-	r.StartedAt, r.FinishedAt = fromMS(started), fromMS(finished)
+	r.StartedAt, r.FinishedAt, r.HeartbeatAt = fromMS(started), fromMS(finished), fromMS(heartbeat)
 	return r, parseJSON(counts, fmt.Sprintf("sync run %d counts", r.ID), &r.Counts)
 }
 
 func (t *tx) CreateSyncRun(ctx context.Context, r store.SyncRun) (store.SyncRun, error) {
 	err := t.queryRow(ctx, `INSERT INTO sync_runs (connection_id, triggered_by, status, started_at, finished_at,
-		counts, error) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		r.ConnectionID, r.Trigger, r.Status, ms(r.StartedAt), ms(r.FinishedAt), jsonText(r.Counts), r.Error).Scan(&r.ID)
-	r.StartedAt, r.FinishedAt = stored(r.StartedAt), stored(r.FinishedAt)
+		heartbeat_at, counts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		r.ConnectionID, r.Trigger, r.Status, ms(r.StartedAt), ms(r.FinishedAt), ms(r.HeartbeatAt), jsonText(r.Counts), r.Error).Scan(&r.ID)
+	r.StartedAt, r.FinishedAt, r.HeartbeatAt = stored(r.StartedAt), stored(r.FinishedAt), stored(r.HeartbeatAt)
 	return r, err
 }
 
 // UpdateSyncRun writes all but the connection, which a run never changes.
 func (t *tx) UpdateSyncRun(ctx context.Context, r store.SyncRun) error {
 	res, err := t.exec(ctx, `UPDATE sync_runs SET triggered_by = ?, status = ?, started_at = ?, finished_at = ?,
-		counts = ?, error = ? WHERE id = ?`,
-		r.Trigger, r.Status, ms(r.StartedAt), ms(r.FinishedAt), jsonText(r.Counts), r.Error, r.ID)
+		heartbeat_at = ?, counts = ?, error = ? WHERE id = ?`,
+		r.Trigger, r.Status, ms(r.StartedAt), ms(r.FinishedAt), ms(r.HeartbeatAt), jsonText(r.Counts), r.Error, r.ID)
 	if err != nil {
 		return err
 	}
 	return affectedOne(res, fmt.Sprintf("sync run %d", r.ID))
+}
+
+func (t *tx) SyncRunsWithStatus(ctx context.Context, status string) ([]store.SyncRun, error) {
+	rows, err := t.query(ctx, `SELECT `+syncRunColumns+` FROM sync_runs WHERE status = ? ORDER BY id`, status)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scanSyncRun)
 }
 
 func (t *tx) SyncRuns(ctx context.Context, connectionID int64, limit int) ([]store.SyncRun, error) {

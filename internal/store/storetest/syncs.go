@@ -393,7 +393,7 @@ func testSyncCursors(t *testing.T, s store.Store) {
 }
 
 func storedSyncRun(r store.SyncRun) store.SyncRun {
-	r.StartedAt, r.FinishedAt = stored(r.StartedAt), stored(r.FinishedAt)
+	r.StartedAt, r.FinishedAt, r.HeartbeatAt = stored(r.StartedAt), stored(r.FinishedAt), stored(r.HeartbeatAt)
 	return r
 }
 
@@ -407,7 +407,7 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	in := []store.SyncRun{
 		{ConnectionID: 1, Trigger: "schedule", Status: "succeeded", StartedAt: when(0), FinishedAt: when(time.Minute),
 			Counts: map[string]int{"contacts.to_app.created": 120, "contacts.to_hub.updated": 3, "contacts.to_app.failed": 0}},
-		{ConnectionID: 2, Trigger: "manual", Status: "running", StartedAt: when(time.Hour)},
+		{ConnectionID: 2, Trigger: "manual", Status: "running", StartedAt: when(time.Hour), HeartbeatAt: when(time.Hour + time.Second)},
 		{ConnectionID: 1, Trigger: "change", Status: "failed", StartedAt: when(2 * time.Hour), FinishedAt: when(2 * time.Hour),
 			Error: `external_rate_limited: "429" ü`},
 		{ConnectionID: 1, Trigger: "reconnect", Status: "running", StartedAt: when(3 * time.Hour)},
@@ -429,14 +429,23 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	wantRead(t, s, "SyncRuns(1, 0)", []store.SyncRun{r[3], r[2], r[0]}, runs(1, 0))
 	wantRead(t, s, "SyncRuns(2, 10)", []store.SyncRun{r[1]}, runs(2, 10))
 	wantRead(t, s, "SyncRuns(unknown)", nil, runs(3, 10))
+	withStatus := func(status string) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+			return tx.SyncRunsWithStatus(ctx, status)
+		}
+	}
+	wantRead(t, s, "SyncRunsWithStatus(running)", []store.SyncRun{r[1], r[3]}, withStatus("running"))
+	wantRead(t, s, "SyncRunsWithStatus(interrupted)", nil, withStatus("interrupted"))
 
 	// A run finishes: every field but the connection changes.
 	done := r[3]
 	done.Trigger, done.Status, done.StartedAt, done.FinishedAt = "manual", "held", when(4*time.Hour), when(5*time.Hour)
+	done.HeartbeatAt = when(4*time.Hour + time.Minute)
 	done.Counts, done.Error = map[string]int{"deals.to_hub.created": 1}, "held: connection needs reconnect"
 	done = storedSyncRun(done)
 	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.UpdateSyncRun(ctx, done) })
 	wantRead(t, s, "SyncRuns after UpdateSyncRun", []store.SyncRun{done, r[2], r[0]}, runs(1, 10))
+	wantRead(t, s, "SyncRunsWithStatus(running) after UpdateSyncRun", []store.SyncRun{r[1]}, withStatus("running"))
 	wantErr(t, s, store.ErrNotFound, func(ctx context.Context, tx store.Tx) error {
 		x := done
 		x.ID = r[3].ID + 1
