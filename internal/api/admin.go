@@ -90,7 +90,7 @@ func forbidden(msg string) *apiError {
 }
 
 // Routes registers the admin API.
-func (a *Admin) Routes(mux *http.ServeMux) {
+func (a *Admin) Routes(mux Mux) {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(r.Context(), w, a.log, &apiError{status: http.StatusForbidden, category: catInvalidAuth, subCategory: "CROSS_ORIGIN",

@@ -32,22 +32,48 @@ type Server struct {
 	auth  Authenticator
 	ready func(context.Context) error
 	log   *slog.Logger
-	mux   *http.ServeMux
+	mux   *patternMux
 	// BodyTimeout is how long a request body may take to arrive; zero
 	// means DefaultBodyTimeout.
 	BodyTimeout time.Duration
 }
 
+// Mux is where the hub's parts register their routes.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// patternMux registers on a ServeMux and remembers each pattern, so the hub
+// can tell which routes it serves.
+type patternMux struct {
+	*http.ServeMux
+	patterns []string
+}
+
+func (m *patternMux) Handle(pattern string, handler http.Handler) {
+	m.patterns = append(m.patterns, pattern)
+	m.ServeMux.Handle(pattern, handler)
+}
+
+func (m *patternMux) HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request)) {
+	m.Handle(pattern, http.HandlerFunc(handler))
+}
+
 // New returns the hub's HTTP handler. ready answers /readyz; more adds
 // other parts' routes, which share the request logging and error shapes.
-func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger, more ...func(*http.ServeMux)) *Server {
-	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: http.NewServeMux()}
+func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger, more ...func(Mux)) *Server {
+	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: &patternMux{ServeMux: http.NewServeMux()}}
 	s.routes()
 	for _, m := range more {
 		m(s.mux)
 	}
 	return s
 }
+
+// Patterns are the patterns of every route the server serves, as
+// registered.
+func (s *Server) Patterns() []string { return slices.Clone(s.mux.patterns) }
 
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {

@@ -269,15 +269,23 @@ func checkKey(ctx context.Context, st store.Store, h oauth.Hasher, keyFile strin
 // Handler returns the hub's HTTP handler: the CRM API, the OAuth server and
 // the pages behind it.
 func (h *Hub) Handler(log *slog.Logger) http.Handler {
+	proxies, _ := h.cfg.Proxies() // checked by Open
+	return web.BehindProxies(proxies, h.api(log))
+}
+
+// Routes are the patterns of every route the hub serves.
+func (h *Hub) Routes() []string { return h.api(slog.New(slog.DiscardHandler)).Patterns() }
+
+func (h *Hub) api(log *slog.Logger) *api.Server {
 	srv := h.OAuthServer(log)
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
 		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
 		Enqueue: h.Enqueue}, log)
-	callback := func(mux *http.ServeMux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
-	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, srv.Routes, admin.Routes, callback)
+	callback := func(mux api.Mux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
+	oauthRoutes := func(mux api.Mux) { srv.Routes(mux) }
+	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, callback)
 	handler.BodyTimeout = h.cfg.BodyTimeout
-	proxies, _ := h.cfg.Proxies() // checked by Open
-	return web.BehindProxies(proxies, handler)
+	return handler
 }
 
 // OAuthServer returns the hub's authorization server.

@@ -103,8 +103,14 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 	return s
 }
 
+// Mux is where Routes registers.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
 // Routes registers the OAuth endpoints.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux Mux) {
 	forms := web.FormProtection()
 	mux.HandleFunc("GET /oauth/authorize", s.authorize)
 	mux.Handle("POST /oauth/authorize", forms.Handler(http.HandlerFunc(s.authorize)))
