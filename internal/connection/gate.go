@@ -12,11 +12,12 @@ import (
 )
 
 // A sync run may write only while its connection may still sync as the
-// identity the run started with. Every change to that (a status change, a
-// transfer, a reconnect, the connector user removed or their permissions
-// cut) moves the connection's generation in the same transaction, so a run
-// asks one narrow question before each write (has the generation moved?)
-// and looks at why only when it has.
+// identity the run started with, under the settings it started with. Every
+// change to either (a status change, a transfer, a reconnect, the connector
+// user removed or their permissions cut, an object sync changed or removed)
+// moves the connection's generation in the same transaction, so a run asks
+// one narrow question before each write (has the generation moved?) and
+// looks at why only when it has.
 
 // ErrMoved is a write transaction that found the connection's generation
 // moved since the run last checked: the run must ask MayWrite before it writes.
@@ -67,22 +68,24 @@ func (s *Service) Hold(ctx context.Context, tx store.Tx, sess *Session) error {
 	return nil
 }
 
-// MayWrite tells whether a run may still write object: nil, or a *StopError
-// saying why not. It costs one narrow read unless the generation moved.
-// External writes are checked with it just before they are sent.
-func (s *Service) MayWrite(ctx context.Context, sess *Session, object string) error {
+// MayWrite tells whether a run may still write object: nil, or why not (a
+// *StopError, or what settingsKept returned). It costs one narrow read
+// unless the generation moved; then it looks at why, and settingsKept, the
+// run's check that the settings it started with still stand, runs in the
+// same read. External writes are checked with it just before they are sent.
+func (s *Service) MayWrite(ctx context.Context, sess *Session, object string, settingsKept func(store.Tx) error) error {
 	return s.st.View(ctx, func(tx store.Tx) error {
 		gen, err := tx.ConnectionGeneration(ctx, sess.Connection.ID)
 		if err != nil || gen == sess.as.generation {
 			return err
 		}
-		return s.recheck(ctx, tx, sess, object)
+		return s.recheck(ctx, tx, sess, object, settingsKept)
 	})
 }
 
 // recheck looks at why the generation moved; when the run may carry on it
 // takes the new generation as checked.
-func (s *Service) recheck(ctx context.Context, tx store.Tx, sess *Session, object string) error {
+func (s *Service) recheck(ctx context.Context, tx store.Tx, sess *Session, object string, settingsKept func(store.Tx) error) error {
 	c, err := tx.Connection(ctx, sess.Connection.ID)
 	if err != nil {
 		return err
@@ -97,6 +100,9 @@ func (s *Service) recheck(ctx context.Context, tx store.Tx, sess *Session, objec
 		if err := s.userMayStill(ctx, tx, c.OwnerID, sess.as.epoch, object); err != nil {
 			return err
 		}
+	}
+	if err := settingsKept(tx); err != nil {
+		return err
 	}
 	sess.as.generation = c.Generation
 	return nil

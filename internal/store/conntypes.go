@@ -44,8 +44,9 @@ type Connection struct {
 	// across replicas: whoever holds an unexpired lease is refreshing.
 	RefreshLeaseUntil time.Time
 	RefreshLeaseOwner string
-	// Generation moves on with every change to what the connection may sync
-	// as: its status, owner, mode or its connector user's standing. Only
+	// Generation moves on with every change a sync run under way must stop
+	// for: the connection's status, owner or mode, its connector user's
+	// standing, a change or removal of one of its object syncs. Only
 	// BumpConnectionGeneration writes it; UpdateConnection leaves it alone,
 	// so a stale copy written back cannot move it back.
 	Generation int64

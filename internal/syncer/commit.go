@@ -16,7 +16,7 @@ import (
 // them, the step is read again and the writes repeat as updates (creates
 // carry an idempotency key), never as duplicates.
 func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
-	if err := e.stage(ctx, os, p); err != nil {
+	if err := e.stage(ctx, r, os, p); err != nil {
 		return err
 	}
 	if err := e.crashPoint("before_app_write"); err != nil {
@@ -63,8 +63,9 @@ func (e *Engine) commit(ctx context.Context, r *run, os store.ObjectSync, p *pla
 
 // hubTx runs fn, a step's hub writes with their links and cursor, in a
 // transaction that first holds the connection's generation: they commit
-// only while the run may still sync object, and a break that commits
-// meanwhile waits for them (they were under way when it came).
+// only while the run may still sync object under the settings it started
+// with, and a break or a change of an object sync that commits meanwhile
+// waits for them (they were under way when it came).
 func (e *Engine) hubTx(ctx context.Context, r *run, object string, fn func(tx store.Tx) error) error {
 	for {
 		err := e.st.Update(ctx, func(tx store.Tx) error {
@@ -78,10 +79,16 @@ func (e *Engine) hubTx(ctx context.Context, r *run, object string, fn func(tx st
 		}
 		// Something changed: see whether it ends the run's right to
 		// write, which takes the reads Hold avoids.
-		if err := e.conns.MayWrite(ctx, &r.sess, object); err != nil {
+		if err := e.mayWrite(ctx, r, object); err != nil {
 			return err
 		}
 	}
+}
+
+// mayWrite is the check before a run's external batch, and the one a hub
+// write transaction makes when the generation it holds has moved.
+func (e *Engine) mayWrite(ctx context.Context, r *run, object string) error {
+	return e.conns.MayWrite(ctx, &r.sess, object, func(tx store.Tx) error { return e.settingsKept(ctx, tx, r) })
 }
 
 // stage stores, before the external writes, what they are about to do: a
@@ -90,7 +97,7 @@ func (e *Engine) hubTx(ctx context.Context, r *run, object string, fn func(tx st
 // to the values last agreed (see pending.go). If the step dies after the
 // writes, the replay tells the engine's own writes from edits made on the
 // external side, instead of taking one for the other.
-func (e *Engine) stage(ctx context.Context, os store.ObjectSync, p *plan) error {
+func (e *Engine) stage(ctx context.Context, r *run, os store.ObjectSync, p *plan) error {
 	var staged []store.Link
 	for _, ref := range p.order {
 		pr := p.pairs[ref]
@@ -112,12 +119,7 @@ func (e *Engine) stage(ctx context.Context, os store.ObjectSync, p *plan) error 
 	if len(staged) == 0 {
 		return nil
 	}
-	return e.st.Update(ctx, func(tx store.Tx) error {
-		if err := e.stillCurrent(ctx, tx, os); err != nil {
-			return err
-		}
-		return tx.PutLinks(ctx, staged)
-	})
+	return e.hubTx(ctx, r, os.HubObject, func(tx store.Tx) error { return tx.PutLinks(ctx, staged) })
 }
 
 // writeApp applies the plan's external writes in batches and notes each
@@ -134,7 +136,7 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 		chunk := writes[start:min(start+max, len(writes))]
 		// A break stops the writes here: at most the batch already sent
 		// when it came lands.
-		if err := e.conns.MayWrite(ctx, &r.sess, os.HubObject); err != nil {
+		if err := e.mayWrite(ctx, r, os.HubObject); err != nil {
 			return err
 		}
 		var results []connector.WriteResult
@@ -173,9 +175,6 @@ func (e *Engine) writeApp(ctx context.Context, r *run, os store.ObjectSync, p *p
 // (when side is set). An update of a record that changed since it was read
 // is left for the next step, which will see that change.
 func (e *Engine) writeHub(ctx context.Context, tx store.Tx, r *run, os store.ObjectSync, p *plan, side, cursor string) error {
-	if err := e.stillCurrent(ctx, tx, os); err != nil {
-		return err
-	}
 	if err := e.skipMoved(ctx, tx, os, p); err != nil {
 		return err
 	}

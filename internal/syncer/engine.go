@@ -103,6 +103,9 @@ type run struct {
 	// origin prefixes the idempotency keys of the run's external creates:
 	// this hub and connection, so two hubs writing to one app never clash.
 	origin string
+	// syncs are the object syncs the run works, as they were when it
+	// read them; a change of one stops the run (settingsKept).
+	syncs []store.ObjectSync
 	// object is the hub object being synced, for the run's error.
 	object string
 	// limit paces the run's calls to the external app; nil for none.
@@ -165,14 +168,13 @@ func (e *Engine) Run(ctx context.Context, connectionID int64, trigger string) er
 	if err != nil {
 		return err
 	}
-	var syncs []store.ObjectSync
 	err = e.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		syncs, err = tx.ObjectSyncs(ctx, connectionID)
+		r.syncs, err = tx.ObjectSyncs(ctx, connectionID)
 		return err
 	})
 	if err == nil {
-		err = e.runAll(ctx, r, syncs)
+		err = e.runAll(ctx, r)
 	}
 	return errors.Join(err, e.finish(ctx, r, err))
 }
@@ -236,10 +238,10 @@ func (e *Engine) prepare(ctx context.Context, r *run) error {
 
 // runAll syncs each enabled object sync. One whose fields the external
 // side lacks fails alone: the others go on, and the run reports it.
-func (e *Engine) runAll(ctx context.Context, r *run, syncs []store.ObjectSync) error {
+func (e *Engine) runAll(ctx context.Context, r *run) error {
 	var invalid error
 	var invalidObject string
-	for _, os := range syncs {
+	for _, os := range r.syncs {
 		if !os.Enabled || r.sess.Blocked(os.HubObject) {
 			// A blocked object waits for its connector user's permission;
 			// the connection's status says so.

@@ -137,15 +137,3 @@ func mappingInvalid(err error) bool {
 	var ce *connector.Error
 	return errors.As(err, &ce) && ce.Reason == connector.ReasonMappingInvalid
 }
-
-// stillCurrent stops a step whose object sync was changed or removed since
-// the run read it: the step was planned under the old settings, and what it
-// would store (links, snapshots, a cursor) would undo the change. The row
-// lock it takes on PostgreSQL orders the step and the change.
-func (e *Engine) stillCurrent(ctx context.Context, tx store.Tx, os store.ObjectSync) error {
-	cur, err := tx.ObjectSync(ctx, os.ID)
-	if errors.Is(err, store.ErrNotFound) || err == nil && !cur.UpdatedAt.Equal(os.UpdatedAt) {
-		return fmt.Errorf("%w: object sync %d was changed while the run was under way; the next run uses the new settings", ErrHeld, os.ID)
-	}
-	return err
-}

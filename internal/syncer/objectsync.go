@@ -177,7 +177,6 @@ func (e *Engine) RecordErrors(ctx context.Context, connectionID int64, unresolve
 // changed, and resolves the error when it goes through.
 func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID int64) error {
 	var rerr store.RecordError
-	var os store.ObjectSync
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
@@ -194,8 +193,7 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 		if rerr.ID == 0 {
 			return fmt.Errorf("%w: connection %d has no open record error %d", store.ErrNotFound, connectionID, errorID)
 		}
-		os, err = tx.ObjectSync(ctx, rerr.SyncID)
-		return err
+		return nil
 	})
 	if err != nil {
 		return err
@@ -210,9 +208,20 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 	if err != nil {
 		return err
 	}
-	if rerr.HubID != 0 {
+	// Read after the session opened, so that a change of the object sync
+	// since moves the generation the run's writes check.
+	var os store.ObjectSync
+	err = e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		os, err = tx.ObjectSync(ctx, rerr.SyncID)
+		return err
+	})
+	r.syncs, r.object = []store.ObjectSync{os}, os.HubObject
+	switch {
+	case err != nil:
+	case rerr.HubID != 0:
 		err = e.retryHub(ctx, r, os, rerr.HubID)
-	} else {
+	default:
 		err = e.retryApp(ctx, r, os, rerr.ExternalID)
 	}
 	if err == nil && r.rec.Counts[os.HubObject+".to_app.failed"]+r.rec.Counts[os.HubObject+".to_hub.failed"] == 0 {

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -168,21 +167,9 @@ func TestBreakStopsRunToApp(t *testing.T) {
 				t.Parallel()
 				n := bc.records()
 				var tb *testBundle
-				var writes atomic.Int32
-				var once sync.Once
-				front := func(a http.Handler) string {
-					srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-						if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/batch/") && !strings.HasSuffix(r.URL.Path, "/read") &&
-							writes.Add(1) == 6 {
-							// The break commits while this batch is on its
-							// way; it may land, nothing after it may.
-							once.Do(func() { bc.make(t, tb) })
-						}
-						a.ServeHTTP(w, r)
-					}))
-					t.Cleanup(srv.Close)
-					return srv.URL
-				}
+				// The break commits while the 6th batch is on its way; it
+				// may land, nothing after it may.
+				front := onWriteBatch(t, 6, func() { bc.make(t, tb) })
 				tb = setupBehind(t, backend, syncer.ObjectSyncInput{}, connection.NewConnection{Owner: connectorAt}, front,
 					hub.WithSyncer(syncer.WithBatch(stopStep)))
 				seed(t, tb.b, "b", n)
@@ -206,6 +193,23 @@ func TestBreakStopsRunToApp(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// onWriteBatch is a front for the external hub that calls do when the
+// nth batch write reaches it, before that batch is served.
+func onWriteBatch(t *testing.T, nth int32, do func()) func(http.Handler) string {
+	var writes atomic.Int32
+	return func(a http.Handler) string {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/batch/") && !strings.HasSuffix(r.URL.Path, "/read") &&
+				writes.Add(1) == nth {
+				do()
+			}
+			a.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
 	}
 }
 
@@ -263,5 +267,38 @@ func TestBlockedObjectIsLeftAlone(t *testing.T) {
 	tb.run(t)
 	if got := len(byEmail(t, tb.b)); got != 10 {
 		t.Fatalf("%d contacts after the permission came back, want 10", got)
+	}
+}
+
+// TestSyncChangeStopsExternalWrites disables the object sync while the 6th
+// batch of a run's external writes is on its way: as with a break, that
+// batch may land and none after it; enabled again, the rest arrive once.
+func TestSyncChangeStopsExternalWrites(t *testing.T) {
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) {
+			t.Parallel()
+			const n = 1500
+			var tb *testBundle
+			off, on := false, true
+			front := onWriteBatch(t, 6, func() { tb.change(t, tb.syncID(t), syncer.ObjectSyncChange{Enabled: &off}) })
+			tb = setupBehind(t, backend, syncer.ObjectSyncInput{}, connectionApp(), front, hub.WithSyncer(syncer.WithBatch(stopStep)))
+			seed(t, tb.b, "b", n)
+
+			ctx := context.Background()
+			err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, "manual")
+			runs, _ := tb.b.Hub.Syncer.Runs(ctx, tb.conn.ID, 1)
+			if !errors.Is(err, syncer.ErrHeld) || len(runs) != 1 || runs[0].Status != syncer.RunHeld ||
+				!strings.Contains(runs[0].Error, "changed while the run was under way") {
+				t.Fatalf("a run whose object sync was disabled under it: %v, recorded %+v", err, runs)
+			}
+			if got := len(byEmail(t, tb.a)); got != 500 && got != 600 {
+				t.Fatalf("%d contacts reached the external app, want the 500 before the change, and at most the batch on its way", got)
+			}
+			tb.change(t, tb.syncID(t), syncer.ObjectSyncChange{Enabled: &on})
+			tb.run(t)
+			if got := len(byEmail(t, tb.a)); got != n {
+				t.Fatalf("%d contacts on the external app once enabled again, want %d", got, n)
+			}
+		})
 	}
 }

@@ -19,8 +19,9 @@ import (
 // filters, match keys, conflict rule, whether deletes propagate, and
 // whether it is enabled. Not the hub or external object: its links pair
 // records of those two, and mean nothing for others (remove the sync and
-// add another). A change takes effect on the next run; a run under way
-// stops at its next write (stillCurrent).
+// add another). A change takes effect on the next run: it moves the
+// connection's generation, so a run under way stops at its next write
+// (settingsKept).
 //
 // What a change does to what the sync kept:
 //   - Links stay, so records paired before are never paired again or
@@ -94,9 +95,12 @@ func (e *Engine) UpdateObjectSync(ctx context.Context, a audit.Actor, connection
 			return err
 		}
 		// Strictly later, so that a run under way tells the change apart
-		// even within one millisecond (stillCurrent).
+		// even within one millisecond (settingsKept).
 		next.UpdatedAt = later(e.clock(), cur.UpdatedAt)
 		if err := tx.UpdateObjectSync(ctx, next); err != nil {
+			return err
+		}
+		if _, err := tx.BumpConnectionGeneration(ctx, connectionID); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, e.clock(), a, updateAction(cur, next), "connection", strconv.FormatInt(connectionID, 10),
@@ -129,12 +133,35 @@ func (e *Engine) RemoveObjectSync(ctx context.Context, a audit.Actor, connection
 		if err := tx.DeleteObjectSync(ctx, os.ID); err != nil {
 			return err
 		}
+		if _, err := tx.BumpConnectionGeneration(ctx, connectionID); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, e.clock(), a, "object_sync.remove", "connection", strconv.FormatInt(connectionID, 10), before, nil)
 	})
 }
 
-// syncOf reads an object sync of a connection; live refuses a connection
-// that was deleted.
+// settingsKept stops a run when one of its object syncs was changed or
+// removed since it read them: its steps were planned under the old
+// settings, and what they would store (links, snapshots, a cursor) would
+// undo the change. Such a change moves the connection's generation, so a
+// run asks this only when the generation moved.
+func (e *Engine) settingsKept(ctx context.Context, tx store.Tx, r *run) error {
+	now, err := tx.ObjectSyncs(ctx, r.sess.Connection.ID)
+	if err != nil {
+		return err
+	}
+	for _, was := range r.syncs {
+		i := slices.IndexFunc(now, func(os store.ObjectSync) bool { return os.ID == was.ID })
+		if i < 0 || !now[i].UpdatedAt.Equal(was.UpdatedAt) {
+			return fmt.Errorf("%w: object sync %d was changed while the run was under way; the next run uses the new settings", ErrHeld, was.ID)
+		}
+	}
+	return nil
+}
+
+// syncOf reads an object sync of a connection (locking the connection
+// first, as every change of the connection does); live refuses a
+// connection that was deleted.
 func syncOf(ctx context.Context, tx store.Tx, connectionID, syncID int64, live bool) (store.ObjectSync, error) {
 	c, err := tx.Connection(ctx, connectionID)
 	if err != nil {
