@@ -47,10 +47,15 @@ type runAs struct {
 	blocked []string
 }
 
-// Blocked reports whether the run must leave object alone because its
-// connector user may not edit it (the connection shows it degraded).
-func (sess *Session) Blocked(object string) bool {
-	return slices.Contains(sess.as.blocked, object)
+// Blocked says why the run must leave object alone, a *StopError, when
+// its connector user could not edit it at the start (the connection shows
+// it degraded); nil when the run may sync it.
+func (sess *Session) Blocked(object string) error {
+	if !slices.Contains(sess.as.blocked, object) {
+		return nil
+	}
+	_, sentence, _ := explain(ReasonPermissionsReduced, object)
+	return &StopError{Reason: ReasonPermissionsReduced, Why: sentence}
 }
 
 // Hold is the first statement of a run's hub write transaction: it holds

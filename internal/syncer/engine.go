@@ -242,7 +242,7 @@ func (e *Engine) runAll(ctx context.Context, r *run) error {
 	var invalid error
 	var invalidObject string
 	for _, os := range r.syncs {
-		if !os.Enabled || r.sess.Blocked(os.HubObject) {
+		if !os.Enabled || r.sess.Blocked(os.HubObject) != nil {
 			// A blocked object waits for its connector user's permission;
 			// the connection's status says so.
 			continue

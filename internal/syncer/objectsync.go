@@ -174,7 +174,9 @@ func (e *Engine) RecordErrors(ctx context.Context, connectionID int64, unresolve
 }
 
 // Retry processes a quarantined record again, from the side where it
-// changed, and resolves the error when it goes through.
+// changed, and resolves the error when it goes through. Like a run, it
+// leaves alone an object sync that is disabled or whose object the
+// connector user may not edit.
 func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID int64) error {
 	var rerr store.RecordError
 	err := e.st.View(ctx, func(tx store.Tx) error {
@@ -217,6 +219,12 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 		return err
 	})
 	r.syncs, r.object = []store.ObjectSync{os}, os.HubObject
+	if err == nil && !os.Enabled {
+		err = fmt.Errorf("%w: object sync %d is disabled; enable it to retry its records", ErrHeld, os.ID)
+	}
+	if err == nil {
+		err = r.sess.Blocked(os.HubObject)
+	}
 	switch {
 	case err != nil:
 	case rerr.HubID != 0:

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/hub"
@@ -300,5 +301,53 @@ func TestSyncChangeStopsExternalWrites(t *testing.T) {
 				t.Fatalf("%d contacts on the external app once enabled again, want %d", got, n)
 			}
 		})
+	}
+}
+
+// TestRetryLeavesAloneWhatARunWould: a quarantined record is not written
+// by a retry while its object sync is disabled, or while the connector
+// user may not edit its object; once both are back, the retry delivers it.
+func TestRetryLeavesAloneWhatARunWould(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tb := setupConnection(t, hubtest.SQLite, syncer.ObjectSyncInput{}, connection.NewConnection{Owner: connectorAt})
+	ada := create(t, tb.b, map[string]string{"email": "ada@example.com", "firstname": "Ada"})
+	syncID := tb.syncID(t)
+	var rerr store.RecordError
+	err := tb.b.Hub.Store.Update(ctx, func(tx store.Tx) error {
+		var err error
+		rerr, err = tx.PutRecordError(ctx, store.RecordError{SyncID: syncID, Side: store.SideApp, HubID: ada.ID,
+			Reason: "record_rejected", Message: "refused", CreatedAt: time.Now(), UpdatedAt: time.Now()})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	permissions := func(access string) {
+		t.Helper()
+		if _, err := tb.b.Hub.Identity.UpdateUser(ctx, connectorAt, identity.UserChanges{Permissions: map[string]string{"contacts": access}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	off, on := false, true
+	tb.change(t, syncID, syncer.ObjectSyncChange{Enabled: &off})
+	if err := tb.b.Hub.Syncer.Retry(ctx, tb.admin, tb.conn.ID, rerr.ID); !errors.Is(err, syncer.ErrHeld) || !strings.Contains(err.Error(), "is disabled") {
+		t.Errorf("retry in a disabled object sync: %v", err)
+	}
+	tb.change(t, syncID, syncer.ObjectSyncChange{Enabled: &on})
+	permissions("view")
+	var stop *connection.StopError
+	if err := tb.b.Hub.Syncer.Retry(ctx, tb.admin, tb.conn.ID, rerr.ID); !errors.As(err, &stop) || stop.Reason != connection.ReasonPermissionsReduced {
+		t.Errorf("retry as a connector user who may only view contacts: %v", err)
+	}
+	if got := len(byEmail(t, tb.a)); got != 0 {
+		t.Fatalf("%d contacts written by retries that should have been held", got)
+	}
+	permissions("edit")
+	if err := tb.b.Hub.Syncer.Retry(ctx, tb.admin, tb.conn.ID, rerr.ID); err != nil {
+		t.Fatalf("retry once allowed again: %v", err)
+	}
+	if got := byEmail(t, tb.a); got["ada@example.com"]["firstname"] != "Ada" {
+		t.Fatalf("the retry did not deliver the record: %v", got)
 	}
 }
