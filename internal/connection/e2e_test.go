@@ -523,3 +523,28 @@ func TestOAuthCreateGivesTheIDTheCallbackCompletes(t *testing.T) {
 		})
 	}
 }
+
+// TestResumeShowsTheOwnersState: a resume ends the pause even when the
+// connector user was deactivated meanwhile; the connection then shows why
+// it does not sync, and the user's reactivation brings it back.
+func TestResumeShowsTheOwnersState(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite)
+	ctx := context.Background()
+	c := tb.connect(t, connection.NewConnection{Owner: tb.connector.Email})
+	if _, err := tb.b.Hub.Connections.Pause(ctx, tb.admin, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tb.b.Hub.Identity.Deactivate(ctx, tb.connector.Email); err != nil {
+		t.Fatal(err)
+	}
+	got, err := tb.b.Hub.Connections.Resume(ctx, tb.admin, c.ID)
+	if err != nil || got.Status != connection.StatusNeedsReconnect || got.Reason != connection.ReasonUserDeactivated {
+		t.Fatalf("resume with the connector user deactivated: %s %s, %v", got.Status, got.Reason, err)
+	}
+	tb.wantStatus(t, c.ID, connection.StatusNeedsReconnect, connection.ReasonUserDeactivated)
+	if _, err := tb.b.Hub.Identity.Reactivate(ctx, tb.connector.Email); err != nil {
+		t.Fatal(err)
+	}
+	tb.wantStatus(t, c.ID, connection.StatusActive, "")
+}

@@ -198,7 +198,7 @@ func (s *Service) Pause(ctx context.Context, a audit.Actor, id int64) (store.Con
 // and resumes if the check passes.
 func (s *Service) Resume(ctx context.Context, a audit.Actor, id int64) (store.Connection, error) {
 	c, err := s.resume(ctx, a, id)
-	if err == nil && c.Status == StatusNeedsReconnect {
+	if err == nil && c.Status == StatusNeedsReconnect && setupSide(c.Reason) {
 		if _, err := s.Check(ctx, id); err != nil {
 			return c, fmt.Errorf("connection.resume: %w", err)
 		}
