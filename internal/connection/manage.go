@@ -106,9 +106,17 @@ type TransferTo struct {
 // only because its old owner left comes back to active.
 func (s *Service) Transfer(ctx context.Context, a audit.Actor, id int64, to TransferTo) (store.Connection, error) {
 	var c store.Connection
+	seen, _ := s.Get(ctx, id) // whose owner to lock; the transaction says what is wrong
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
 			return err
+		}
+		if to.Owner == "" && seen.OwnerID != 0 {
+			// The preflight reads the owner it keeps: lock them before
+			// the connection, as users are everywhere.
+			if _, err := tx.User(ctx, seen.OwnerID); err != nil {
+				return err
+			}
 		}
 		var err error
 		c, err = s.transferTx(ctx, tx, a, id, to)
@@ -255,25 +263,43 @@ func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
 }
 
 // change runs fn on a locked connection after the governance check and
-// records action in the audit log.
+// records action in the audit log. The connection's owner, whose state fn
+// may apply (resume does), is locked first: users are locked before
+// connections everywhere, so a change of that user cannot wait for this
+// transaction while it waits for them.
 func (s *Service) change(ctx context.Context, a audit.Actor, id int64, action string, fn func(store.Tx, *store.Connection) error) (store.Connection, error) {
 	var c store.Connection
-	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if err := authorize(ctx, tx, a); err != nil {
-			return err
-		}
-		old, err := tx.Connection(ctx, id)
+	seen, _ := s.Get(ctx, id) // whose owner to lock; the transaction says what is wrong
+	for {
+		owner, moved := seen.OwnerID, false
+		err := s.st.Update(ctx, func(tx store.Tx) error {
+			if err := authorize(ctx, tx, a); err != nil {
+				return err
+			}
+			if owner != 0 {
+				if _, err := tx.User(ctx, owner); err != nil {
+					return err
+				}
+			}
+			old, err := tx.Connection(ctx, id)
+			if err != nil {
+				return err
+			}
+			if old.OwnerID != owner {
+				seen, moved = old, true // transferred meanwhile: lock its new owner
+				return nil
+			}
+			c = old
+			if err := fn(tx, &c); err != nil {
+				return err
+			}
+			return audit.Record(ctx, tx, s.clock(), a, action, "connection", strconv.FormatInt(id, 10), fields(old), fields(c))
+		})
 		if err != nil {
-			return err
+			return c, fmt.Errorf("%s: %w", action, err)
 		}
-		c = old
-		if err := fn(tx, &c); err != nil {
-			return err
+		if !moved {
+			return c, nil
 		}
-		return audit.Record(ctx, tx, s.clock(), a, action, "connection", strconv.FormatInt(id, 10), fields(old), fields(c))
-	})
-	if err != nil {
-		return c, fmt.Errorf("%s: %w", action, err)
 	}
-	return c, nil
 }
