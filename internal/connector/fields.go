@@ -117,13 +117,18 @@ func nearest(missing, have []string) []string {
 	for _, m := range missing {
 		near := min(len(m)/3, 2)
 		for _, h := range have {
-			if (fold(m) == fold(h) || distance(m, h) <= near) && !slices.Contains(out, h) {
+			// Names whose lengths differ by more than near are further
+			// apart than that: no need to pay len(m)×len(h) to learn it.
+			similar := abs(len(m)-len(h)) <= near && distance(m, h) <= near
+			if (similar || fold(m) == fold(h)) && !slices.Contains(out, h) {
 				out = append(out, h)
 			}
 		}
 	}
 	return out
 }
+
+func abs(n int) int { return max(n, -n) }
 
 func fold(s string) string {
 	return strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(s))
