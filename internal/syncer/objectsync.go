@@ -220,7 +220,7 @@ func (e *Engine) Retry(ctx context.Context, a audit.Actor, connectionID, errorID
 	})
 	r.syncs, r.object = []store.ObjectSync{os}, os.HubObject
 	if err == nil && !os.Enabled {
-		err = fmt.Errorf("%w: object sync %d is disabled; enable it to retry its records", ErrHeld, os.ID)
+		err = &connection.StopError{Why: fmt.Sprintf("object sync %d is disabled; enable it to retry its records", os.ID)}
 	}
 	if err == nil {
 		err = r.sess.Blocked(os.HubObject)

@@ -289,7 +289,7 @@ func TestSyncChangeStopsExternalWrites(t *testing.T) {
 			err := tb.b.Hub.Syncer.Run(ctx, tb.conn.ID, "manual")
 			runs, _ := tb.b.Hub.Syncer.Runs(ctx, tb.conn.ID, 1)
 			if !errors.Is(err, syncer.ErrHeld) || len(runs) != 1 || runs[0].Status != syncer.RunHeld ||
-				!strings.Contains(runs[0].Error, "changed while the run was under way") {
+				!strings.Contains(runs[0].Error, "writes stopped: object sync") || strings.Contains(runs[0].Error, "not usable") {
 				t.Fatalf("a run whose object sync was disabled under it: %v, recorded %+v", err, runs)
 			}
 			if got := len(byEmail(t, tb.a)); got != 500 && got != 600 {

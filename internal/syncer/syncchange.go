@@ -153,7 +153,7 @@ func (e *Engine) settingsKept(ctx context.Context, tx store.Tx, r *run) error {
 	for _, was := range r.syncs {
 		i := slices.IndexFunc(now, func(os store.ObjectSync) bool { return os.ID == was.ID })
 		if i < 0 || !now[i].UpdatedAt.Equal(was.UpdatedAt) {
-			return fmt.Errorf("%w: object sync %d was changed while the run was under way; the next run uses the new settings", ErrHeld, was.ID)
+			return &connection.StopError{Why: fmt.Sprintf("object sync %d was changed while the run was under way; the next run uses the new settings", was.ID)}
 		}
 	}
 	return nil
