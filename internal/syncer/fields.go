@@ -113,16 +113,15 @@ func (e *Engine) checkAppFields(ctx context.Context, os store.ObjectSync) error 
 	return connector.CheckFields(ctx, sess.Connector, sess.Target, sess.Credential, os.ExternalObject, readFields(os), true)
 }
 
-// checkRunFields is the check before a run syncs os. A mapping_invalid
-// names the object sync, for the connection's reason.
+// checkRunFields is the check before a run syncs os.
 func (e *Engine) checkRunFields(ctx context.Context, r *run, os store.ObjectSync) error {
-	err := e.external(ctx, r, func(ctx context.Context) error {
+	return e.external(ctx, r, func(ctx context.Context) error {
 		return connector.CheckFields(ctx, r.sess.Connector, r.sess.Target, r.sess.Credential, os.ExternalObject, readFields(os), false)
 	})
-	return ofSync(err, os)
 }
 
-// ofSync adds the object sync to the detail of a mapping_invalid error.
+// ofSync adds the object sync to the detail of a mapping_invalid error,
+// found before the run or by a write, for the connection's reason.
 func ofSync(err error, os store.ObjectSync) error {
 	var ce *connector.Error
 	if !errors.As(err, &ce) || ce.Reason != connector.ReasonMappingInvalid {

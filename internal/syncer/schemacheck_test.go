@@ -81,8 +81,8 @@ func TestMappingInvalidAtRunTimeDegrades(t *testing.T) {
 	}
 
 	c := wantMappingInvalid(t, tb.b, tb.conn.ID, "nosuchfield")
-	if want := fmt.Sprintf("(object sync %d, contacts)", contacts); !strings.Contains(c.ReasonDetail, want) {
-		t.Errorf("detail %q does not name %s", c.ReasonDetail, want)
+	if want := fmt.Sprintf("(object sync %d, contacts)", contacts); strings.Count(c.ReasonDetail, want) != 1 {
+		t.Errorf("detail %q does not name %s once", c.ReasonDetail, want)
 	}
 	if recs, _, err := tb.a.Hub.CRM.List(ctx, "companies", false, "", 10); err != nil || len(recs) != 1 {
 		t.Errorf("the companies sync did not go on beside the failing one: %v %v", recs, err)
