@@ -48,10 +48,13 @@ func (bc breakCase) records() int {
 
 func breakCases() []breakCase {
 	ctx := context.Background()
+	// A break may be made on an HTTP handler's goroutine, where t.Fatal
+	// must not be called: a failure is reported, and the test's checks
+	// then fail.
 	must := func(t *testing.T, err error) {
 		t.Helper()
 		if err != nil {
-			t.Fatal(err)
+			t.Error(err)
 		}
 	}
 	userChange := func(change func(context.Context, string) (store.User, error)) func(*testing.T, *testBundle) {
@@ -280,9 +283,16 @@ func TestSyncChangeStopsExternalWrites(t *testing.T) {
 			t.Parallel()
 			const n = 1500
 			var tb *testBundle
+			var syncID int64
 			off, on := false, true
-			front := onWriteBatch(t, 6, func() { tb.change(t, tb.syncID(t), syncer.ObjectSyncChange{Enabled: &off}) })
+			front := onWriteBatch(t, 6, func() {
+				// On the handler's goroutine: t.Error, not t.Fatal.
+				if _, err := tb.b.Hub.Syncer.UpdateObjectSync(context.Background(), tb.admin, tb.conn.ID, syncID, syncer.ObjectSyncChange{Enabled: &off}); err != nil {
+					t.Error(err)
+				}
+			})
 			tb = setupBehind(t, backend, syncer.ObjectSyncInput{}, connectionApp(), front, hub.WithSyncer(syncer.WithBatch(stopStep)))
+			syncID = tb.syncID(t)
 			seed(t, tb.b, "b", n)
 
 			ctx := context.Background()
@@ -295,7 +305,7 @@ func TestSyncChangeStopsExternalWrites(t *testing.T) {
 			if got := len(byEmail(t, tb.a)); got != 500 && got != 600 {
 				t.Fatalf("%d contacts reached the external app, want the 500 before the change, and at most the batch on its way", got)
 			}
-			tb.change(t, tb.syncID(t), syncer.ObjectSyncChange{Enabled: &on})
+			tb.change(t, syncID, syncer.ObjectSyncChange{Enabled: &on})
 			tb.run(t)
 			if got := len(byEmail(t, tb.a)); got != n {
 				t.Fatalf("%d contacts on the external app once enabled again, want %d", got, n)
