@@ -72,6 +72,11 @@ func TestOAuthCreateFromTheCommandLine(t *testing.T) {
 		t.Errorf("show of a connection awaiting consent:\n%s", show)
 	}
 
+	// Removing ann would leave nobody the approval can run as.
+	if impact := b.must(t, "", "users", "impact", "ann@example.com"); !strings.Contains(impact, "cannot be approved as them") {
+		t.Errorf("impact of removing the owner of connections awaiting consent:\n%s", impact)
+	}
+
 	// An explicit --public-url still wins.
 	_, redirect = approval(t, b.must(t, "", append(create, "--public-url", "https://other.example.net")...))
 	if redirect != "https://other.example.net/connections/callback" {
