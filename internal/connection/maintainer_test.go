@@ -134,4 +134,13 @@ func testMaintainerNeverStaysADepartedUser(t *testing.T, tb *testBundle) {
 		t.Fatalf("an offboarding handed over to a deactivated user: %v", err)
 	}
 	tb.wantPeople(t, kept.ID, keeper, helper)
+	for _, n := range []connection.NewConnection{
+		{Name: "late", Owner: keeper.Email, Maintainer: third.Email},
+		{Name: "late", AuthMode: connection.ModeApp, Owner: third.Email},
+	} {
+		n.Integration = tb.integration.Name
+		if _, err := s.Create(ctx, tb.admin, n); !errors.Is(err, connection.ErrInvalid) {
+			t.Fatalf("a connection created naming a deactivated user (%+v): %v", n, err)
+		}
+	}
 }
