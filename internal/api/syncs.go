@@ -229,15 +229,12 @@ func (a *Admin) syncNow(c adminCall) (int, any, error) {
 	return http.StatusAccepted, map[string]any{"connection_id": id, "queued": true}, a.Enqueue(c.r.Context(), id, "manual")
 }
 
-// maxRuns is the most runs, or record errors, one answer lists.
-const maxRuns = 1000
-
 func (a *Admin) listRuns(c adminCall) (int, any, error) {
 	id, err := a.connectionID(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	limit, err := queryLimit(c, 50, maxRuns)
+	limit, err := queryLimit(c, 50, syncer.MaxListed)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -254,7 +251,7 @@ func (a *Admin) listRecordErrors(c adminCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	limit, err := queryLimit(c, 200, maxRuns)
+	limit, err := queryLimit(c, 200, syncer.MaxListed)
 	if err != nil {
 		return 0, nil, err
 	}

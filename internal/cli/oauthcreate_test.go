@@ -60,7 +60,11 @@ func TestOAuthCreateFromTheCommandLine(t *testing.T) {
 		Connection   connView
 		AuthorizeURL string `json:"authorize_url"`
 	}
-	decodeJSON(t, b.must(t, "", append(create, "--output", "json")...), &started)
+	asJSON := b.must(t, "", append(create, "--output", "json")...)
+	decodeJSON(t, asJSON, &started)
+	if strings.Contains(asJSON, `\u0026`) {
+		t.Errorf("the approval URL is escaped for HTML, not printed as it is opened:\n%s", asJSON)
+	}
 	c := started.Connection
 	if c.ID != 2 || c.Status != "needs_reconnect" || c.Reason == nil || c.Reason.Code != "awaiting_consent" ||
 		!strings.HasPrefix(started.AuthorizeURL, "https://hub.example.com/oauth/authorize?") {
@@ -70,6 +74,11 @@ func TestOAuthCreateFromTheCommandLine(t *testing.T) {
 	if !strings.Contains(show, "needs_reconnect (awaiting_consent)") || !strings.Contains(show, "awaits consent") ||
 		!strings.Contains(show, "ann@example.com") {
 		t.Errorf("show of a connection awaiting consent:\n%s", show)
+	}
+
+	// Removing ann would leave nobody the approval can run as.
+	if impact := b.must(t, "", "users", "impact", "ann@example.com"); !strings.Contains(impact, "cannot be approved as them") {
+		t.Errorf("impact of removing the owner of connections awaiting consent:\n%s", impact)
 	}
 
 	// An explicit --public-url still wins.

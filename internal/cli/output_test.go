@@ -2,9 +2,15 @@ package cli_test
 
 import (
 	"encoding/json"
+	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hubsync/hubsync/internal/cli"
 )
 
 // TestEveryListAndShowTakesOutput runs every list and show command as a
@@ -31,7 +37,19 @@ func TestEveryListAndShowTakesOutput(t *testing.T) {
 		{[]string{"connections", "show", "1"}, false}, {[]string{"connections", "diagnose", "1"}, true},
 		{[]string{"connections", "runs", "1"}, true}, {[]string{"connections", "errors", "1"}, true},
 		{[]string{"connections", "sync-config", "list", "1"}, true}, {[]string{"review"}, true}, {[]string{"audit"}, true},
-		{[]string{"webhooks", "list"}, true}, {[]string{"keys", "list"}, true},
+		{[]string{"webhooks", "list"}, true}, {[]string{"keys", "list"}, true}, {[]string{"tokens", "list"}, false},
+	}
+	root := cli.NewRoot(strings.NewReader(""), io.Discard, io.Discard)
+	covered := map[string]bool{}
+	for _, c := range commands {
+		if cmd, _, err := root.Find(c.args); err == nil {
+			covered[cmd.CommandPath()] = true
+		}
+	}
+	for _, name := range readingCommands(root) {
+		if !covered[name] {
+			t.Errorf("%s lists or shows something but is not checked here", name)
+		}
 	}
 	for _, c := range commands {
 		name := strings.Join(c.args, " ")
@@ -105,4 +123,24 @@ func TestConnectionsShowReadsLikeASummary(t *testing.T) {
 		v.Syncs[0].HubObject != "contacts" || v.LastRun == nil || v.LastRun.ID < r.ID {
 		t.Errorf("connections show --output json: %+v", v)
 	}
+}
+
+// readingCommands are the leaf commands below c that list or show
+// something, by their path ("hubsync connections runs").
+func readingCommands(c *cobra.Command) []string {
+	if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+		return nil
+	}
+	if !c.HasSubCommands() {
+		verbs := []string{"list", "show", "impact", "diagnose", "runs", "errors", "review", "audit"}
+		if slices.Contains(verbs, c.Name()) {
+			return []string{c.CommandPath()}
+		}
+		return nil
+	}
+	var out []string
+	for _, sub := range c.Commands() {
+		out = append(out, readingCommands(sub)...)
+	}
+	return out
 }

@@ -102,8 +102,11 @@ func views[T, V any](items []T, view func(T) V) []V {
 	return out
 }
 
+// printJSON prints v as indented JSON. Nothing printed is bound for an
+// HTML page, so URLs keep their & as people copy them.
 func (a *app) printJSON(v any) error {
 	enc := json.NewEncoder(a.stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }

@@ -429,6 +429,9 @@ func (a *app) connectionsRunsCmd() *cobra.Command {
 		Short: "List a connection's sync runs, newest first, with what each wrote",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 1 || limit > syncer.MaxListed {
+				return fmt.Errorf("--limit must be 1 to %d", syncer.MaxListed)
+			}
 			return a.withKnownConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
 				runs, err := h.Syncer.Runs(cmd.Context(), id, limit)
 				if err != nil {

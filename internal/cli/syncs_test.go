@@ -218,6 +218,11 @@ func TestSyncNowFromTheCommandLine(t *testing.T) {
 	if len(views) != 1 || len(all) == 0 || views[0].ID != all[0].ID || views[0].ID < quiet.ID {
 		t.Errorf("runs --limit 1 --json: %+v", views)
 	}
+	for _, bad := range []string{"0", "-1", "1001"} {
+		if errOut := b.fails(t, "", "connections", "runs", b.id, "--limit", bad); !strings.Contains(errOut, "--limit must be 1 to 1000") {
+			t.Errorf("runs --limit %s: %q", bad, errOut)
+		}
+	}
 
 	if out := b.must(t, "", "connections", "errors", b.id); !strings.HasPrefix(out, "ID  ") || strings.Count(out, "\n") != 1 {
 		t.Errorf("errors of a clean sync:\n%s", out)

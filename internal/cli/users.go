@@ -308,6 +308,9 @@ func dependentsTable(tw io.Writer, deps []api.DependentView) {
 		c := d.Connection
 		effect := "keeps running; nobody is accountable for it"
 		switch {
+		case d.Role == "connector" && c.Reason != nil && c.Reason.Code == connection.ReasonAwaitingConsent:
+			// Its approval would make it run as them: the callback refuses.
+			effect = "cannot be approved as them: reconnect as another user"
 		case d.Role == "connector":
 			effect = "stops: needs reconnecting"
 		case d.Role == "maintainer":

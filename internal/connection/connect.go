@@ -78,6 +78,9 @@ func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (S
 		if c.MaintainerID, err = userRef(ctx, tx, n.Maintainer, c.OwnerID); err != nil {
 			return err
 		}
+		if err := namedActive(ctx, tx, c, n); err != nil {
+			return err
+		}
 		return preflight(ctx, tx, c)
 	})
 	if err != nil {
@@ -136,6 +139,21 @@ func checkObjects(objects []string) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// namedActive refuses a maintainer, or an accountable owner in app mode,
+// whom the create names but who has left the hub; the preflight checks a
+// connector user.
+func namedActive(ctx context.Context, tx store.Tx, c store.Connection, n NewConnection) error {
+	if n.Maintainer != "" {
+		if err := mustBeActive(ctx, tx, c.MaintainerID, "maintain a connection"); err != nil {
+			return err
+		}
+	}
+	if c.AuthMode == ModeApp && n.Owner != "" {
+		return mustBeActive(ctx, tx, c.OwnerID, "own a connection")
+	}
+	return nil
 }
 
 // ownerFor picks the connection's owner: the given user, else the actor.

@@ -150,8 +150,8 @@ func permissionStep(c store.Connection, u store.User) Step {
 // what it has, without changing its status.
 func (s *Service) credentialStep(ctx context.Context, c store.Connection, r resolved) Step {
 	st := Step{Name: "external_credential"}
-	if c.Status == StatusDisconnected {
-		return deletedStep(st)
+	if len(c.Credential) == 0 {
+		return uncheckedStep(st, c)
 	}
 	var registered bool
 	var err error
@@ -169,11 +169,15 @@ func (s *Service) credentialStep(ctx context.Context, c store.Connection, r reso
 	return liveStep(st, err, passed)
 }
 
-// deletedStep is a live step of a deleted connection: there is nothing
-// left to check, and nothing will sync.
-func deletedStep(st Step) Step {
-	_, _, st.Next = explain(ReasonDeletedByUser, "")
-	st.Verdict, st.Detail = Fail, "Not checked: the connection was deleted and its credential wiped."
+// uncheckedStep is a live step of a connection that holds no credential:
+// a deleted one, whose credential was wiped, or one still awaiting consent.
+// There is nothing to check, and nothing can sync.
+func uncheckedStep(st Step, c store.Connection) Step {
+	_, _, st.Next = explain(c.Reason, c.ReasonDetail)
+	st.Verdict, st.Detail = Fail, "Not checked: the connection holds no credential yet; nobody has approved it on the external app."
+	if c.Status == StatusDisconnected {
+		st.Detail = "Not checked: the connection was deleted and its credential wiped."
+	}
 	return st
 }
 
@@ -232,8 +236,8 @@ func registers(ctx context.Context, r resolved, cred connector.Credential) (regi
 
 func (s *Service) grantStep(ctx context.Context, c store.Connection, r resolved) Step {
 	st := Step{Name: "external_grant"}
-	if c.Status == StatusDisconnected {
-		return deletedStep(st)
+	if len(c.Credential) == 0 {
+		return uncheckedStep(st, c)
 	}
 	gc, ok := r.impl.(connector.GrantChecker)
 	if !ok || r.in.AuthKind != AuthOAuth2 {

@@ -93,4 +93,19 @@ func testDiagnoseNeverPassesAHeldConnection(t *testing.T, tb *testBundle) {
 			t.Errorf("%s of a deleted connection: %+v", name, s)
 		}
 	}
+
+	// A connection awaiting consent has no credential yet: its live steps
+	// say so and point to the approval, rather than blame the external app.
+	pending, err := tb.b.Hub.Connections.Create(ctx, tb.admin, connection.NewConnection{
+		Integration: tb.integration.Name, Name: "pending", Owner: tb.other.Email})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d = tb.wantVerdict(t, pending.Connection.ID, connection.Fail, connection.Fail, "awaits consent")
+	for _, name := range []string{"external_credential", "external_grant"} {
+		if s := step(t, d, name); s.Verdict != connection.Fail || !strings.Contains(s.Detail, "nobody has approved it") ||
+			!strings.Contains(s.Next, "approval link") {
+			t.Errorf("%s of a connection awaiting consent: %+v", name, s)
+		}
+	}
 }

@@ -498,6 +498,9 @@ func TestOAuthCreateGivesTheIDTheCallbackCompletes(t *testing.T) {
 			if !strings.Contains(pending.ReasonMessage, "awaits consent") || pending.OwnerID != tb.connector.ID {
 				t.Errorf("awaiting consent: %+v", pending)
 			}
+			if _, err := tb.b.Hub.Connections.Check(ctx, id); !errors.Is(err, connection.ErrHeld) || !strings.Contains(err.Error(), "awaits consent") {
+				t.Errorf("a check of a connection awaiting consent: %v", err)
+			}
 			again, err := tb.b.Hub.Connections.Reconnect(ctx, tb.admin, id, connection.Reconnection{})
 			if err != nil || again.Connection.ID != id || again.AuthorizeURL == "" || again.AuthorizeURL == started.AuthorizeURL {
 				t.Fatalf("reconnect of a connection awaiting consent: %+v, %v", again, err)

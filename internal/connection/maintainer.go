@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
@@ -36,6 +37,21 @@ func maintain(ctx context.Context, tx store.Tx, c *store.Connection, given int64
 	case c.MaintainerID != 0 && active(c.MaintainerID):
 	case c.OwnerID != 0 && active(c.OwnerID):
 		c.MaintainerID = c.OwnerID
+	}
+	return nil
+}
+
+// mustBeActive refuses to let user id, who has left the hub, do what.
+func mustBeActive(ctx context.Context, tx store.Tx, id int64, what string) error {
+	u, err := tx.User(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return invalid("no user %d", id)
+	}
+	if err != nil {
+		return err
+	}
+	if u.Status != identity.StatusActive {
+		return invalid("%s is %s and cannot %s; name an active user", u.Email, u.Status, what)
 	}
 	return nil
 }

@@ -118,4 +118,29 @@ func testMaintainerNeverStaysADepartedUser(t *testing.T, tb *testBundle) {
 			t.Errorf("review still flags connection %d after the transfers: %v", id, f)
 		}
 	}
+
+	// Nobody who left the hub takes a role over: not the accountable owner
+	// of an app-mode connection, nor whoever an offboarding hands over to,
+	// even for connections the departing user only maintains.
+	if _, err := s.Transfer(ctx, tb.admin, kept.ID, connection.TransferTo{AppMode: true, Owner: third.Email}); !errors.Is(err, connection.ErrInvalid) {
+		t.Fatalf("an app-mode connection transferred to a deactivated owner: %v", err)
+	}
+	helper := tb.b.User(t, "helper@b.example", identity.RoleAdmin, nil)
+	if _, err := s.Transfer(ctx, tb.admin, kept.ID, connection.TransferTo{Maintainer: helper.Email}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Offboard(ctx, tb.admin, tb.b.Hub.Identity, connection.Offboarding{
+		User: helper.Email, Status: identity.StatusDeactivated, TransferTo: third.Email}); !errors.Is(err, connection.ErrInvalid) {
+		t.Fatalf("an offboarding handed over to a deactivated user: %v", err)
+	}
+	tb.wantPeople(t, kept.ID, keeper, helper)
+	for _, n := range []connection.NewConnection{
+		{Name: "late", Owner: keeper.Email, Maintainer: third.Email},
+		{Name: "late", AuthMode: connection.ModeApp, Owner: third.Email},
+	} {
+		n.Integration = tb.integration.Name
+		if _, err := s.Create(ctx, tb.admin, n); !errors.Is(err, connection.ErrInvalid) {
+			t.Fatalf("a connection created naming a deactivated user (%+v): %v", n, err)
+		}
+	}
 }

@@ -132,6 +132,13 @@ func (s *Service) transferTx(ctx context.Context, tx store.Tx, a audit.Actor, id
 	if err != nil {
 		return store.Connection{}, err
 	}
+	if to.AppMode && to.Owner != "" {
+		// The preflight checks a connector user; the accountable owner of
+		// an app-mode connection must be someone still at the hub too.
+		if err := mustBeActive(ctx, tx, newOwner, "own connection "+strconv.FormatInt(id, 10)); err != nil {
+			return store.Connection{}, err
+		}
+	}
 	maintainer, err := userRef(ctx, tx, to.Maintainer, 0)
 	if err != nil {
 		return store.Connection{}, err

@@ -117,6 +117,9 @@ func (s *Service) handOver(ctx context.Context, tx store.Tx, a audit.Actor, old 
 	if target == old.ID {
 		return invalid("%s cannot take over their own connections; name another user", old.Email)
 	}
+	if err := mustBeActive(ctx, tx, target, "take over the connections of "+old.Email); err != nil {
+		return err
+	}
 	for _, d := range deps {
 		if d.Role != "maintainer" {
 			if _, err := s.transferTx(ctx, tx, a, d.Connection.ID, TransferTo{Owner: o.TransferTo, AppMode: d.Connection.AuthMode == ModeApp}); err != nil {

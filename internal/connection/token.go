@@ -88,8 +88,10 @@ func (s *Service) load(ctx context.Context, id int64) (store.Connection, connect
 		if c, err = tx.Connection(ctx, id); err != nil {
 			return err
 		}
-		if c.Status == StatusDisconnected {
-			return usable(c)
+		if err := usable(c); err != nil && (c.Status == StatusDisconnected || len(c.Credential) == 0) {
+			// Nothing to open (deleted, or awaiting consent): say why it is
+			// held rather than that it holds no credential.
+			return err
 		}
 		cred, err = s.unseal(c)
 		return err

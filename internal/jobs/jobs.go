@@ -41,13 +41,14 @@ import (
 )
 
 // Triggers say why a run was asked for (DESIGN §6). They are recorded with
-// the run; a coalesced request keeps the trigger of the run it joined.
+// the run; a coalesced request keeps the trigger of the run it joined. A
+// catch-up run after a repair is labelled with what repaired the
+// connection (connection.RepairedBy*).
 const (
 	TriggerSchedule  = "schedule"
 	TriggerFeed      = "feed"
 	TriggerManual    = "manual"
 	TriggerReconnect = "reconnect"
-	TriggerResume    = "resume"
 )
 
 const (

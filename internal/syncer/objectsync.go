@@ -151,8 +151,13 @@ func (e *Engine) ObjectSyncs(ctx context.Context, connectionID int64) ([]store.O
 	return out, err
 }
 
-// Runs lists a connection's runs, newest first.
+// MaxListed is the most runs, or record errors, one list gives.
+const MaxListed = 1000
+
+// Runs lists a connection's runs, newest first: limit of them, at most
+// MaxListed.
 func (e *Engine) Runs(ctx context.Context, connectionID int64, limit int) ([]store.SyncRun, error) {
+	limit = min(limit, MaxListed)
 	var out []store.SyncRun
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		var err error
@@ -162,8 +167,10 @@ func (e *Engine) Runs(ctx context.Context, connectionID int64, limit int) ([]sto
 	return out, err
 }
 
-// RecordErrors lists a connection's quarantined records, newest first.
+// RecordErrors lists a connection's quarantined records, newest first:
+// limit of them, at most MaxListed.
 func (e *Engine) RecordErrors(ctx context.Context, connectionID int64, unresolved bool, limit int) ([]store.RecordError, error) {
+	limit = min(limit, MaxListed)
 	var out []store.RecordError
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		var err error

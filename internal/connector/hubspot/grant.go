@@ -34,17 +34,23 @@ func (c *Connector) CheckGrant(ctx context.Context, t connector.Target, cred con
 	return redact(a.unexpected("a refresh token information request"), cred.RefreshToken, cred.AccessToken)
 }
 
-// Revoke ends the grant when a connection is deleted, best effort: a grant
-// the external app no longer knows (404, 400, 401) is as good as revoked.
-// A private app token cannot be revoked by API; its owner deletes it.
+// Revoke ends a grant the hub stops using: a grant the external app no
+// longer knows (404, 400, 401 in its JSON) is as good as revoked, while
+// the same statuses from a proxy's HTML page say nothing about the grant
+// and are tried again. A private app token cannot be revoked by API; its
+// owner deletes it.
 func (c *Connector) Revoke(ctx context.Context, t connector.Target, cred connector.Credential) error {
 	a, err := c.refreshTokenCall(ctx, http.MethodDelete, t, cred)
 	if err != nil || a.status == 0 {
 		return redact(err, cred.RefreshToken, cred.AccessToken)
 	}
 	switch a.status {
-	case http.StatusOK, http.StatusNoContent, http.StatusNotFound, http.StatusBadRequest, http.StatusUnauthorized:
+	case http.StatusOK, http.StatusNoContent:
 		return nil
+	case http.StatusNotFound, http.StatusBadRequest, http.StatusUnauthorized:
+		if a.isJSON {
+			return nil
+		}
 	}
 	if e := a.common(); e != nil {
 		return redact(e, cred.RefreshToken, cred.AccessToken)

@@ -1,12 +1,12 @@
 // Package postgres is the connector of the postgres provider: a table in an
 // external PostgreSQL database, reached with a connection URL that carries
-// a password when the database asks for one. It checks that the login works and that the table, its key and
-// updated-at columns, and the privileges a two-way sync needs are there, and
-// says precisely what is wrong when they are not (postgres.go). It reads
-// changed rows (records.go) and writes rows in batches (write.go) over a
-// small pool of connections per URL (pool.go), and can install the trigger
-// that makes every change visible (prepare.go). It does not create or alter
-// the table itself.
+// a password when the database asks for one. It checks that the login works
+// and that the table, its key and updated-at columns, and the privileges a
+// two-way sync needs are there, and says precisely what is wrong when they
+// are not (postgres.go). It reads changed rows (records.go) and writes rows
+// in batches (write.go) over a small pool of connections per URL (pool.go),
+// and can install the trigger that makes every change visible (prepare.go).
+// It does not create or alter the table itself.
 package postgres
 
 import (
