@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -168,6 +169,31 @@ func TestThrottleForgets(t *testing.T) {
 			if got := try(svc, "ann@example.com", "guess", "192.0.2.1"); got != "wrong" {
 				t.Errorf("failure %d an hour later: %s, want wrong", i+1, got)
 			}
+		}
+	})
+}
+
+// TestSignInNamesTheAccountByEmailOnly: a sign-in names its account by
+// email, the name its failures are counted under. The user's id, in any of
+// its spellings, is no way around a locked account: it signs nobody in.
+func TestSignInNamesTheAccountByEmailOnly(t *testing.T) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+		ann, err := svc.User(context.Background(), "ann@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			try(svc, "ann@example.com", "guess", "")
+		}
+		id := strconv.FormatInt(ann.ID, 10)
+		for _, name := range []string{id, "0" + id, "+" + id} {
+			if got := try(svc, name, "ann's password", ""); got != "wrong" {
+				t.Errorf("signing in as %q with ann's password while her account is locked: %s, want wrong", name, got)
+			}
+		}
+		c.Advance(time.Second)
+		if got := try(svc, "Ann@Example.com", "ann's password", ""); got != "ok" {
+			t.Errorf("ann by her email in another case once the lock passed: %s, want ok", got)
 		}
 	})
 }
