@@ -44,9 +44,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.tokenError(w, grantType, err)
 		return
 	}
-	clientID := r.PostForm.Get("client_id")
-	if id, _, ok := r.BasicAuth(); ok {
-		clientID = id
+	// The client as fosite will authenticate it: a Basic client id read
+	// as it is would give each of its spellings ("%61" for "a") tries of
+	// its own.
+	clientID, _, err := clientCredentials(r)
+	if err != nil {
+		s.tokenError(w, grantType, err)
+		return
 	}
 	if s.slowDown(w, clientID) {
 		return
