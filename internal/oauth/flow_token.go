@@ -117,9 +117,7 @@ func (s *Server) precheck(ctx context.Context, grantType string, form map[string
 	switch {
 	case ended != nil:
 		return fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason))
-	case kind == store.TokenRefresh && (err == nil || errors.Is(err, errTokenExpired)):
-		// The app's current policy decides, not the end stamped on the
-		// token when it was last used: a lifetime set since applies at once.
+	case kind == store.TokenRefresh && errors.Is(err, errTokenExpired):
 		return refreshExpired(it.app, it.grant, s.now())
 	}
 	return nil // fosite answers unknown, used or broken tokens itself
