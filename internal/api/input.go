@@ -49,11 +49,19 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request, pattern string) e
 	if user, password, ok := r.BasicAuth(); ok && strings.ContainsRune(user+password, 0) {
 		return nulError(r, "header", "Authorization")
 	}
-	if !isForm(r) {
+	multipart, ok := formType(r)
+	if !ok {
 		return nil
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
+	parse := r.ParseForm
+	if multipart {
+		// Held to the same bound, so the parsers of later readers (Go's
+		// FormValue keeps 32 MiB in memory, fosite's 1 MiB, and both spill
+		// files to disk) find it parsed and read nothing more.
+		parse = func() error { return r.ParseMultipartForm(maxFormBody) }
+	}
+	if err := parse(); err != nil {
 		return bodyError(r, err, "The form body or query string cannot be read")
 	}
 	if name := nulValue(r.PostForm); name != "" {
@@ -104,9 +112,15 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func isForm(r *http.Request) bool {
-	t, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return t == "application/x-www-form-urlencoded"
+// formType reports whether the body is a form, and whether a multipart one.
+func formType(r *http.Request) (multipart, ok bool) {
+	switch t, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); t {
+	case "application/x-www-form-urlencoded":
+		return false, true
+	case "multipart/form-data":
+		return true, true
+	}
+	return false, false
 }
 
 // bodyError explains a body that could not be read: too large, too slow,

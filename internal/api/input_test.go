@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"slices"
@@ -183,4 +185,42 @@ func TestEmailLookupsFoldUnicodeOnEveryBackend(t *testing.T) {
 			409, "CONFLICT", "OBJECT_ALREADY_EXISTS")
 		wantContext(t, e, "existingId", kate.ID)
 	})
+}
+
+// TestFormBodiesAreBoundedHoweverEncoded: the forms that strangers may
+// post (sign-in, consent, the token endpoint, introspection, revocation)
+// are small, and a form sent as multipart/form-data is held to the same
+// bound and the same NUL check as a URL-encoded one; Go's and fosite's
+// parsers would otherwise read megabytes of it into memory, and spill
+// more to disk, before any check.
+func TestFormBodiesAreBoundedHoweverEncoded(t *testing.T) {
+	t.Parallel()
+	env := hubtest.New(t, hubtest.SQLite)
+	post := func(path string, fields map[string]string, fileSize int) hubtest.Response {
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		for k, v := range fields {
+			mw.WriteField(k, v)
+		}
+		if fileSize > 0 {
+			fw, _ := mw.CreateFormFile("upload", "big.bin")
+			fw.Write(bytes.Repeat([]byte("x"), fileSize))
+		}
+		mw.Close()
+		req, err := http.NewRequest(http.MethodPost, env.URL+path, &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		return send(t, env, req)
+	}
+	for _, path := range []string{"/signin", "/oauth/authorize?client_id=x", "/oauth/v1/token", "/oauth/v3/token/introspect", "/oauth/v3/token/revoke"} {
+		if r := post(path, map[string]string{"grant_type": "refresh_token"}, 1<<20); r.Status != http.StatusRequestEntityTooLarge {
+			t.Errorf("POST %s with a 1 MiB multipart form: %d %s, want 413", path, r.Status, r.Body)
+		}
+	}
+	r := post("/oauth/v1/token", map[string]string{"grant_type": "refresh_token", "refresh_token": "a\x00b"}, 0)
+	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "NUL_CHARACTER") || !strings.Contains(string(r.Body), "refresh_token") {
+		t.Errorf("a NUL in a multipart form field: %d %s, want 400 naming the field", r.Status, r.Body)
+	}
 }

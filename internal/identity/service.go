@@ -439,10 +439,20 @@ func (s *Service) Authenticate(ctx context.Context, a Attempt) (store.User, erro
 }
 
 // checkCredentials checks an email and password and returns the active user.
+// Only an email names the account, never a user id as User takes: failures
+// are counted per email, and another name for the same user would have a
+// count of its own, free of the account's lock.
 func (s *Service) checkCredentials(ctx context.Context, email, password string) (store.User, error) {
-	u, err := s.User(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, err
+	var u store.User
+	addr, err := normalizeEmail(email)
+	if err == nil {
+		err = s.store.View(ctx, func(tx store.Tx) (err error) {
+			u, err = tx.UserByEmail(ctx, addr)
+			return err
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return store.User{}, err
+		}
 	}
 	var ok bool
 	if err != nil || u.PasswordHash == "" || u.Status != StatusActive {

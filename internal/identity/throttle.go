@@ -150,25 +150,29 @@ func (s *Service) counter(ctx context.Context, tx store.Tx, key string, now time
 // account's failures; the address keeps the others' failures, or one
 // person's success would let an address try many accounts. An attempt whose
 // password was never checked (the hub was busy) gives back one count of each.
+// A counter left with no failures is deleted, so that attempts refused
+// before any hash, with made-up emails, leave no rows behind.
 func (s *Service) refund(ctx context.Context, keys []throttleKey, signedIn bool) error {
 	ctx = context.WithoutCancel(ctx) // the count must be right even if the client left
 	return s.store.Update(ctx, func(tx store.Tx) error {
 		for _, k := range keys {
-			if signedIn && k.account {
-				if err := tx.DeleteSignInCounter(ctx, k.name); err != nil {
-					return err
-				}
-				continue
-			}
 			c, err := tx.SignInCounter(ctx, k.name)
 			if err != nil {
 				return err
 			}
 			c.Failures = max(c.Failures-1, 0)
+			if signedIn && k.account {
+				c.Failures = 0
+			}
 			if c.Failures < k.free {
 				c.LockedUntil = time.Time{}
 			}
-			if err := tx.PutSignInCounter(ctx, c); err != nil {
+			if c.Failures == 0 {
+				err = tx.DeleteSignInCounter(ctx, k.name)
+			} else {
+				err = tx.PutSignInCounter(ctx, c)
+			}
+			if err != nil {
 				return err
 			}
 		}

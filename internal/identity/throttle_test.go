@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -170,4 +171,60 @@ func TestThrottleForgets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSignInNamesTheAccountByEmailOnly: a sign-in names its account by
+// email, the name its failures are counted under. The user's id, in any of
+// its spellings, is no way around a locked account: it signs nobody in.
+func TestSignInNamesTheAccountByEmailOnly(t *testing.T) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+		ann, err := svc.User(context.Background(), "ann@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			try(svc, "ann@example.com", "guess", "")
+		}
+		id := strconv.FormatInt(ann.ID, 10)
+		for _, name := range []string{id, "0" + id, "+" + id} {
+			if got := try(svc, name, "ann's password", ""); got != "wrong" {
+				t.Errorf("signing in as %q with ann's password while her account is locked: %s, want wrong", name, got)
+			}
+		}
+		c.Advance(time.Second)
+		if got := try(svc, "Ann@Example.com", "ann's password", ""); got != "ok" {
+			t.Errorf("ann by her email in another case once the lock passed: %s, want ok", got)
+		}
+	})
+}
+
+// TestBusyRefusalsLeaveNoCounters: attempts refused because the hub was
+// busy hashing had no password checked; they leave no failure behind, and
+// no counter either, so a flood of them with made-up emails does not fill
+// the table of counters.
+func TestBusyRefusalsLeaveNoCounters(t *testing.T) {
+	for _, b := range hubtest.Backends {
+		t.Run(string(b), func(t *testing.T) {
+			t.Parallel()
+			c := hubtest.NewClock(time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC))
+			gate := identity.NewHashGate(1024<<10, time.Millisecond)
+			svc := identity.NewService(hubtest.OpenStore(t, b), cheap, identity.WithHashGate(gate), identity.WithThrottle(policy),
+				identity.WithClock(c.Now))
+			held, release := make(chan struct{}), make(chan struct{})
+			go gate.Run(context.Background(), 1024, func() { close(held); <-release })
+			<-held
+			for i := range 5 {
+				_, err := svc.Authenticate(context.Background(), identity.Attempt{Email: fmt.Sprintf("made-up-%d@example.com", i),
+					Password: "guess", Address: fmt.Sprintf("192.0.2.%d", i)})
+				if !errors.Is(err, identity.ErrBusy) {
+					t.Fatalf("attempt %d while the gate is full: %v, want ErrBusy", i+1, err)
+				}
+			}
+			close(release)
+			c.Advance(policy.Forget + time.Second)
+			if n, err := svc.ForgetSignInFailures(context.Background()); err != nil || n != 0 {
+				t.Errorf("%d counters left by refused attempts (%v), want none", n, err)
+			}
+		})
+	}
 }

@@ -1,9 +1,12 @@
 package oauth_test
 
 import (
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/hubsync/hubsync/internal/config"
@@ -75,5 +78,38 @@ func TestIntrospectionAndRevocationAreRateLimited(t *testing.T) {
 	}
 	if r := introspect(app("untouched")); r.status != http.StatusUnauthorized {
 		t.Errorf("another client's first try: %d %s, want 401", r.status, r.raw)
+	}
+}
+
+// TestClientTriesCountHoweverTheIDIsSpelled: HTTP Basic client
+// credentials are form-encoded (RFC 6749 §2.3.1), so one client id has many
+// spellings ("%61" is "a"). The token endpoint counts tries per client, not
+// per spelling, or each spelling would bring a fresh set of tries.
+func TestClientTriesCountHoweverTheIDIsSpelled(t *testing.T) {
+	t.Parallel()
+	env := hubtest.New(t, hubtest.SQLite, func(c *config.Config) { c.TokenRate = 0.001 })
+	app, _ := env.App(t, oauth.AppInput{Name: "Guessed", RedirectURIs: []string{appCallback}, Scopes: []string{contactsRead}})
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"ory_rt_guess.guess"}}
+	spellings := []string{app.ClientID, fmt.Sprintf("%%%02X%s", app.ClientID[0], app.ClientID[1:]),
+		fmt.Sprintf("%s%%%02X", app.ClientID[:len(app.ClientID)-1], app.ClientID[len(app.ClientID)-1])}
+	for i, id := range spellings {
+		req, err := http.NewRequest(http.MethodPost, env.URL+"/oauth/v1/token", strings.NewReader(form.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(id+":guess")))
+		resp, err := env.Server.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusTooManyRequests
+		if i == 0 {
+			want = http.StatusUnauthorized
+		}
+		if resp.StatusCode != want {
+			t.Errorf("try %d, client id spelled %s: %d, want %d", i+1, id, resp.StatusCode, want)
+		}
 	}
 }

@@ -44,9 +44,13 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		s.tokenError(w, grantType, err)
 		return
 	}
-	clientID := r.PostForm.Get("client_id")
-	if id, _, ok := r.BasicAuth(); ok {
-		clientID = id
+	// The client as fosite will authenticate it: a Basic client id read
+	// as it is would give each of its spellings ("%61" for "a") tries of
+	// its own.
+	clientID, _, err := clientCredentials(r)
+	if err != nil {
+		s.tokenError(w, grantType, err)
+		return
 	}
 	if s.slowDown(w, clientID) {
 		return
@@ -113,9 +117,7 @@ func (s *Server) precheck(ctx context.Context, grantType string, form map[string
 	switch {
 	case ended != nil:
 		return fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason))
-	case kind == store.TokenRefresh && (err == nil || errors.Is(err, errTokenExpired)):
-		// The app's current policy decides, not the end stamped on the
-		// token when it was last used: a lifetime set since applies at once.
+	case kind == store.TokenRefresh && errors.Is(err, errTokenExpired):
 		return refreshExpired(it.app, it.grant, s.now())
 	}
 	return nil // fosite answers unknown, used or broken tokens itself

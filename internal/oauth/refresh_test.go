@@ -135,15 +135,35 @@ func TestRefreshTokenLifetimes(t *testing.T) {
 			expired(b.refresh(t, whole.refresh), oauth.SettingAbsoluteTTL)
 
 			// A policy set after the consent applies at once, and lifting
-			// it brings the token back.
+			// it brings the token back; the token's information and its
+			// introspection say the same as the token endpoint.
 			setPolicy(0, 0)
 			later := b.connect(t, "later@example.com")
 			clock.Advance(2 * time.Hour)
 			setPolicy(time.Hour, 0)
 			expired(b.refresh(t, later.refresh), oauth.SettingIdleTTL)
+			wantLive(t, b, later.refresh, false)
 			setPolicy(0, 0)
+			wantLive(t, b, later.refresh, true)
 			mustTokens(t, b.refresh(t, later.refresh))
 		})
+	}
+}
+
+// wantLive checks what the refresh token's information and its app's
+// introspection say of it: live, or gone.
+func wantLive(t *testing.T, b *bundle, refresh string, live bool) {
+	t.Helper()
+	info, want := b.env.Do(t, http.MethodGet, "/oauth/v1/refresh-tokens/"+refresh, "", nil), http.StatusNotFound
+	if live {
+		want = http.StatusOK
+	}
+	if info.Status != want {
+		t.Errorf("refresh-token information: %d %s, want %d", info.Status, info.Body, want)
+	}
+	r := post(t, b.env, "/oauth/v3/token/introspect", url.Values{"token": {refresh}}, []string{b.app.ClientID, b.secret})
+	if r.status != http.StatusOK || r.body["active"] != live {
+		t.Errorf("introspection: %d %s, want active %v", r.status, r.raw, live)
 	}
 }
 

@@ -54,12 +54,19 @@ func (s *Server) lookup(ctx context.Context, kind, raw string) (issued, *ErrGran
 		if ended, needsPolicy = grantState(it.grant, it.user); ended != nil {
 			return nil
 		}
-		// Access tokens always expire; a refresh token without an end lives
-		// until revoked.
+		// Access tokens always expire. A refresh token lives until revoked
+		// or until its app's lifetime policies end it: the policies as
+		// they are now, not the end stamped on it at its last use, so that
+		// its information, its introspection and the token endpoint agree
+		// at once when an admin changes them.
 		noEnd := it.token.ExpiresAt.IsZero()
 		switch {
 		case !it.token.Active || (noEnd && kind == store.TokenAccess):
 			return errNoToken
+		case kind == store.TokenRefresh:
+			if refreshLapse(it.app, it.grant, s.now()) != "" {
+				return errTokenExpired
+			}
 		case !noEnd && !s.now().Before(it.token.ExpiresAt):
 			return errTokenExpired
 		}

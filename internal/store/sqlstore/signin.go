@@ -43,7 +43,12 @@ func (t *tx) DeleteSignInCounter(ctx context.Context, key string) error {
 }
 
 func (t *tx) DeleteSignInCountersBefore(ctx context.Context, before time.Time) (int, error) {
-	res, err := t.exec(ctx, `DELETE FROM sign_in_counters WHERE last_failure_at < ?`, ms(before))
+	// Counters a sign-in holds are passed over, to go next time: a sign-in
+	// locks its account's counter and then its address's, and a plain
+	// DELETE, locking in its own order, could hold the one and wait for the
+	// other, a deadlock on PostgreSQL.
+	res, err := t.exec(ctx, `DELETE FROM sign_in_counters WHERE key IN (
+		SELECT key FROM sign_in_counters WHERE last_failure_at < ?`+t.forUpdateSkipLocked()+`)`, ms(before))
 	if err != nil {
 		return 0, err
 	}

@@ -80,6 +80,47 @@ func testSignInCounters(t *testing.T, s store.Store) {
 	}
 }
 
+// testSignInCounterSweep: deleting old counters while an attempt holds one
+// of them and goes on to read another (an attempt reads the account's
+// counter, then the address's) fails neither of the two.
+func testSignInCounterSweep(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	old := []store.SignInCounter{
+		{Key: "address:198.51.100.4", Failures: 1, LastFailureAt: when(-3 * time.Hour)},
+		{Key: "account:swept@example.com", Failures: 1, LastFailureAt: when(-2 * time.Hour)},
+	}
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		for _, c := range old {
+			if err := tx.PutSignInCounter(ctx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	held, attempt := make(chan struct{}), make(chan error, 1)
+	go func() {
+		attempt <- s.Update(ctx, func(tx store.Tx) error {
+			if _, err := tx.SignInCounter(ctx, old[1].Key); err != nil {
+				return err
+			}
+			close(held)
+			time.Sleep(200 * time.Millisecond) // the sweep reaches the held counter meanwhile
+			_, err := tx.SignInCounter(ctx, old[0].Key)
+			return err
+		})
+	}()
+	<-held
+	if err := s.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.DeleteSignInCountersBefore(ctx, when(-time.Hour))
+		return err
+	}); err != nil {
+		t.Errorf("deleting old counters while an attempt holds one: %v", err)
+	}
+	if err := <-attempt; err != nil {
+		t.Errorf("an attempt while old counters are deleted: %v", err)
+	}
+}
+
 // testSignInCounterRace: attempts on one key that count at the same time,
 // including the very first ones, lose no count.
 func testSignInCounterRace(t *testing.T, s store.Store) {

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"WebSessions", testWebSessions},
 		{"SignInCounters", testSignInCounters},
 		{"SignInCounterRace", testSignInCounterRace},
+		{"SignInCounterSweep", testSignInCounterSweep},
 		{"AdminTokens", testAdminTokens},
 		{"Properties", testProperties},
 		{"InsertRecords", testInsertRecords},
