@@ -123,19 +123,3 @@ func (s *Service) claim(ctx context.Context, id int64, now time.Time) (bool, err
 	})
 	return claimed, err
 }
-
-// Run calls Tick every interval until ctx ends.
-func (s *Service) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("connection upkeep failed", "error", err)
-			}
-		}
-	}
-}

@@ -307,17 +307,18 @@ const UpkeepEvery = time.Second
 func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { h.Connections.Run(ctx, UpkeepEvery) })
+	wg.Go(func() { h.every(ctx, UpkeepEvery, "connection upkeep failed", h.Connections.Tick) })
 	wg.Go(func() { h.Webhooks.Run(ctx) })
 	wg.Go(func() { h.watchFeed(ctx) })
-	wg.Go(func() { h.forgetSignInFailures(ctx) })
+	wg.Go(func() {
+		h.every(ctx, forgetEvery, "could not delete old sign-in failure counts", h.forgetSignInFailures)
+	})
 	// Before this process starts runs, whatever is still running was left
 	// by a process that died.
-	if _, err := h.markInterrupted(ctx); err != nil && ctx.Err() == nil {
-		h.log.Warn("looking for interrupted sync runs failed", "error", err)
-	}
+	const interruptedFailed = "looking for interrupted sync runs failed"
+	h.try(ctx, interruptedFailed, h.lookForInterrupted)
 	if h.cfg.UsesPostgres() {
-		wg.Go(func() { h.watchInterrupted(ctx) })
+		wg.Go(func() { h.every(ctx, InterruptedEvery, interruptedFailed, h.lookForInterrupted) })
 	}
 	if err := h.Jobs.Start(ctx); err != nil {
 		h.log.Error("the job queue did not start; sync runs wait until it does", "error", err)
@@ -332,20 +333,31 @@ func (h *Hub) Background(ctx context.Context) <-chan struct{} {
 // forgetEvery is how often old sign-in failure counts are deleted.
 const forgetEvery = time.Minute
 
-// forgetSignInFailures deletes forgotten sign-in failure counts until ctx
-// ends, so the table holds only recent failures.
-func (h *Hub) forgetSignInFailures(ctx context.Context) {
-	tick := time.NewTicker(forgetEvery)
-	defer tick.Stop()
+// forgetSignInFailures deletes forgotten sign-in failure counts, so the
+// table holds only recent failures.
+func (h *Hub) forgetSignInFailures(ctx context.Context) error {
+	_, err := h.Identity.ForgetSignInFailures(ctx)
+	return err
+}
+
+// every calls work every d until ctx ends, logging a failure as failed.
+func (h *Hub) every(ctx context.Context, d time.Duration, failed string, work func(context.Context) error) {
+	t := time.NewTicker(d)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-t.C:
+			h.try(ctx, failed, work)
 		}
-		if _, err := h.Identity.ForgetSignInFailures(ctx); err != nil && ctx.Err() == nil {
-			h.log.Warn("could not delete old sign-in failure counts", "error", err)
-		}
+	}
+}
+
+// try calls work once, logging a failure as failed unless ctx has ended.
+func (h *Hub) try(ctx context.Context, failed string, work func(context.Context) error) {
+	if err := work(ctx); err != nil && ctx.Err() == nil {
+		h.log.Warn(failed, "error", err)
 	}
 }
 

@@ -36,19 +36,8 @@ func (h *Hub) markInterrupted(ctx context.Context) (int, error) {
 	return marked, errors.Join(errs...)
 }
 
-// watchInterrupted marks interrupted runs every InterruptedEvery until ctx
-// ends.
-func (h *Hub) watchInterrupted(ctx context.Context) {
-	t := time.NewTicker(InterruptedEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if _, err := h.markInterrupted(ctx); err != nil && ctx.Err() == nil {
-			h.log.Warn("looking for interrupted sync runs failed", "error", err)
-		}
-	}
+// lookForInterrupted marks interrupted runs, for the hub's background work.
+func (h *Hub) lookForInterrupted(ctx context.Context) error {
+	_, err := h.markInterrupted(ctx)
+	return err
 }
