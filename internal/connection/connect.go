@@ -397,12 +397,9 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 	if err != nil {
 		return c, err
 	}
-	by := RepairedByReconnect
-	if old, err := s.Get(ctx, connID); err == nil && old.Reason == ReasonAwaitingConsent {
-		by = RepairedByConsent
-	}
 	now := s.clock()
 	var revoke int64 // the replaced grant's pending revoke
+	var by string    // what the repair was, for WithRepaired
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
 			return err
@@ -411,7 +408,7 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 			return s.insert(ctx, tx, a, &c, cred, who, now)
 		}
 		var err error
-		revoke, err = s.repair(ctx, tx, a, k, &c, connID, cred, who, now)
+		revoke, by, err = s.repair(ctx, tx, a, k, &c, connID, cred, who, now)
 		return err
 	})
 	if err == nil && connID != 0 {
@@ -445,60 +442,61 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 }
 
 // repair gives connection connID the fresh cred, keeping its id, links,
-// cursors and mappings, and queues the grant it replaces for revocation; it
-// returns that pending revoke's id, or 0.
-func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k connector.Connector, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) (int64, error) {
+// cursors and mappings, and queues the grant it replaces for revocation. It
+// returns that pending revoke's id (or 0), and by what the connection was
+// repaired: the first approval of one awaiting consent, or a reconnect.
+func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k connector.Connector, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) (revoke int64, by string, err error) {
 	if c.OwnerID != 0 {
 		// Users are locked before connections everywhere.
 		if _, err := tx.User(ctx, c.OwnerID); err != nil {
-			return 0, err
+			return 0, "", err
 		}
 	}
 	old, err := tx.Connection(ctx, connID)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if old.Status == StatusDisconnected {
-		return 0, invalid("connection %d was deleted; create a new one", connID)
+		return 0, "", invalid("connection %d was deleted; create a new one", connID)
 	}
 	if was, got := old.External["account"], who.Account; was != "" && got != "" && was != got {
 		// Its links and cursors belong to the old account's records.
-		return 0, invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
+		return 0, "", invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
 			got, connID, was)
 	}
 	updated := old
 	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID
 	if err := preflight(ctx, tx, updated); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := maintain(ctx, tx, &updated, 0); err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	revoke, err := s.queueReplaced(ctx, tx, k, old, cred)
+	revoke, err = s.queueReplaced(ctx, tx, k, old, cred)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := s.storeCredential(&updated, cred); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	updated.Scopes, updated.External, updated.UpdatedAt = who.Scopes, external(who), now
 	updated.LastSuccessAt, updated.LastCheckAt, updated.NextCheckAt = now, now, now.Add(s.tuning.CheckEvery)
 	updated.TransientFailures, updated.RefreshLeaseUntil, updated.RefreshLeaseOwner = 0, time.Time{}, ""
-	action := "connection.reconnect"
+	action, by := "connection.reconnect", RepairedByReconnect
 	if old.Reason == ReasonAwaitingConsent {
-		action = "connection.consent"
+		action, by = "connection.consent", RepairedByConsent
 	}
 	if err := audit.Record(ctx, tx, now, a, action, "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := bump(ctx, tx, &updated); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	*c = updated
-	return revoke, nil
+	return revoke, by, nil
 }
 
 // queueReplaced queues old's credential for revocation now that cred replaces
