@@ -398,8 +398,8 @@ func (s *Service) finishWithCredential(ctx context.Context, a audit.Actor, in st
 		return c, err
 	}
 	now := s.clock()
-	var revoke int64 // the replaced grant's pending revoke
-	var by string    // what the repair was, for WithRepaired
+	var revoke store.PendingRevoke // of the replaced grant
+	var by string                  // what the repair was, for WithRepaired
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if err := authorize(ctx, tx, a); err != nil {
 			return err
@@ -443,41 +443,41 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, a audit.Actor, c *sto
 
 // repair gives connection connID the fresh cred, keeping its id, links,
 // cursors and mappings, and queues the grant it replaces for revocation. It
-// returns that pending revoke's id (or 0), and by what the connection was
+// returns that pending revoke (or a zero one), and by what the connection was
 // repaired: the first approval of one awaiting consent, or a reconnect.
-func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k connector.Connector, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) (revoke int64, by string, err error) {
+func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k connector.Connector, c *store.Connection, connID int64, cred connector.Credential, who connector.Identity, now time.Time) (revoke store.PendingRevoke, by string, err error) {
 	if c.OwnerID != 0 {
 		// Users are locked before connections everywhere.
 		if _, err := tx.User(ctx, c.OwnerID); err != nil {
-			return 0, "", err
+			return revoke, "", err
 		}
 	}
 	old, err := tx.Connection(ctx, connID)
 	if err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	if old.Status == StatusDisconnected {
-		return 0, "", invalid("connection %d was deleted; create a new one", connID)
+		return revoke, "", invalid("connection %d was deleted; create a new one", connID)
 	}
 	if was, got := old.External["account"], who.Account; was != "" && got != "" && was != got {
 		// Its links and cursors belong to the old account's records.
-		return 0, "", invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
+		return revoke, "", invalid("the new authorization is for external account %s, but connection %d syncs with account %s; reconnect to that account, or create a new connection",
 			got, connID, was)
 	}
 	updated := old
 	updated.AuthMode, updated.OwnerID = c.AuthMode, c.OwnerID
 	if err := preflight(ctx, tx, updated); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	if err := maintain(ctx, tx, &updated, 0); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	revoke, err = s.queueReplaced(ctx, tx, k, old, cred)
 	if err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	if err := s.storeCredential(&updated, cred); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	updated.Scopes, updated.External, updated.UpdatedAt = who.Scopes, external(who), now
 	updated.LastSuccessAt, updated.LastCheckAt, updated.NextCheckAt = now, now, now.Add(s.tuning.CheckEvery)
@@ -487,13 +487,13 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k conn
 		action, by = "connection.consent", RepairedByConsent
 	}
 	if err := audit.Record(ctx, tx, now, a, action, "connection", strconv.FormatInt(connID, 10), fields(old), fields(updated)); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	if err := bump(ctx, tx, &updated); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	if err := s.setStatus(ctx, tx, &updated, a, "", ""); err != nil {
-		return 0, "", err
+		return revoke, "", err
 	}
 	*c = updated
 	return revoke, by, nil
@@ -502,11 +502,11 @@ func (s *Service) repair(ctx context.Context, tx store.Tx, a audit.Actor, k conn
 // queueReplaced queues old's credential for revocation now that cred replaces
 // it. One that cannot be opened cannot be revoked either; that must not
 // stop the repair.
-func (s *Service) queueReplaced(ctx context.Context, tx store.Tx, k connector.Connector, old store.Connection, cred connector.Credential) (int64, error) {
+func (s *Service) queueReplaced(ctx context.Context, tx store.Tx, k connector.Connector, old store.Connection, cred connector.Credential) (store.PendingRevoke, error) {
 	replaced, err := s.unseal(old)
 	if err != nil {
 		s.log.Warn("the replaced credential cannot be opened to revoke it", "connection", old.ID, "error", err)
-		return 0, nil
+		return store.PendingRevoke{}, nil
 	}
 	return s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: old.IntegrationID, ConnectionID: old.ID, Cause: store.RevokeReplaced},
 		replaced, cred)

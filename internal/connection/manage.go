@@ -245,7 +245,7 @@ func (s *Service) resume(ctx context.Context, a audit.Actor, id int64) (store.Co
 // revoked on the external side when the provider can, retried until it
 // is), its row stays for the audit trail.
 func (s *Service) Delete(ctx context.Context, a audit.Actor, id int64) error {
-	var revoke int64
+	var revoke store.PendingRevoke
 	_, err := s.change(ctx, a, id, "connection.delete", func(tx store.Tx, c *store.Connection) error {
 		if c.Status == StatusDisconnected {
 			return nil

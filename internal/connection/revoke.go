@@ -36,33 +36,33 @@ const (
 
 // queueRevoke stores cred, which the hub stops using in favour of keep, to
 // be revoked once tx commits; p names the integration, the connection (0
-// for one never made) and the cause. It returns the pending revoke's id, or
-// 0 when there is nothing the provider can revoke: a key or password (the
-// external admin deletes those), or the same grant kept.
-func (s *Service) queueRevoke(ctx context.Context, tx store.Tx, k connector.Connector, p store.PendingRevoke, cred, keep connector.Credential) (int64, error) {
+// for one never made) and the cause. It returns the pending revoke, or a
+// zero one when there is nothing the provider can revoke: a key or
+// password (the external admin deletes those), or the same grant kept.
+func (s *Service) queueRevoke(ctx context.Context, tx store.Tx, k connector.Connector, p store.PendingRevoke, cred, keep connector.Credential) (store.PendingRevoke, error) {
 	if _, ok := k.(connector.Revoker); !ok || cred.RefreshToken == "" || cred.RefreshToken == keep.RefreshToken {
-		return 0, nil
+		return store.PendingRevoke{}, nil
 	}
 	now := s.clock()
 	// Claimed from the start: the caller tries it as soon as tx commits.
 	p.NextAttemptAt, p.CreatedAt = now.Add(revokeClaim), now
 	p, err := tx.CreatePendingRevoke(ctx, p)
 	if err != nil {
-		return 0, err
+		return store.PendingRevoke{}, err
 	}
 	if p.Credential, err = s.seal(cred, vault.RevokeAAD(p.ID)); err != nil {
-		return 0, err
+		return store.PendingRevoke{}, err
 	}
-	return p.ID, tx.UpdatePendingRevoke(ctx, p)
+	return p, tx.UpdatePendingRevoke(ctx, p)
 }
 
 // discard revokes a grant the external app issued to a connect or
 // reconnect that then failed, so that it does not stay live unused there.
 func (s *Service) discard(ctx context.Context, a audit.Actor, k connector.Connector, in store.Integration, connID int64, cred connector.Credential) {
-	var id int64
+	var p store.PendingRevoke
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		id, err = s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: in.ID, ConnectionID: connID, Cause: store.RevokeUnused},
+		p, err = s.queueRevoke(ctx, tx, k, store.PendingRevoke{IntegrationID: in.ID, ConnectionID: connID, Cause: store.RevokeUnused},
 			cred, connector.Credential{})
 		return err
 	})
@@ -70,29 +70,20 @@ func (s *Service) discard(ctx context.Context, a audit.Actor, k connector.Connec
 		s.log.Warn("an unused grant could not be queued for revocation", "integration", in.ID, "error", err)
 		return
 	}
-	s.revokeNow(ctx, a, id)
+	s.revokeNow(ctx, a, p)
 }
 
-// revokeNow makes the first attempt at pending revoke id (0: none), for a
-// change a has just committed. Its outcome is recorded, never returned: the
-// change stands either way, and upkeep retries.
-func (s *Service) revokeNow(ctx context.Context, a audit.Actor, id int64) {
-	if id == 0 {
+// revokeNow makes the first attempt at pending revoke p (a zero one:
+// none), queued by a change a has just committed. Its outcome is recorded,
+// never returned: the change stands either way, and upkeep retries.
+func (s *Service) revokeNow(ctx context.Context, a audit.Actor, p store.PendingRevoke) {
+	if p.ID == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeClaim/2)
 	defer cancel()
-	var p store.PendingRevoke
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		var err error
-		p, err = tx.PendingRevoke(ctx, id)
-		return err
-	})
-	if err == nil {
-		err = s.attemptRevoke(ctx, a, p)
-	}
-	if err != nil {
-		s.log.Warn("recording a revoke failed; upkeep retries it", "revoke", id, "error", err)
+	if err := s.attemptRevoke(ctx, a, p); err != nil {
+		s.log.Warn("recording a revoke failed; upkeep retries it", "revoke", p.ID, "error", err)
 	}
 }
 
