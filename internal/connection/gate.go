@@ -33,6 +33,12 @@ type StopError struct {
 
 func (e *StopError) Error() string { return "writes stopped: " + e.Why }
 
+// stopFor is a stop for a reason code, in the catalog's words.
+func stopFor(code, detail string) *StopError {
+	_, sentence, _ := explain(code, detail)
+	return &StopError{Reason: code, Why: sentence}
+}
+
 // Is makes a stop an ErrHeld for errors.Is.
 func (e *StopError) Is(target error) bool { return target == ErrHeld }
 
@@ -54,8 +60,7 @@ func (sess *Session) Blocked(object string) error {
 	if !slices.Contains(sess.as.blocked, object) {
 		return nil
 	}
-	_, sentence, _ := explain(ReasonPermissionsReduced, object)
-	return &StopError{Reason: ReasonPermissionsReduced, Why: sentence}
+	return stopFor(ReasonPermissionsReduced, object)
 }
 
 // Hold is the first statement of a run's hub write transaction: it holds
@@ -122,8 +127,7 @@ func (s *Service) userMayStill(ctx context.Context, tx store.Tx, userID, epoch i
 		return err
 	}
 	if code, detail := hubVerdict(u, []string{object}); code != "" {
-		_, sentence, _ := explain(code, detail)
-		return &StopError{Reason: code, Why: sentence}
+		return stopFor(code, detail)
 	}
 	if u.CredentialsEpoch == epoch {
 		return nil
@@ -132,8 +136,7 @@ func (s *Service) userMayStill(ctx context.Context, tx store.Tx, userID, epoch i
 	if err != nil || !revoke {
 		return err
 	}
-	_, sentence, _ := explain(ReasonCredentialsChanged, u.Email)
-	return &StopError{Reason: ReasonCredentialsChanged, Why: sentence}
+	return stopFor(ReasonCredentialsChanged, u.Email)
 }
 
 // statusWords is a held connection's status in a person's words.
@@ -157,9 +160,7 @@ func startAs(ctx context.Context, tx store.Tx, c store.Connection) (runAs, error
 	if u.Status != identity.StatusActive {
 		// The identity hook holds such a connection in the same
 		// transaction; a run that got here raced it.
-		code, detail := hubVerdict(u, nil)
-		_, sentence, _ := explain(code, detail)
-		return as, &StopError{Reason: code, Why: sentence}
+		return as, stopFor(hubVerdict(u, nil))
 	}
 	as.epoch, as.blocked = u.CredentialsEpoch, missingObjects(u, c.Objects)
 	return as, nil
