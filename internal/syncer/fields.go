@@ -25,26 +25,25 @@ import (
 // readFields are the external fields a sync reads: the mapped ones, the
 // match key's and those its external filters test.
 func readFields(os store.ObjectSync) []string {
-	out := appFields(os.Mappings)
-	if os.AppMatchKey != "" {
-		out = append(out, os.AppMatchKey)
-	}
-	for _, f := range os.AppFilters {
-		out = append(out, f.Property)
-	}
-	return uniq(out)
+	return sideFields(os.Mappings, func(m store.FieldMapping) string { return m.App }, os.AppMatchKey, os.AppFilters)
 }
 
 // hubFields are the hub properties a sync names.
 func hubFields(os store.ObjectSync) []string {
-	out := make([]string, 0, len(os.Mappings)+len(os.HubFilters)+1)
-	for _, m := range os.Mappings {
-		out = append(out, m.Hub)
+	return sideFields(os.Mappings, func(m store.FieldMapping) string { return m.Hub }, os.HubMatchKey, os.HubFilters)
+}
+
+// sideFields are the names one side of a sync uses, each once: in its
+// mappings (side picks that side's name), as its match key, in its filters.
+func sideFields(ms []store.FieldMapping, side func(store.FieldMapping) string, matchKey string, filters []store.Filter) []string {
+	out := make([]string, 0, len(ms)+len(filters)+1)
+	for _, m := range ms {
+		out = append(out, side(m))
 	}
-	if os.HubMatchKey != "" {
-		out = append(out, os.HubMatchKey)
+	if matchKey != "" {
+		out = append(out, matchKey)
 	}
-	for _, f := range os.HubFilters {
+	for _, f := range filters {
 		out = append(out, f.Property)
 	}
 	return uniq(out)

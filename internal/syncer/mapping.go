@@ -127,12 +127,3 @@ func toApp(ms []store.FieldMapping, values map[string]string) map[string]string 
 	}
 	return out
 }
-
-// appFields are the external fields a sync reads.
-func appFields(ms []store.FieldMapping) []string {
-	out := make([]string, len(ms))
-	for i, m := range ms {
-		out[i] = m.App
-	}
-	return out
-}
