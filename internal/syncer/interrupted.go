@@ -2,6 +2,7 @@ package syncer
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/store"
@@ -19,7 +20,7 @@ func (e *Engine) RunningConnections(ctx context.Context) ([]int64, error) {
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		runs, err := tx.SyncRunsWithStatus(ctx, RunRunning)
 		for _, r := range runs {
-			if len(ids) == 0 || ids[len(ids)-1] != r.ConnectionID {
+			if !slices.Contains(ids, r.ConnectionID) {
 				ids = append(ids, r.ConnectionID)
 			}
 		}
