@@ -213,24 +213,14 @@ func wantOneWins(t *testing.T, s store.Store, workers int, what string, fn func(
 // goroutines at once, and fails t if any of them fails.
 func updateConcurrently(t *testing.T, s store.Store, workers, rounds int, fn func(ctx context.Context, tx store.Tx) error) {
 	t.Helper()
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			ctx := t.Context()
-			for range rounds {
-				if err := s.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
-					errs <- err
-					return
-				}
+	concurrently(t, workers, func(ctx context.Context) error {
+		for range rounds {
+			if err := s.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) }); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("increment: %v", err)
-	}
+		}
+		return nil
+	})
 }
 
 // wantEachClaimedOnce runs workers that each repeat claim, in a write
@@ -241,37 +231,23 @@ func wantEachClaimedOnce(t *testing.T, s store.Store, workers, n int, claim func
 	t.Helper()
 	var mu sync.Mutex
 	claimed := map[int64]int{}
-	var wg sync.WaitGroup
-	errs := make(chan error, workers)
-	for range workers {
-		wg.Go(func() {
-			ctx := t.Context()
-			for {
-				var ids []int64
-				err := s.Update(ctx, func(tx store.Tx) (err error) {
-					ids, err = claim(ctx, tx)
-					return err
-				})
-				if err != nil {
-					errs <- err
-					return
-				}
-				if len(ids) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, id := range ids {
-					claimed[id]++
-				}
-				mu.Unlock()
+	concurrently(t, workers, func(ctx context.Context) error {
+		for {
+			var ids []int64
+			err := s.Update(ctx, func(tx store.Tx) (err error) {
+				ids, err = claim(ctx, tx)
+				return err
+			})
+			if err != nil || len(ids) == 0 {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatalf("worker: %v", err)
-	}
+			mu.Lock()
+			for _, id := range ids {
+				claimed[id]++
+			}
+			mu.Unlock()
+		}
+	})
 	if len(claimed) != n {
 		t.Errorf("%d of %d rows claimed", len(claimed), n)
 	}
@@ -279,5 +255,25 @@ func wantEachClaimedOnce(t *testing.T, s store.Store, workers, n int, claim func
 		if times != 1 {
 			t.Errorf("row %d claimed %d times", id, times)
 		}
+	}
+}
+
+// concurrently runs work on workers goroutines at once, and fails t if any
+// of them fails.
+func concurrently(t *testing.T, workers int, work func(ctx context.Context) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			if err := work(t.Context()); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("worker: %v", err)
 	}
 }
