@@ -259,14 +259,7 @@ func testReconnectAsAnotherUserThenTransferToAppMode(t *testing.T, tb *testBundl
 	if _, err := tb.b.Hub.Connections.Check(ctx, c.ID); err != nil {
 		t.Fatalf("app-mode connection after its old owner left: %v", err)
 	}
-	events, err := tb.b.Hub.Audit.List(ctx, store.AuditQuery{TargetType: "connection", TargetID: strconv.FormatInt(c.ID, 10)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, e := range events {
-		actions = append(actions, e.Action)
-	}
+	actions := tb.auditActions(t, c.ID)
 	for _, want := range []string{"connection.reconnect", "connection.transfer", "connection.status"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit log lacks %s: %v", want, actions)
@@ -512,15 +505,7 @@ func TestOAuthCreateGivesTheIDTheCallbackCompletes(t *testing.T) {
 			if conns, _ := tb.b.Hub.Connections.List(ctx); len(conns) != 1 {
 				t.Errorf("%d connections, want the one", len(conns))
 			}
-			events, err := tb.b.Hub.Audit.List(ctx, store.AuditQuery{TargetType: "connection", TargetID: strconv.FormatInt(id, 10), Limit: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			var actions []string
-			for _, e := range events {
-				actions = append(actions, e.Action)
-			}
-			if !slices.Contains(actions, "connection.create") || !slices.Contains(actions, "connection.consent") {
+			if actions := tb.auditActions(t, id); !slices.Contains(actions, "connection.create") || !slices.Contains(actions, "connection.consent") {
 				t.Errorf("audit of the connection: %v", actions)
 			}
 		})
