@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -13,28 +12,19 @@ import (
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 )
 
-// adminDo calls the admin API with HTTP Basic credentials of email.
+// adminDo calls the admin API with HTTP Basic credentials of email (none
+// when it is empty) and decodes the answer.
 func adminDo(t *testing.T, env *hubtest.Env, email, method, path string, body any) (int, map[string]any) {
 	t.Helper()
-	var r *bytes.Reader
-	if body != nil {
-		data, _ := json.Marshal(body)
-		r = bytes.NewReader(data)
+	var r hubtest.Response
+	if email == "" {
+		r = env.Do(t, method, path, "", body)
 	} else {
-		r = bytes.NewReader(nil)
+		r = env.AdminDo(t, email, method, path, body)
 	}
-	req, _ := http.NewRequest(method, env.URL+path, r)
-	if email != "" {
-		req.SetBasicAuth(email, hubtest.Password(email))
-	}
-	resp, err := env.Server.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	json.Unmarshal(r.Body, &out)
+	return r.Status, out
 }
 
 func TestAdminAppsAndGrants(t *testing.T) {

@@ -146,7 +146,6 @@ func BenchmarkBatchReadWithHistory(b *testing.B) {
 				if history {
 					req["propertiesWithHistory"] = []string{"firstname", "lastname", "phone"}
 				}
-				b.ResetTimer()
 				for b.Loop() {
 					if r := env.Do(b, http.MethodPost, "/crm/v3/objects/contacts/batch/read", token, req); r.Status != http.StatusOK {
 						b.Fatalf("batch read: %d %s", r.Status, r.Body)

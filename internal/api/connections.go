@@ -99,7 +99,9 @@ func queryLimit(c adminCall, def, most int) (int, error) {
 
 // connectionID reads the route's connection id and answers 404 when no
 // such connection exists, so that routes that list what a connection has
-// do not answer an empty list for one that is not there.
+// do not answer an empty list for one that is not there. Routes whose
+// service reads the connection first (show, delete, pause, resume,
+// diagnose) take pathID: the service's own read answers the 404.
 func (a *Admin) connectionID(c adminCall) (int64, error) {
 	id, err := pathID(c)
 	if err != nil {
@@ -217,7 +219,7 @@ func (a *Admin) createConnection(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) getConnection(c adminCall) (int, any, error) {
-	id, err := a.connectionID(c)
+	id, err := pathID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -226,7 +228,7 @@ func (a *Admin) getConnection(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) deleteConnection(c adminCall) (int, any, error) {
-	id, err := a.connectionID(c)
+	id, err := pathID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -276,7 +278,7 @@ func (a *Admin) transfer(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) pause(c adminCall) (int, any, error) {
-	id, err := a.connectionID(c)
+	id, err := pathID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -285,7 +287,7 @@ func (a *Admin) pause(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) resume(c adminCall) (int, any, error) {
-	id, err := a.connectionID(c)
+	id, err := pathID(c)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -294,7 +296,7 @@ func (a *Admin) resume(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) diagnose(c adminCall) (int, any, error) {
-	id, err := a.connectionID(c)
+	id, err := pathID(c)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -13,12 +13,6 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-// bearerDo calls the admin API with an admin token.
-func bearerDo(t *testing.T, env *hubtest.Env, token, method, path string) hubtest.Response {
-	t.Helper()
-	return env.Do(t, method, path, token, nil)
-}
-
 // TestAdminTokens: a user makes a personal token with a password sign-in
 // and scripts then call the admin API with it as Bearer. The token acts as
 // its user with the user's role and permissions at each call: it loses what
@@ -43,13 +37,13 @@ func TestAdminTokens(t *testing.T) {
 		ops, opsID := make("ops@example.com", "nightly export")
 		sam, _ := make("sam@example.com", "sam's script")
 
-		if r := bearerDo(t, env, ops, http.MethodGet, "/api/v1/apps"); r.Status != http.StatusOK {
+		if r := env.Do(t, http.MethodGet, "/api/v1/apps", ops, nil); r.Status != http.StatusOK {
 			t.Fatalf("ops's token on an integrations route: %d %s", r.Status, r.Body)
 		}
-		if r := bearerDo(t, env, sam, http.MethodGet, "/api/v1/users/ops@example.com/impact"); r.Status != http.StatusForbidden {
+		if r := env.Do(t, http.MethodGet, "/api/v1/users/ops@example.com/impact", sam, nil); r.Status != http.StatusForbidden {
 			t.Errorf("a member's token on an admins' route: %d %s", r.Status, r.Body)
 		}
-		r := bearerDo(t, env, ops, http.MethodGet, "/api/v1/tokens")
+		r := env.Do(t, http.MethodGet, "/api/v1/tokens", ops, nil)
 		list := r.JSON(t)["results"].([]any)
 		if r.Status != http.StatusOK || len(list) != 1 || strings.Contains(string(r.Body), ops) {
 			t.Fatalf("ops lists tokens: %d %s", r.Status, r.Body)
@@ -60,7 +54,7 @@ func TestAdminTokens(t *testing.T) {
 		if r := env.Do(t, http.MethodPost, "/api/v1/tokens", ops, map[string]any{"name": "more"}); r.Status != http.StatusForbidden {
 			t.Errorf("a token made a token: %d %s", r.Status, r.Body)
 		}
-		if r := bearerDo(t, env, env.Token(t, hubtest.AllScopes...), http.MethodGet, "/api/v1/apps"); r.Status != http.StatusUnauthorized ||
+		if r := env.Do(t, http.MethodGet, "/api/v1/apps", env.Token(t, hubtest.AllScopes...), nil); r.Status != http.StatusUnauthorized ||
 			!strings.Contains(string(r.Body), "personal admin token") {
 			t.Errorf("a private app token on the admin API: %d %s", r.Status, r.Body)
 		}
@@ -70,7 +64,7 @@ func TestAdminTokens(t *testing.T) {
 		if _, err := env.Hub.Identity.UpdateUser(ctx, "ops@example.com", identity.UserChanges{IntegrationsManage: &manage}); err != nil {
 			t.Fatal(err)
 		}
-		if r := bearerDo(t, env, ops, http.MethodGet, "/api/v1/apps"); r.Status != http.StatusForbidden {
+		if r := env.Do(t, http.MethodGet, "/api/v1/apps", ops, nil); r.Status != http.StatusForbidden {
 			t.Errorf("after ops lost integrations.manage: %d %s", r.Status, r.Body)
 		}
 		for _, step := range []struct {
@@ -88,7 +82,7 @@ func TestAdminTokens(t *testing.T) {
 			if err := step.change(); err != nil {
 				t.Fatal(err)
 			}
-			r := bearerDo(t, env, sam, http.MethodGet, "/api/v1/tokens")
+			r := env.Do(t, http.MethodGet, "/api/v1/tokens", sam, nil)
 			switch {
 			case step.word == "" && r.Status != http.StatusOK:
 				t.Errorf("sam's token once %s: %d %s", step.name, r.Status, r.Body)
@@ -107,7 +101,7 @@ func TestAdminTokens(t *testing.T) {
 		if _, err := env.Hub.Identity.Remove(ctx, "sam@example.com"); err != nil {
 			t.Fatal(err)
 		}
-		if r := bearerDo(t, env, sam2, http.MethodGet, "/api/v1/tokens"); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "removed") {
+		if r := env.Do(t, http.MethodGet, "/api/v1/tokens", sam2, nil); r.Status != http.StatusUnauthorized || !strings.Contains(string(r.Body), "removed") {
 			t.Errorf("a removed user's token: %d %s", r.Status, r.Body)
 		}
 
@@ -115,10 +109,10 @@ func TestAdminTokens(t *testing.T) {
 		if status, body := adminDo(t, env, "kim@example.com", http.MethodDelete, "/api/v1/tokens/"+opsID, nil); status != http.StatusNotFound {
 			t.Errorf("another user revoked ops's token: %d %v", status, body)
 		}
-		if r := bearerDo(t, env, ops, http.MethodDelete, "/api/v1/tokens/"+opsID); r.Status != http.StatusNoContent {
+		if r := env.Do(t, http.MethodDelete, "/api/v1/tokens/"+opsID, ops, nil); r.Status != http.StatusNoContent {
 			t.Fatalf("ops revokes their token: %d %s", r.Status, r.Body)
 		}
-		if r := bearerDo(t, env, ops, http.MethodGet, "/api/v1/tokens"); r.Status != http.StatusUnauthorized {
+		if r := env.Do(t, http.MethodGet, "/api/v1/tokens", ops, nil); r.Status != http.StatusUnauthorized {
 			t.Errorf("a revoked token: %d %s", r.Status, r.Body)
 		}
 

@@ -73,6 +73,18 @@ func hubArgs(t *testing.T, backend hubtest.Backend) []string {
 	return args
 }
 
+// printedToken runs a command that makes a token and returns the token,
+// failing the test unless the command printed it alone.
+func printedToken(t *testing.T, prefix string, args []string, command ...string) string {
+	t.Helper()
+	out := mustRun(t, append(args, command...)...)
+	token := strings.TrimSpace(out)
+	if strings.Count(out, "\n") != 1 || !strings.HasPrefix(token, prefix) {
+		t.Fatalf("%s printed %q, want the token alone", strings.Join(command[:2], " "), out)
+	}
+	return token
+}
+
 func get(t *testing.T, url, token string) int {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
@@ -124,11 +136,7 @@ func TestAdminVerbsWhileServing(t *testing.T) {
 			t.Parallel()
 			args := hubArgs(t, backend)
 			url, _ := serve(t, args...)
-			out := mustRun(t, append(args, "private-apps", "create", "--name", "script", "--scopes", "crm.objects.contacts.read")...)
-			token := strings.TrimSpace(out)
-			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(token, "pat-hs1-") {
-				t.Fatalf("private-apps create printed %q, want the token alone", out)
-			}
+			token := printedToken(t, "pat-hs1-", args, "private-apps", "create", "--name", "script", "--scopes", "crm.objects.contacts.read")
 			if code := get(t, url+"/crm/v3/objects/contacts", token); code != http.StatusOK {
 				t.Fatalf("new token: %d", code)
 			}

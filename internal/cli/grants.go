@@ -23,16 +23,17 @@ func (a *app) grantsCmd() *cobra.Command {
 func grantsTable(tw io.Writer, grants []api.GrantView) {
 	fmt.Fprintln(tw, "GRANT\tAPP\tUSER\tSCOPES\tCREATED\tLAST USED\tSTATE")
 	for _, g := range grants {
-		used, state := "never", "active"
-		if g.LastUsedAt != nil {
-			used = g.LastUsedAt.Format(time.RFC3339)
-		}
-		if !g.Active {
-			state = "ended: " + g.Ended
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", g.ID, g.App, g.User, strings.Join(g.Scopes, ","),
-			g.CreatedAt.Format(time.RFC3339), used, state)
+			g.CreatedAt.Format(time.RFC3339), timeOr(g.LastUsedAt, "never"), stateText(g.Active, g.Ended))
 	}
+}
+
+// stateText is a grant's or token's state: active, or why it ended.
+func stateText(active bool, ended string) string {
+	if active {
+		return "active"
+	}
+	return "ended: " + ended
 }
 
 func (a *app) grantsListCmd() *cobra.Command {

@@ -19,8 +19,7 @@ import (
 func TestEveryListAndShowTakesOutput(t *testing.T) {
 	b := setup(t)
 	b.user(t, "ann@example.com", "--perm", "contacts=edit")
-	dbURL, table, _ := b.table(t, "people")
-	b.must(t, "", "integrations", "create", "--name", "billing-db", "--provider", "postgres", "--auth", "password")
+	dbURL, table := b.billingDB(t)
 	b.postgresConnection(t, "billing", dbURL, table, "ann@example.com")
 	b.must(t, "", "private-apps", "create", "--name", "script", "--scopes", "crm.objects.contacts.read")
 	b.must(t, "", "apps", "create", "--name", "Billing", "--redirect-uri", "http://127.0.0.1:9/cb", "--scopes", "crm.objects.contacts.read")

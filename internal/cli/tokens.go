@@ -11,6 +11,7 @@ import (
 	"github.com/hubsync/hubsync/internal/api"
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/oauth"
 )
 
 // tokensCmd manages personal admin API tokens. The command line acts as the
@@ -69,11 +70,8 @@ func (a *app) tokensListCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				out := make([]api.AdminTokenView, len(tokens))
-				for i, t := range tokens {
-					out[i] = api.NewAdminTokenView(t, "")
-				}
-				return a.render(out, func(w io.Writer) error { return tokenTable(w, out) })
+				out := views(tokens, func(t oauth.AdminTokenView) api.AdminTokenView { return api.NewAdminTokenView(t, "") })
+				return a.render(out, func(w io.Writer) error { tokenTable(w, out); return nil })
 			})
 		},
 	}
@@ -81,21 +79,12 @@ func (a *app) tokensListCmd() *cobra.Command {
 	return cmd
 }
 
-func tokenTable(w io.Writer, tokens []api.AdminTokenView) error {
+func tokenTable(w io.Writer, tokens []api.AdminTokenView) {
 	fmt.Fprintln(w, "ID\tNAME\tUSER\tCREATED\tLAST USED\tSTATE")
 	for _, t := range tokens {
-		used, state := "never", "active"
-		if t.LastUsedAt != nil {
-			used = t.LastUsedAt.Format(time.RFC3339)
-		}
-		if !t.Active {
-			state = "ended: " + t.Ended
-		}
-		if _, err := fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.User, t.CreatedAt.Format(time.RFC3339), used, state); err != nil {
-			return err
-		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.User, t.CreatedAt.Format(time.RFC3339),
+			timeOr(t.LastUsedAt, "never"), stateText(t.Active, t.Ended))
 	}
-	return nil
 }
 
 func (a *app) tokensRevokeCmd() *cobra.Command {

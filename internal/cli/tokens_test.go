@@ -19,11 +19,7 @@ func TestAdminTokensFromTheCommandLine(t *testing.T) {
 			args := hubArgs(t, backend)
 			mustRun(t, append(args, "init", "--admin-email", "boss@example.com", "--admin-password", "long enough")...)
 			url, _ := serve(t, args...)
-			out := mustRun(t, append(args, "tokens", "create", "--name", "nightly export", "--user", "boss@example.com")...)
-			token := strings.TrimSpace(out)
-			if strings.Count(out, "\n") != 1 || !strings.HasPrefix(token, "adm-hs1-") {
-				t.Fatalf("tokens create printed %q, want the token alone", out)
-			}
+			token := printedToken(t, "adm-hs1-", args, "tokens", "create", "--name", "nightly export", "--user", "boss@example.com")
 			if code := get(t, url+"/api/v1/grants", token); code != http.StatusOK {
 				t.Fatalf("admin API with the new token: %d", code)
 			}
