@@ -40,20 +40,36 @@ func (s *Service) propertySet(ctx context.Context, tx store.Tx, ot *ObjectType) 
 	return set, err
 }
 
-// readSet is propertySet with the names of the archived properties, whose
-// values reads hide.
-func (s *Service) readSet(ctx context.Context, tx store.Tx, ot *ObjectType) (propertySet, []string, error) {
+// readSet is propertySet with the archived custom properties, whose values
+// reads hide, from one read of the definitions.
+func (s *Service) readSet(ctx context.Context, tx store.Tx, ot *ObjectType) (propertySet, []store.Property, error) {
 	custom, err := tx.Properties(ctx, ot.Name)
 	if err != nil {
 		return nil, nil, err
 	}
-	var archived []string
+	var archived []store.Property
 	for _, p := range custom {
 		if p.Archived {
-			archived = append(archived, p.Name)
+			archived = append(archived, p)
 		}
 	}
 	return newPropertySet(ot, custom), archived, nil
+}
+
+// get returns the live property name, or says it does not exist.
+func (set propertySet) get(ot *ObjectType, name string) (Property, error) {
+	if p, ok := set[name]; ok {
+		return p, nil
+	}
+	return Property{}, propertyNotFound("Property "+name+" does not exist on "+ot.Name, name)
+}
+
+// named finds the property called name among ps.
+func named(ps []store.Property, name string) (store.Property, bool) {
+	if i := slices.IndexFunc(ps, func(p store.Property) bool { return p.Name == name }); i >= 0 {
+		return ps[i], true
+	}
+	return store.Property{}, false
 }
 
 func newPropertySet(ot *ObjectType, custom []store.Property) propertySet {
@@ -125,32 +141,17 @@ func (s *Service) Property(ctx context.Context, objectType, name string, archive
 
 // property finds a property that is live, or archived when archived says so.
 func (s *Service) property(ctx context.Context, tx store.Tx, ot *ObjectType, name string, archived bool) (Property, error) {
-	if !archived {
-		set, err := s.propertySet(ctx, tx, ot)
-		if p, ok := set[name]; ok || err != nil {
-			return p, err
-		}
-		return Property{}, propertyNotFound("Property "+name+" does not exist on "+ot.Name, name)
+	set, gone, err := s.readSet(ctx, tx, ot)
+	switch {
+	case err != nil:
+		return Property{}, err
+	case !archived:
+		return set.get(ot, name)
 	}
-	p, ok, err := archivedProperty(ctx, tx, ot, name)
-	if ok || err != nil {
-		return Property{Property: p}, err
+	if p, ok := named(gone, name); ok {
+		return Property{Property: p}, nil
 	}
 	return Property{}, propertyNotFound("No archived property "+name+" exists on "+ot.Name, name)
-}
-
-// archivedProperty finds an archived property by name.
-func archivedProperty(ctx context.Context, tx store.Tx, ot *ObjectType, name string) (store.Property, bool, error) {
-	custom, err := tx.Properties(ctx, ot.Name)
-	if err != nil {
-		return store.Property{}, false, err
-	}
-	for _, p := range custom {
-		if p.Name == name && p.Archived {
-			return p, true, nil
-		}
-	}
-	return store.Property{}, false, nil
 }
 
 func propertyNotFound(message, name string) *Error {
@@ -172,19 +173,15 @@ func (s *Service) CreateProperty(ctx context.Context, objectType string, p store
 	now := s.now().UTC()
 	p.ObjectType, p.CreatedAt, p.UpdatedAt = ot.Name, now, now
 	err = s.store.Update(ctx, func(tx store.Tx) error {
-		old, archived, err := archivedProperty(ctx, tx, ot, p.Name)
+		set, archived, err := s.readSet(ctx, tx, ot)
 		if err != nil {
 			return err
 		}
-		if archived {
+		if old, ok := named(archived, p.Name); ok {
 			if p, err = restored(ot, old, p); err != nil {
 				return err
 			}
 			return tx.UpdateProperty(ctx, p)
-		}
-		set, err := s.propertySet(ctx, tx, ot)
-		if err != nil {
-			return err
 		}
 		if _, ok := set[p.Name]; ok {
 			return propertyExists(ot, p.Name)

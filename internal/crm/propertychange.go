@@ -106,10 +106,14 @@ func (s *Service) ArchiveProperties(ctx context.Context, objectType string, name
 // custom finds a custom property that a caller wants to change, and says
 // whether it is archived; what may not change is an error that says why.
 func (s *Service) custom(ctx context.Context, tx store.Tx, ot *ObjectType, name, verb string) (store.Property, bool, error) {
-	if p, ok, err := archivedProperty(ctx, tx, ot, name); ok || err != nil {
-		return p, ok, err
+	set, archived, err := s.readSet(ctx, tx, ot)
+	if err != nil {
+		return store.Property{}, false, err
 	}
-	p, err := s.property(ctx, tx, ot, name, false)
+	if p, ok := named(archived, name); ok {
+		return p, true, nil
+	}
+	p, err := set.get(ot, name)
 	switch {
 	case err != nil:
 		return store.Property{}, false, err
@@ -158,15 +162,15 @@ func restored(ot *ObjectType, old, p store.Property) (store.Property, error) {
 
 // hideArchived drops the values of archived properties from records read
 // for a caller, leaving the stored records as they are.
-func hideArchived(recs []store.Record, archived []string) {
+func hideArchived(recs []store.Record, archived []store.Property) {
 	if len(archived) == 0 {
 		return
 	}
 	for i, r := range recs {
-		if slices.ContainsFunc(archived, func(n string) bool { _, ok := r.Props[n]; return ok }) {
+		if slices.ContainsFunc(archived, func(p store.Property) bool { _, ok := r.Props[p.Name]; return ok }) {
 			recs[i].Props = maps.Clone(r.Props)
-			for _, n := range archived {
-				delete(recs[i].Props, n)
+			for _, p := range archived {
+				delete(recs[i].Props, p.Name)
 			}
 		}
 	}

@@ -11,18 +11,16 @@ import (
 
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
-	"github.com/hubsync/hubsync/internal/store"
 )
 
 var policy = identity.ThrottlePolicy{AccountFree: 3, AddressFree: 6, FirstDelay: time.Second, MaxDelay: 8 * time.Second, Forget: time.Hour}
 
 // throttled returns an identity service on backend with the test policy and
 // clock, and a user ann@example.com.
-func throttled(t *testing.T, backend hubtest.Backend) (*identity.Service, *hubtest.Clock, store.Store) {
+func throttled(t *testing.T, backend hubtest.Backend) (*identity.Service, *hubtest.Clock) {
 	t.Helper()
-	st := hubtest.OpenStore(t, backend)
 	c := hubtest.NewClock(time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC))
-	svc := identity.NewService(st, cheap, identity.WithThrottle(policy), identity.WithClock(c.Now))
+	svc := identity.NewService(hubtest.OpenStore(t, backend), cheap, identity.WithThrottle(policy), identity.WithClock(c.Now))
 	ctx := context.Background()
 	if _, _, err := svc.Init(ctx, identity.InitParams{AdminEmail: "root@example.com", AdminPassword: "long enough"}); err != nil {
 		t.Fatal(err)
@@ -30,15 +28,15 @@ func throttled(t *testing.T, backend hubtest.Backend) (*identity.Service, *hubte
 	if _, err := svc.CreateUser(ctx, identity.NewUser{Email: "ann@example.com", Password: "ann's password"}); err != nil {
 		t.Fatal(err)
 	}
-	return svc, c, st
+	return svc, c
 }
 
-func eachThrottledBackend(t *testing.T, fn func(t *testing.T, svc *identity.Service, c *hubtest.Clock, st store.Store)) {
+func eachThrottledBackend(t *testing.T, fn func(t *testing.T, svc *identity.Service, c *hubtest.Clock)) {
 	for _, b := range hubtest.Backends {
 		t.Run(string(b), func(t *testing.T) {
 			t.Parallel()
-			svc, c, st := throttled(t, b)
-			fn(t, svc, c, st)
+			svc, c := throttled(t, b)
+			fn(t, svc, c)
 		})
 	}
 }
@@ -68,7 +66,7 @@ func try(svc *identity.Service, email, password, address string) string {
 // nothing. Once it may try again, the right password works and clears the
 // count. An email no user has goes through exactly the same steps.
 func TestThrottleDelaysDoubleAfterFreeFailures(t *testing.T) {
-	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock) {
 		for _, email := range []string{"ann@example.com", "nobody@example.com"} {
 			var got []string
 			for range 3 {
@@ -103,7 +101,7 @@ func TestThrottleDelaysDoubleAfterFreeFailures(t *testing.T) {
 // its free failures whatever the accounts; another address is not, and
 // one person signing in from the address does not reset it.
 func TestThrottlePerAddress(t *testing.T) {
-	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock) {
 		const spray = "192.0.2.7"
 		for i := range 5 {
 			if got := try(svc, fmt.Sprintf("user%d@example.com", i), "guess", spray); got != "wrong" {
@@ -136,7 +134,7 @@ func TestThrottlePerAddress(t *testing.T) {
 // cannot all get past its free failures; exactly the free ones have their
 // password checked.
 func TestThrottleCountsConcurrentAttempts(t *testing.T) {
-	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock) {
 		const n = 16
 		got := make([]string, n)
 		var wg sync.WaitGroup
@@ -157,7 +155,7 @@ func TestThrottleCountsConcurrentAttempts(t *testing.T) {
 // TestThrottleForgets: an hour after a key's last failure its count starts
 // over, and the old counters are deleted.
 func TestThrottleForgets(t *testing.T) {
-	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, st store.Store) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock) {
 		for range 3 {
 			try(svc, "ann@example.com", "guess", "192.0.2.1")
 		}
@@ -177,7 +175,7 @@ func TestThrottleForgets(t *testing.T) {
 // email, the name its failures are counted under. The user's id, in any of
 // its spellings, is no way around a locked account: it signs nobody in.
 func TestSignInNamesTheAccountByEmailOnly(t *testing.T) {
-	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock, _ store.Store) {
+	eachThrottledBackend(t, func(t *testing.T, svc *identity.Service, c *hubtest.Clock) {
 		ann, err := svc.User(context.Background(), "ann@example.com")
 		if err != nil {
 			t.Fatal(err)

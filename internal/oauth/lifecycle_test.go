@@ -195,19 +195,19 @@ func TestRefreshTokenReuseRevokesTheGrant(t *testing.T) {
 				b := setup(t, backend)
 				const email = "rita@example.com"
 				b.env.User(t, email, identity.RoleMember, nil)
-				app, secret, refresh := rotatingApp(t, b, kind == "public")
-				first := connectApp(t, b, app, secret, email)
-				second := mustTokens(t, refresh(first.refresh))
+				r := rotatingApp(t, b, kind == "public")
+				first := r.connect(t, email)
+				second := mustTokens(t, r.refresh(t, first.refresh))
 				if second.refresh == first.refresh {
 					t.Fatalf("a %s app's refresh token did not rotate", kind)
 				}
 				wantAPI(t, b.api(t, "contacts", second.access), http.StatusOK, "")
 
-				wantTokenError(t, refresh(first.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
+				wantTokenError(t, r.refresh(t, first.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
 
 				wantAPI(t, b.api(t, "contacts", second.access), http.StatusUnauthorized, "INVALID_AUTHENTICATION")
-				wantTokenError(t, refresh(second.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
-				if g := grantOf(t, b.env, app.ID, email); g.Active || g.RevokedAt.IsZero() {
+				wantTokenError(t, r.refresh(t, second.refresh), http.StatusBadRequest, "invalid_grant", "BAD_REFRESH_TOKEN")
+				if g := grantOf(t, b.env, r.app.ID, email); g.Active || g.RevokedAt.IsZero() {
 					t.Errorf("grant still active after refresh-token reuse: %+v", g)
 				}
 			})

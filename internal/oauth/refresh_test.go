@@ -12,7 +12,6 @@ import (
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
-	"github.com/hubsync/hubsync/internal/store"
 )
 
 // TestConfidentialAppKeepsTheInstallRefreshToken does what HubSpot's
@@ -204,33 +203,16 @@ func TestRefreshPolicySettings(t *testing.T) {
 }
 
 // rotatingApp registers an app whose refresh tokens rotate, public or
-// confidential by choice, and returns it with a refresh call for it.
-func rotatingApp(t *testing.T, b *bundle, public bool) (store.App, string, func(refresh string) reply) {
+// confidential by choice, and returns b for that app.
+func rotatingApp(t *testing.T, b *bundle, public bool) *bundle {
 	t.Helper()
 	on := true
 	in := oauth.AppInput{Name: "Rotating app", RedirectURIs: []string{appCallback}, Scopes: []string{contactsRead}, Public: public}
 	if !public {
 		in.RefreshTokenRotation = &on
 	}
-	app, secret := b.env.App(t, in)
-	return app, secret, func(refresh string) reply {
-		return post(t, b.env, "/oauth/v1/token", withSecret(url.Values{"grant_type": {"refresh_token"},
-			"client_id": {app.ClientID}, "refresh_token": {refresh}}, secret), nil)
-	}
-}
-
-// connectApp runs the whole flow for app as email and returns the tokens.
-func connectApp(t *testing.T, b *bundle, app store.App, secret, email string) tokens {
-	t.Helper()
-	code, verifier := codeFor(t, b.env, b.oauth2Config(app, secret), email)
-	return mustTokens(t, post(t, b.env, "/oauth/v1/token", withSecret(url.Values{"grant_type": {"authorization_code"},
-		"client_id": {app.ClientID}, "redirect_uri": {appCallback}, "code": {code}, "code_verifier": {verifier}}, secret), nil))
-}
-
-// withSecret adds a client secret to a form, unless the app is public.
-func withSecret(form url.Values, secret string) url.Values {
-	if secret != "" {
-		form.Set("client_secret", secret)
-	}
-	return form
+	r := *b
+	r.app, r.secret = b.env.App(t, in)
+	r.conf = r.oauth2Config(r.app, r.secret)
+	return &r
 }

@@ -108,8 +108,16 @@ func mustTokens(t *testing.T, r reply) tokens {
 // exchangeForm is a correct authorization_code request, with the client
 // credentials in the body.
 func (b *bundle) exchangeForm(code, verifier string) url.Values {
-	return url.Values{"grant_type": {"authorization_code"}, "client_id": {b.app.ClientID}, "client_secret": {b.secret},
-		"redirect_uri": {appCallback}, "code": {code}, "code_verifier": {verifier}}
+	return b.withSecret(url.Values{"grant_type": {"authorization_code"}, "client_id": {b.app.ClientID},
+		"redirect_uri": {appCallback}, "code": {code}, "code_verifier": {verifier}})
+}
+
+// withSecret adds the client secret to a form, unless the app is public.
+func (b *bundle) withSecret(form url.Values) url.Values {
+	if b.secret != "" {
+		form.Set("client_secret", b.secret)
+	}
+	return form
 }
 
 func (b *bundle) exchange(t *testing.T, code, verifier string) reply {
@@ -119,8 +127,8 @@ func (b *bundle) exchange(t *testing.T, code, verifier string) reply {
 
 func (b *bundle) refresh(t *testing.T, refreshToken string) reply {
 	t.Helper()
-	return post(t, b.env, "/oauth/v1/token", url.Values{"grant_type": {"refresh_token"}, "client_id": {b.app.ClientID},
-		"client_secret": {b.secret}, "refresh_token": {refreshToken}}, nil)
+	return post(t, b.env, "/oauth/v1/token", b.withSecret(url.Values{"grant_type": {"refresh_token"}, "client_id": {b.app.ClientID},
+		"refresh_token": {refreshToken}}), nil)
 }
 
 // api lists an object type with token and returns the answer.

@@ -158,7 +158,7 @@ func (c *Connector) propertyTypes(ctx context.Context, s *session) propertyTypes
 	if types, ok := s.schema().cachedTypes(); ok {
 		return types
 	}
-	types, _, _ := s.readTypes(ctx)
+	types, _ := s.readTypes(ctx)
 	return types
 }
 
@@ -175,11 +175,11 @@ func (e *schemaEntry) forgetTypes() {
 	e.typesAt = time.Time{}
 }
 
-// readTypes reads the object's property definitions (and their names) and
-// remembers their types; a failure to read them is remembered
-// for a shorter while. Two reads may race; both learn the same.
-func (s *session) readTypes(ctx context.Context) (propertyTypes, []string, error) {
-	types, names, err := s.listProperties(ctx)
+// readTypes reads the object's property definitions and remembers their
+// types; a failure to read them is remembered for a shorter while. Two
+// reads may race; both learn the same.
+func (s *session) readTypes(ctx context.Context) (propertyTypes, error) {
+	types, err := s.listProperties(ctx)
 	if ctx.Err() == nil {
 		at := time.Now()
 		if types == nil {
@@ -190,17 +190,17 @@ func (s *session) readTypes(ctx context.Context) (propertyTypes, []string, error
 		e.types, e.typesAt = types, at
 		e.mu.Unlock()
 	}
-	return types, names, err
+	return types, err
 }
 
-func (s *session) listProperties(ctx context.Context) (propertyTypes, []string, error) {
+func (s *session) listProperties(ctx context.Context) (propertyTypes, error) {
 	const what = "a property listing"
 	a, err := s.call(ctx, http.MethodGet, "/crm/v3/properties/"+url.PathEscape(s.object), nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if a.status != http.StatusOK {
-		return nil, nil, s.failure(a, what)
+		return nil, s.failure(a, what)
 	}
 	var list struct {
 		Results []struct {
@@ -209,16 +209,16 @@ func (s *session) listProperties(ctx context.Context) (propertyTypes, []string, 
 		} `json:"results"`
 	}
 	if err := s.decode(a, what, &list); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if len(list.Results) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
-	out, names := make(propertyTypes, len(list.Results)), make([]string, len(list.Results))
-	for i, p := range list.Results {
-		out[p.Name], names[i] = p.Type, p.Name
+	out := make(propertyTypes, len(list.Results))
+	for _, p := range list.Results {
+		out[p.Name] = p.Type
 	}
-	return out, names, nil
+	return out, nil
 }
 
 // Fields lists the properties of object, sorted. Without fresh it answers
@@ -232,17 +232,16 @@ func (c *Connector) Fields(ctx context.Context, t connector.Target, cred connect
 		return connector.Schema{}, redact(err, secrets(cred)...)
 	}
 	out := connector.Schema{Object: object}
-	if types, ok := s.schema().cachedTypes(); ok && !fresh {
-		if types == nil {
-			// The last listing failed a moment ago; it is tried again
-			// after failedTypesTTL, not on every run meanwhile.
-			return out, connector.ErrNoFieldList
-		}
-		out.Fields = slices.Sorted(maps.Keys(types))
-		return out, nil
+	types, ok := s.schema().cachedTypes()
+	switch {
+	case ok && !fresh && types == nil:
+		// The last listing failed a moment ago; it is tried again after
+		// failedTypesTTL, not on every run meanwhile.
+		return out, connector.ErrNoFieldList
+	case !ok || fresh:
+		types, err = s.readTypes(ctx)
 	}
-	_, out.Fields, err = s.readTypes(ctx)
-	slices.Sort(out.Fields)
+	out.Fields = slices.Sorted(maps.Keys(types))
 	if e := connector.AsError(err); err != nil && e.Definite && e.Reason == connector.ReasonScopesMissing {
 		return out, connector.ErrNoFieldList
 	}

@@ -89,12 +89,18 @@ func TestCheckPasswordRejected(t *testing.T) {
 			return &pgproto3.ErrorResponse{Severity: "FATAL", Code: "57P01", Message: "terminating connection due to administrator command"}
 		}, connector.ReasonUnreachable, false},
 	}
+	// check connects as user to a fake server that refuses as refuse does,
+	// and returns the password the server received and Check's error.
+	check := func(t *testing.T, user *url.Userinfo, refuse func(string) *pgproto3.ErrorResponse) (<-chan string, error) {
+		addr, got := fakeServer(t, refuse)
+		u := url.URL{Scheme: "postgres", User: user, Host: addr, Path: "/crm", RawQuery: "sslmode=disable"}
+		_, err := postgres.New().Check(context.Background(), target("people", "id", "updated_at"), connector.Credential{URL: u.String()})
+		return got, err
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			addr, got := fakeServer(t, tt.refuse)
-			u := url.URL{Scheme: "postgres", User: url.UserPassword("sync", pw), Host: addr, Path: "/crm", RawQuery: "sslmode=disable"}
-			_, err := postgres.New().Check(context.Background(), target("people", "id", "updated_at"), connector.Credential{URL: u.String()})
+			got, err := check(t, url.UserPassword("sync", pw), tt.refuse)
 			if sent := <-got; sent != pw {
 				t.Fatalf("server received password %q, want the credential's", sent)
 			}
@@ -108,9 +114,7 @@ func TestCheckPasswordRejected(t *testing.T) {
 	// what is missing rather than that a password was wrong.
 	t.Run("no password given", func(t *testing.T) {
 		t.Parallel()
-		addr, got := fakeServer(t, tests[0].refuse)
-		u := url.URL{Scheme: "postgres", User: url.User("sync"), Host: addr, Path: "/crm", RawQuery: "sslmode=disable"}
-		_, err := postgres.New().Check(context.Background(), target("people", "id", "updated_at"), connector.Credential{URL: u.String()})
+		got, err := check(t, url.User("sync"), tests[0].refuse)
 		select { // the server hands over what it received before it refuses
 		case sent := <-got:
 			if sent != "" {
@@ -126,9 +130,7 @@ func TestCheckPasswordRejected(t *testing.T) {
 	})
 	t.Run("message", func(t *testing.T) {
 		t.Parallel()
-		addr, got := fakeServer(t, tests[0].refuse)
-		u := url.URL{Scheme: "postgres", User: url.UserPassword("sync", pw), Host: addr, Path: "/crm", RawQuery: "sslmode=disable"}
-		_, err := postgres.New().Check(context.Background(), target("people", "id", "updated_at"), connector.Credential{URL: u.String()})
+		got, err := check(t, url.UserPassword("sync", pw), tests[0].refuse)
 		<-got
 		e := checkErr(t, err, pw, connector.ReasonAPIKeyInvalid, true)
 		if want := `the database rejected the password for user "sync"; enter the new password`; e.Message != want {

@@ -78,11 +78,14 @@ func (b *testBundle) role(t *testing.T, password, options string) string {
 	return name
 }
 
-// credential is the test database reached as user with password, plus
-// the query parameters in extra.
+// credential is the test database reached as user with password (none in
+// the URL when it is empty), plus the query parameters in extra.
 func (b *testBundle) credential(user, password string, extra url.Values) connector.Credential {
 	u := *b.base
 	u.User = url.UserPassword(user, password)
+	if password == "" {
+		u.User = url.User(user)
+	}
 	q := url.Values{"sslmode": {"disable"}}
 	for k, v := range extra {
 		q[k] = v
@@ -198,10 +201,7 @@ func TestCheckWithoutPassword(t *testing.T) {
 	b := setup(t)
 	user := b.role(t, "", "")
 	b.people(t, user, "SELECT, INSERT, UPDATE")
-	u := *b.base
-	u.User = url.User(user)
-	u.RawQuery = "sslmode=disable"
-	id, err := postgres.New().Check(context.Background(), target(b.schema+".people", "id", "updated_at"), connector.Credential{URL: u.String()})
+	id, err := postgres.New().Check(context.Background(), target(b.schema+".people", "id", "updated_at"), b.credential(user, "", nil))
 	if err != nil || id.User != user {
 		t.Fatalf("Check without a password: %+v, %v", id, err)
 	}
