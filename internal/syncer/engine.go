@@ -249,8 +249,11 @@ func (e *Engine) runAll(ctx context.Context, r *run) error {
 		}
 		r.object = os.HubObject
 		err := e.syncObject(ctx, r, os)
-		if mappingInvalid(err) && invalid == nil {
-			invalid, invalidObject = fmt.Errorf("%s: %w", os.HubObject, ofSync(err, os)), os.HubObject
+		if mappingInvalid(err) {
+			// The connection shows one reason: the first such sync's.
+			if invalid == nil {
+				invalid, invalidObject = fmt.Errorf("%s: %w", os.HubObject, ofSync(err, os)), os.HubObject
+			}
 			continue
 		}
 		if err != nil {

@@ -107,6 +107,35 @@ func TestMappingInvalidAtRunTimeDegrades(t *testing.T) {
 	}
 }
 
+// TestEveryInvalidMappingFailsAlone: two object syncs whose mappings name
+// fields the external side lacks are both set aside, the run goes on with
+// the third, and the connection names the first.
+func TestEveryInvalidMappingFailsAlone(t *testing.T) {
+	t.Parallel()
+	tb := setup(t, hubtest.SQLite, syncer.ObjectSyncInput{})
+	ctx := context.Background()
+	contacts := tb.syncID(t)
+	var companies int64
+	for _, object := range []string{"companies", "deals"} {
+		os, err := tb.b.Hub.Syncer.AddObjectSync(ctx, tb.admin, tb.conn.ID, syncer.ObjectSyncInput{HubObject: object})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if object == "companies" {
+			companies = os.ID
+		}
+	}
+	saveMappings(t, tb.b.Hub.Store, contacts, fields("email=email", "firstname=nosuchfield"))
+	saveMappings(t, tb.b.Hub.Store, companies, fields("domain=domain", "name=nosuchcompanyfield"))
+	if _, err := tb.b.Hub.CRM.Create(ctx, "test", "deals", map[string]string{"dealname": "Big one"}); err != nil {
+		t.Fatal(err)
+	}
+	wantMappingInvalid(t, tb.b, tb.conn.ID, "nosuchfield")
+	if recs, _, err := tb.a.Hub.CRM.List(ctx, "deals", false, "", 10); err != nil || len(recs) != 1 {
+		t.Errorf("the deals sync did not go on beside two failing ones: %v %v", recs, err)
+	}
+}
+
 // TestChangeDuringARunStopsIt: a run planned under the old mapping stops
 // at its next write once the mapping changes, instead of storing links and
 // cursors that would skip the records it read; the next run syncs them
