@@ -15,6 +15,8 @@ func (c *Connector) Settings() []connector.Setting {
 			Of: connector.OfIntegration, Help: "oauth2: the consent page"},
 		{Name: SettingTokenURL, Default: "HubSpot's, or <base-url>/oauth/v1/token",
 			Of: connector.OfIntegration, Help: "oauth2: the token endpoint"},
+		{Name: SettingIntrospectURL, Default: "<api_url>/oauth/v3/token/introspect",
+			Of: connector.OfIntegration, Help: "oauth2: RFC 7662 token introspection, which diagnose uses to prove the client registration"},
 		{Name: SettingClientID, Default: "required for oauth2",
 			Of: connector.OfIntegration, Help: "oauth2: the client id of the hub's app registration"},
 		{Name: SettingScopes, Default: "required for oauth2",
