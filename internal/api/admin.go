@@ -71,7 +71,7 @@ func manageIntegrations(u store.User, route string) *apiError {
 }
 
 func userAdmin(u store.User, route string) *apiError {
-	if u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
+	if identity.CanManageUsers(u) {
 		return nil
 	}
 	return forbidden(u.Email + " is not an admin, which " + route + " needs")

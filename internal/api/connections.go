@@ -19,7 +19,7 @@ import (
 // viewIntegrations lets admins and integration managers read connections,
 // the review and the audit log.
 func viewIntegrations(u store.User, route string) *apiError {
-	if identity.CanManageIntegrations(u) || u.Role == identity.RoleSuperAdmin || u.Role == identity.RoleAdmin {
+	if identity.CanViewIntegrations(u) {
 		return nil
 	}
 	return missingPermission(u, u.Email+" is not an admin and does not have the "+permIntegrationsManage+" permission; "+

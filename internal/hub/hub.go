@@ -283,14 +283,34 @@ func (h *Hub) api(log *slog.Logger) *api.Server {
 		Enqueue: h.Enqueue}, log)
 	callback := func(mux api.Mux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
 	oauthRoutes := func(mux api.Mux) { srv.Routes(mux) }
-	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, callback)
+	console := h.console(srv, log)
+	pages := func(mux api.Mux) { console.Routes(mux) }
+	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, callback, pages)
 	handler.BodyTimeout = h.cfg.BodyTimeout
 	return handler
 }
 
+func (h *Hub) console(srv *oauth.Server, log *slog.Logger) *web.Console {
+	return web.NewConsole(web.Services{Store: h.Store, Identity: h.Identity, CRM: h.CRM, Apps: h.Apps, Grants: h.Grants,
+		PrivateApps: h.PrivateApps, AdminTokens: h.AdminTokens, OAuth: srv, Connections: h.Connections, Syncer: h.Syncer,
+		Webhooks: h.Webhooks, Audit: h.Audit, Enqueue: h.Enqueue}, h.Sessions, log)
+}
+
+// PageRoutes are the patterns of the console's pages (and sign-in and
+// consent), which tests of the API leave to the console's own tests.
+func (h *Hub) PageRoutes() []string {
+	var m patterns
+	h.console(nil, slog.New(slog.DiscardHandler)).Routes(&m)
+	return m
+}
+
+type patterns []string
+
+func (p *patterns) Handle(pattern string, _ http.Handler) { *p = append(*p, pattern) }
+
 // OAuthServer returns the hub's authorization server.
 func (h *Hub) OAuthServer(log *slog.Logger) *oauth.Server {
-	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity, h.Sessions,
+	return oauth.NewServer(h.Store, h.hasher, h.Apps, h.Identity,
 		oauth.ServerConfig{PublicURL: h.cfg.PublicURL, AccessTokenTTL: h.cfg.AccessTokenTTL, TokenRate: h.cfg.TokenRate,
 			Now: h.oauthNow}, log)
 }

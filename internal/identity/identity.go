@@ -99,6 +99,19 @@ func CanManageIntegrations(u store.User) bool {
 	return u.Status == StatusActive && grantsIntegrations(u)
 }
 
+// CanViewIntegrations reports whether u may see every connection, the
+// review and the audit log: admins and those who manage integrations.
+// Members see only what they themselves are responsible for.
+func CanViewIntegrations(u store.User) bool {
+	return CanManageIntegrations(u) || CanManageUsers(u)
+}
+
+// CanManageUsers reports whether u may add, change, deactivate and remove
+// users.
+func CanManageUsers(u store.User) bool {
+	return u.Status == StatusActive && (u.Role == RoleSuperAdmin || u.Role == RoleAdmin)
+}
+
 func normalizeEmail(email string) (string, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" || addr.Address != strings.TrimSpace(email) {

@@ -2,21 +2,53 @@ package oauth
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/ory/fosite"
 
 	"github.com/hubsync/hubsync/internal/store"
-	"github.com/hubsync/hubsync/internal/web"
 )
 
-// authorize serves GET (show consent) and POST (decide) /oauth/authorize.
-// Without a signed-in user it sends the browser to sign in and back.
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
+// AuthorizeRequest is an authorization request that passed every check the
+// hub makes before a user sees it: a known app, a redirect URI it
+// registered character for character, PKCE where required, and optional
+// scopes it registered. The web layer shows its consent page and hands the
+// user's answer back to Answer.
+type AuthorizeRequest struct {
+	ar       fosite.AuthorizeRequester
+	app      store.App
+	optional []string
+}
+
+// ConsentScope is one scope as a consent page lists it.
+type ConsentScope struct {
+	Name, Words       string
+	Optional, Allowed bool
+}
+
+// Consent is what a user is asked to approve.
+type Consent struct {
+	AppName string
+	Scopes  []ConsentScope
+	// Blocked is true when the user lacks a permission a required scope needs.
+	Blocked bool
+}
+
+// AuthorizeError is a request the hub refuses to show. Redirected tells
+// whether the refusal already went back to the app; otherwise the caller
+// shows Description to the user.
+type AuthorizeError struct {
+	Redirected  bool
+	Description string
+}
+
+// ReadAuthorize checks the authorization request in r's query. On a
+// refusal it answers the app itself when the redirect URI is known to be
+// the app's, and otherwise returns the sentence to show: an unknown client
+// or redirect URI must never receive a redirect.
+func (s *Server) ReadAuthorize(w http.ResponseWriter, r *http.Request) (*AuthorizeRequest, *AuthorizeError) {
 	ctx := r.Context()
-	self := r.URL.RequestURI() // as the client wrote it, to come back to
 	// HubSpot's authorize URL has no response_type (its clients never send
 	// one); the code flow is the only one the hub offers.
 	if q := r.URL.Query(); q.Get("response_type") == "" {
@@ -24,91 +56,79 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		r.URL.RawQuery = q.Encode()
 	}
 	if err := s.exactRedirect(r); err != nil {
-		s.authorizeError(w, r, nil, err)
-		return
-	}
-	decision, err := consentForm(r)
-	if err != nil {
-		s.authorizeError(w, r, nil, err)
-		return
+		return nil, s.authorizeError(w, r, nil, err)
 	}
 	ar, err := s.provider.NewAuthorizeRequest(ctx, queryOnly(r))
 	if err != nil {
-		s.authorizeError(w, r, ar, err)
-		return
+		return nil, s.authorizeError(w, r, ar, err)
 	}
 	if err := pkceRequired(ar); err != nil {
-		s.authorizeError(w, r, ar, err)
-		return
+		return nil, s.authorizeError(w, r, ar, err)
 	}
 	app, err := s.apps.Get(ctx, ar.GetClient().GetID())
 	if err != nil {
-		s.authorizeError(w, r, ar, fosite.ErrInvalidClient.WithWrap(err))
-		return
+		return nil, s.authorizeError(w, r, ar, fosite.ErrInvalidClient.WithWrap(err))
 	}
 	optional, err := optionalScopes(r, app)
 	if err != nil {
-		s.authorizeError(w, r, ar, err)
-		return
+		return nil, s.authorizeError(w, r, ar, err)
 	}
-	user, ws, ok := s.sessions.Current(r)
-	if !ok {
-		http.Redirect(w, r, web.SignInURL(self), http.StatusSeeOther)
-		return
+	return &AuthorizeRequest{ar: ar, app: app, optional: optional}, nil
+}
+
+// Consent is what u is asked to approve for req.
+func (req *AuthorizeRequest) Consent(u store.User) Consent {
+	p := Consent{AppName: req.app.Name}
+	for _, sc := range req.ar.GetRequestedScopes() {
+		ok := userAllows(u, sc)
+		p.Blocked = p.Blocked || !ok
+		p.Scopes = append(p.Scopes, ConsentScope{Name: sc, Words: scopeWords(sc), Allowed: ok})
 	}
-	page := consentPage(app, user, ar.GetRequestedScopes(), optional)
-	page.Action, page.CSRF = self, ws.CSRF
-	if r.Method == http.MethodGet {
-		web.RenderConsent(w, page)
-		return
+	for _, sc := range req.optional {
+		p.Scopes = append(p.Scopes, ConsentScope{Name: sc, Words: scopeWords(sc), Optional: true, Allowed: userAllows(u, sc)})
 	}
-	if !web.SameToken(decision.Get("csrf"), ws.CSRF) {
-		web.RenderError(w, http.StatusForbidden, web.ErrorPage{Title: "Consent refused",
-			Message: "The consent form was not sent from this hub's own page (its form token is missing or wrong), so nothing was granted.",
-			Hint:    "Start the connection again from the app."})
-		return
-	}
+	return p
+}
+
+// Answer is a user's decision on a consent page.
+type Answer struct {
+	Allow bool
+	// Optional are the optional scopes the user ticked.
+	Optional []string
+}
+
+// Answer sends u's decision on req back to the app: a code for the scopes
+// granted, or access_denied. A user who lacks a permission a required scope
+// needs cannot allow.
+func (s *Server) Answer(w http.ResponseWriter, r *http.Request, req *AuthorizeRequest, u store.User, a Answer) {
+	ctx, ar := r.Context(), req.ar
 	switch {
-	case decision.Get("decision") != "allow":
+	case !a.Allow:
 		s.provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHint("The user denied the request."))
 		return
-	case page.Blocked:
+	case req.Consent(u).Blocked:
 		s.provider.WriteAuthorizeError(ctx, w, ar, fosite.ErrAccessDenied.WithHintf(
-			"The user %s lacks permissions the requested scopes need.", user.Email))
+			"The user %s lacks permissions the requested scopes need.", u.Email))
 		return
 	}
 	for _, sc := range ar.GetRequestedScopes() {
 		ar.GrantScope(sc)
 	}
-	chosen := decision["grant_optional"]
-	for _, sc := range optional {
-		if slices.Contains(chosen, sc) && userAllows(user, sc) {
+	for _, sc := range req.optional {
+		if slices.Contains(a.Optional, sc) && userAllows(u, sc) {
 			ar.GrantScope(sc)
 		}
 	}
-	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, &Session{UserID: user.ID, Email: user.Email})
+	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, &Session{UserID: u.ID, Email: u.Email})
 	if err != nil {
-		s.authorizeError(w, r, ar, err)
+		s.provider.WriteAuthorizeError(ctx, w, ar, err)
 		return
 	}
 	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
 }
 
-// consentForm reads the user's answer from a consent POST: the decision,
-// the form token and the optional scopes chosen. Nothing else in the body
-// counts; see queryOnly.
-func consentForm(r *http.Request) (url.Values, error) {
-	if r.Method != http.MethodPost {
-		return url.Values{}, nil
-	}
-	if err := r.ParseForm(); err != nil {
-		return nil, fosite.ErrInvalidRequest.WithHint("The consent form could not be read.")
-	}
-	return r.PostForm, nil
-}
-
 // queryOnly is r as fosite must see it: the authorization request is the
-// query that /oauth/authorize checked (exactRedirect and the consent page's
+// query that ReadAuthorize checked (exactRedirect and the consent page's
 // action both use it). fosite reads r.Form, where a POST body's values come
 // first, so a redirect_uri or scope in the consent form would otherwise
 // replace the checked ones.
@@ -121,18 +141,12 @@ func queryOnly(r *http.Request) *http.Request {
 	return q
 }
 
-// authorizeError redirects an error to the client when its redirect URI is
-// known to be the client's, and otherwise shows it: an unknown client or
-// redirect URI must never receive a redirect.
-func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) {
+func (s *Server) authorizeError(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, err error) *AuthorizeError {
 	if ar != nil && ar.IsRedirectURIValid() {
 		s.provider.WriteAuthorizeError(r.Context(), w, ar, err)
-		return
+		return &AuthorizeError{Redirected: true}
 	}
-	rfc := fosite.ErrorToRFC6749Error(err)
-	web.RenderError(w, http.StatusBadRequest, web.ErrorPage{Title: "This app cannot connect",
-		Message: rfc.GetDescription(),
-		Hint:    "Check the app's client_id and that its redirect_uri is registered exactly as sent."})
+	return &AuthorizeError{Description: fosite.ErrorToRFC6749Error(err).GetDescription()}
 }
 
 // exactRedirect refuses a redirect URI that is not one the app registered,
@@ -179,17 +193,4 @@ func optionalScopes(r *http.Request, app store.App) ([]string, error) {
 		out = append(out, sc)
 	}
 	return out, nil
-}
-
-func consentPage(app store.App, u store.User, required, optional []string) web.ConsentPage {
-	p := web.ConsentPage{AppName: app.Name, UserEmail: u.Email}
-	for _, sc := range required {
-		ok := userAllows(u, sc)
-		p.Blocked = p.Blocked || !ok
-		p.Scopes = append(p.Scopes, web.ConsentScope{Name: sc, Words: scopeWords(sc), Allowed: ok})
-	}
-	for _, sc := range optional {
-		p.Scopes = append(p.Scopes, web.ConsentScope{Name: sc, Words: scopeWords(sc), Optional: true, Allowed: userAllows(u, sc)})
-	}
-	return p
 }

@@ -16,7 +16,6 @@ import (
 
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
-	"github.com/hubsync/hubsync/internal/web"
 )
 
 // Lifetimes.
@@ -51,7 +50,6 @@ type Server struct {
 	store    store.Store
 	apps     *Apps
 	identity *identity.Service
-	sessions *web.Sessions
 	provider fosite.OAuth2Provider
 	strategy *oauth2.HMACSHAStrategy
 	enigma   *fositehmac.HMACStrategy
@@ -64,7 +62,7 @@ type Server struct {
 }
 
 // NewServer assembles the authorization server.
-func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessions *web.Sessions, cfg ServerConfig, log *slog.Logger) *Server {
+func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, cfg ServerConfig, log *slog.Logger) *Server {
 	if cfg.AccessTokenTTL <= 0 {
 		cfg.AccessTokenTTL = DefaultAccessTokenTTL
 	}
@@ -92,7 +90,7 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, sessi
 	}
 	fs := &fositeStore{store: st, now: cfg.Now}
 	strategy := compose.NewOAuth2HMACStrategy(fc)
-	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, sessions: sessions, strategy: strategy,
+	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, strategy: strategy,
 		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: cfg.Now}
 	s.provider = compose.Compose(fc, fs, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
@@ -109,12 +107,10 @@ type Mux interface {
 	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 }
 
-// Routes registers the OAuth endpoints.
+// Routes registers the OAuth endpoints apps call. The authorize endpoint,
+// where a person signs in and decides, is a page: the web layer serves it
+// with ReadAuthorize and Answer.
 func (s *Server) Routes(mux Mux) {
-	forms := web.FormProtection()
-	mux.HandleFunc("GET /oauth/authorize", s.authorize)
-	mux.Handle("POST /oauth/authorize", forms.Handler(http.HandlerFunc(s.authorize)))
-	mux.Handle("/signin", forms.Handler(s.sessions.SignInHandler()))
 	for _, p := range []string{"/oauth/v1/token", "/oauth/2026-03/token"} {
 		mux.HandleFunc("POST "+p, s.token)
 	}

@@ -72,22 +72,39 @@ func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, r *http.Req
 	return nil
 }
 
+// End signs this browser out: the session is deleted, not only forgotten
+// by the browser, so a copied cookie stops working too.
+func (s *Sessions) End(ctx context.Context, w http.ResponseWriter, r *http.Request) error {
+	c, err := r.Cookie(sessionCookie)
+	if err == nil && c.Value != "" {
+		err = s.store.Update(ctx, func(tx store.Tx) error { return tx.DeleteWebSession(ctx, s.hash(c.Value)) })
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	return nil
+}
+
 // SameToken compares a submitted form token with the expected one.
 func SameToken(got, want string) bool {
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// SignInHandler serves GET and POST /signin. The form is protected by a
-// double-submitted token: a cookie and a hidden field that must match.
-func (s *Sessions) SignInHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /signin", s.signInForm)
-	mux.HandleFunc("POST /signin", s.signIn)
-	return mux
+// SignInPage is what the sign-in page shows.
+type SignInPage struct {
+	Error, Email, ReturnTo string
 }
 
+func renderSignIn(w http.ResponseWriter, status int, csrf string, p SignInPage) {
+	renderPage(w, status, "signin", Page{Title: "Sign in", CSRF: csrf, Data: p})
+}
+
+// signInForm serves GET /signin. The form is protected by a double-submitted
+// token: a cookie and a hidden field that must match.
 func (s *Sessions) signInForm(w http.ResponseWriter, r *http.Request) {
-	RenderSignIn(w, http.StatusOK, SignInPage{ReturnTo: safeReturn(r.URL.Query().Get("return_to")), CSRF: s.formToken(w, r)})
+	renderSignIn(w, http.StatusOK, s.formToken(w, r), SignInPage{ReturnTo: safeReturn(r.URL.Query().Get("return_to"))})
 }
 
 func (s *Sessions) signIn(w http.ResponseWriter, r *http.Request) {
@@ -102,17 +119,17 @@ func (s *Sessions) signIn(w http.ResponseWriter, r *http.Request) {
 	email := r.PostFormValue("email")
 	u, err := s.identity.Authenticate(r.Context(), identity.Attempt{Email: email, Password: r.PostFormValue("password"),
 		Address: ClientAddress(r), Via: "sign-in page"})
-	page := SignInPage{Email: email, ReturnTo: returnTo, CSRF: c.Value}
+	page := SignInPage{Email: email, ReturnTo: returnTo}
 	var later *identity.RetryError
 	switch {
 	case errors.As(err, &later):
 		w.Header().Set("Retry-After", strconv.Itoa(later.Seconds()))
 		page.Error = later.Sentence()
-		RenderSignIn(w, http.StatusTooManyRequests, page)
+		renderSignIn(w, http.StatusTooManyRequests, c.Value, page)
 		return
 	case errors.Is(err, identity.ErrBadCredentials):
 		page.Error = "Email or password is wrong, or the user is not active."
-		RenderSignIn(w, http.StatusUnauthorized, page)
+		renderSignIn(w, http.StatusUnauthorized, c.Value, page)
 		return
 	}
 	if err == nil {

@@ -1,0 +1,6 @@
+package web
+
+// integrationRoutes registers this area's pages. Each page has a file named noun then
+// verb (connection_show.go, connection_pause.go) holding its handler.
+func (c *Console) integrationRoutes(r *router) {
+}
