@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -110,6 +112,9 @@ func Text(t testing.TB, ctx context.Context, css string) string {
 // -update, in docs/screenshots.
 func Shot(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
+	shotMu.Lock()
+	shotPaths = append(shotPaths, Path(t, ctx))
+	shotMu.Unlock()
 	root := repoRoot(t)
 	dirs := []string{filepath.Join(root, "test-output", "screenshots")}
 	if *update {
@@ -131,6 +136,18 @@ func Shot(t testing.TB, ctx context.Context, name string) {
 		}
 	}
 	Do(t, ctx, "restore the viewport", chromedp.EmulateViewport(Wide, 900))
+}
+
+var (
+	shotMu    sync.Mutex
+	shotPaths []string
+)
+
+// ShotPaths are the paths of every page Shot has kept in this test binary.
+func ShotPaths() []string {
+	shotMu.Lock()
+	defer shotMu.Unlock()
+	return slices.Clone(shotPaths)
 }
 
 // repoRoot is the folder holding go.mod, above the test's folder.
