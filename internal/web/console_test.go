@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"os"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
