@@ -26,7 +26,9 @@ consent page, syncs all three objects both ways and runs the first sync; later r
 and serves until interrupted.
 
 With --walk it plays the story by itself instead, narrating each step with its timing, and exits 0,
-or non-zero naming the step that failed.`,
+or non-zero naming the step that failed. Each run sets the stage again first, so the story can be played
+again on the same data. The global --data-dir and --database-url do not apply: the demo keeps
+everything under --dir, on SQLite.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)

@@ -275,7 +275,45 @@ func (d *Demo) reuse(ctx context.Context, data []byte) error {
 		return err
 	}
 	d.say("reusing %s: connection %q is %s", d.dir, c.Name, c.Status)
+	if err := d.restage(ctx, admin, c); err != nil {
+		return fmt.Errorf("set the stage again (or start over with --reset): %w", err)
+	}
 	return d.editorTokens(ctx)
+}
+
+// restage puts a stage whose story was played back to its start: a
+// removed connector rejoins (a new user with the same email and password)
+// and the connection runs as them again, approved anew on Acme.
+func (d *Demo) restage(ctx context.Context, admin audit.Actor, c store.Connection) error {
+	connector, err := d.Ours.Hub.Identity.User(ctx, d.Connector())
+	if errors.Is(err, store.ErrNotFound) {
+		connector, err = d.Ours.Hub.Identity.CreateUser(ctx, identity.NewUser{Email: d.Connector(), Role: identity.RoleAdmin,
+			Password: d.signIns.password(d.Connector()), Permissions: editAll})
+		if err == nil {
+			d.say("%s was removed in an earlier run; they rejoin, as a new user", connector.Email)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if c.Status == connection.StatusActive && c.OwnerID == connector.ID {
+		return nil
+	}
+	started, err := d.Ours.Hub.Connections.Reconnect(ctx, admin, c.ID, connection.Reconnection{Owner: connector.Email})
+	if err != nil {
+		return err
+	}
+	if _, err := newBrowser().consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
+		return fmt.Errorf("approve on Acme: %w", err)
+	}
+	if c, err = d.Ours.Hub.Connections.Get(ctx, c.ID); err != nil {
+		return err
+	}
+	if c.Status != connection.StatusActive {
+		return fmt.Errorf("connection %q is %s after reconnecting as %s: %s", c.Name, c.Status, connector.Email, c.ReasonMessage)
+	}
+	d.say("reconnected %q as %s again, approved on Acme; it is %s", c.Name, connector.Email, c.Status)
+	return nil
 }
 
 // editorTokens makes (or, on a later run, rotates) a private app on each

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
-
-	"github.com/hubsync/hubsync/internal/identity"
 )
 
 // PrintStory prints both hubs' addresses, the sign-ins and the story to
@@ -31,25 +29,22 @@ func (d *Demo) PrintStory(ctx context.Context, w io.Writer) error {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "  (kept in %s/%s)\n\n", d.dir, signInsFile)
-	if connector.Status == identity.StatusRemoved {
-		fmt.Fprintf(w, "The story was already played on this data: %s was removed. Look around, or start over with --reset.\n\n", connector.Email)
-	}
 	steps := []string{
 		fmt.Sprintf("Sign in to our hub as %s and open the home page: %s/home", d.oursAdmin(), d.Ours.URL),
 		fmt.Sprintf("Open the connection %q: %s (active, running as %s).", ConnectionName, conn, d.Connector()),
 		fmt.Sprintf("Remove the connector: %s/users/%d/remove. The dialog shows the impact (the connection runs as this user); "+
 			"type the email to force it.", d.Ours.URL, connector.ID),
 		"Watch the connection turn needs_reconnect with the reason, on the home page and the connection page, without reloading.",
-		"Edit records on both sides while it is broken (the hubs' CRM API, with the tokens below):\n" + d.curl(d.Acme, acmeCast) + "\n" + d.curl(d.Ours, oursCast),
-		fmt.Sprintf("Sign in as %s, open %s and click \"Reconnect as another user\"; approve on Acme's consent page as %s.",
-			d.Second(), conn, d.acmeAdmin()),
+		"Edit records on both sides while it is broken, through each hub's CRM API:\n" + d.curl(d.Acme, acmeCast) + "\n" + d.curl(d.Ours, oursCast),
+		fmt.Sprintf("Sign out, sign in as %s, open %s and click Reconnect: the connection will run as you. "+
+			"Approve on Acme's consent page as %s.", d.Second(), conn, d.acmeAdmin()),
 		"Back on the connection page the status turns active and the catch-up run delivers both sides' edits (see the activity).",
 	}
 	fmt.Fprintln(w, "The story to follow in the browser:")
 	for i, s := range steps {
 		fmt.Fprintf(w, "  %d. %s\n", i+1, s)
 	}
-	fmt.Fprintf(w, "\nOr let it play by itself: hubsync demo --walk --reset --dir %s\n", d.dir)
+	fmt.Fprintf(w, "\nOr let it play by itself: hubsync demo --walk --dir %s (each run sets the stage again)\n", d.dir)
 	return nil
 }
 

@@ -20,10 +20,6 @@ import (
 // deliver the edits made while the connection was broken.
 var CatchUpTimeout = 2 * time.Minute
 
-// ErrPlayed is the walk's answer on data whose story was already played:
-// the connector is gone and cannot come back.
-var ErrPlayed = errors.New("the story was already played on this data")
-
 // StepError is a step of the walk that failed.
 type StepError struct {
 	Step int
@@ -31,12 +27,14 @@ type StepError struct {
 	Err  error
 }
 
-func (e *StepError) Error() string { return fmt.Sprintf("step %d (%s) failed: %v", e.Step, e.Name, e.Err) }
+func (e *StepError) Error() string {
+	return fmt.Sprintf("step %d (%s) failed: %v", e.Step, e.Name, e.Err)
+}
 func (e *StepError) Unwrap() error { return e.Err }
 
 // edit is a record the walk changes on one side and expects on the other.
 type edit struct {
-	from, to        *Side
+	from, to *Side
 	// The record is the one whose key property is id.
 	object, key     string
 	id, prop, value string
@@ -71,17 +69,16 @@ func (d *Demo) Walk(ctx context.Context) error {
 
 // walk is what the steps hand on to each other.
 type walk struct {
-	edits       []edit
-	reconnected time.Time
+	edits []edit
+	// lastRun is the newest run before the connector was removed: runs
+	// after it are the catch-up.
+	lastRun int64
 }
 
 func (d *Demo) checkStage(ctx context.Context, _ *walk) error {
 	u, err := d.Ours.Hub.Identity.User(ctx, d.Connector())
 	if err != nil {
 		return err
-	}
-	if u.Status == identity.StatusRemoved {
-		return fmt.Errorf("%w (%s was removed); play it again with --reset", ErrPlayed, u.Email)
 	}
 	c, err := d.Ours.Hub.Connections.Get(ctx, d.ConnectionID)
 	if err != nil {
@@ -94,7 +91,7 @@ func (d *Demo) checkStage(ctx context.Context, _ *walk) error {
 	return nil
 }
 
-func (d *Demo) removeConnector(ctx context.Context, _ *walk) error {
+func (d *Demo) removeConnector(ctx context.Context, w *walk) error {
 	admin, err := d.Ours.admin(ctx)
 	if err != nil {
 		return err
@@ -115,6 +112,13 @@ func (d *Demo) removeConnector(ctx context.Context, _ *walk) error {
 	if _, _, err := d.Ours.Hub.Connections.Offboard(ctx, admin, d.Ours.Hub.Identity, connection.Offboarding{
 		User: u.Email, Status: identity.StatusRemoved, Force: true}); err != nil {
 		return err
+	}
+	runs, err := d.Ours.Hub.Syncer.Runs(ctx, d.ConnectionID, 1)
+	if err != nil {
+		return err
+	}
+	if len(runs) > 0 {
+		w.lastRun = runs[0].ID
 	}
 	c, err := d.Ours.Hub.Connections.Get(ctx, d.ConnectionID)
 	if err != nil {
@@ -178,7 +182,6 @@ func (d *Demo) reconnect(ctx context.Context, w *walk) error {
 	if err != nil {
 		return err
 	}
-	w.reconnected = time.Now()
 	started, err := d.Ours.Hub.Connections.Reconnect(ctx, admin, d.ConnectionID, connection.Reconnection{Owner: second.Email})
 	if err != nil {
 		return err
@@ -206,11 +209,21 @@ func (d *Demo) awaitCatchUp(ctx context.Context, w *walk) error {
 		if err != nil {
 			return err
 		}
+		var run store.SyncRun
 		if len(missing) == 0 {
-			break
+			if run, err = d.catchUpRun(ctx, w.lastRun); err != nil {
+				return err
+			}
+			if run.ID != 0 {
+				d.say("catch-up run (%s) %s in %s: %s", run.Trigger, run.Status, run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond),
+					summarize(run.Counts))
+				d.say("verified: Acme's 4 edits are in our hub and our hub's 4 edits are on Acme")
+				return nil
+			}
+			missing = []string{"no run since the reconnect has succeeded"}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after %s these edits had not arrived: %s", CatchUpTimeout, strings.Join(missing, "; "))
+			return fmt.Errorf("after %s: %s", CatchUpTimeout, strings.Join(missing, "; "))
 		}
 		select {
 		case <-ctx.Done():
@@ -218,24 +231,22 @@ func (d *Demo) awaitCatchUp(ctx context.Context, w *walk) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// catchUpRun is the first run after lastRun that succeeded (none could
+// until the connection was reconnected), or none yet.
+func (d *Demo) catchUpRun(ctx context.Context, lastRun int64) (store.SyncRun, error) {
 	runs, err := d.Ours.Hub.Syncer.Runs(ctx, d.ConnectionID, 20)
 	if err != nil {
-		return err
+		return store.SyncRun{}, err
 	}
-	var since []store.SyncRun
-	for _, r := range runs {
-		if !r.StartedAt.Before(w.reconnected) && r.Status == syncer.RunSucceeded {
-			since = append(since, r)
+	var first store.SyncRun
+	for _, r := range runs { // newest first
+		if r.ID > lastRun && r.Status == syncer.RunSucceeded {
+			first = r
 		}
 	}
-	if len(since) == 0 {
-		return fmt.Errorf("the edits arrived but no run since the reconnect succeeded")
-	}
-	first := since[len(since)-1] // runs come newest first
-	d.say("catch-up run (%s) %s in %s: %s", first.Trigger, first.Status, first.FinishedAt.Sub(first.StartedAt).Round(time.Millisecond),
-		summarize(first.Counts))
-	d.say("verified: Acme's 4 edits are in our hub and our hub's 4 edits are on Acme")
-	return nil
+	return first, nil
 }
 
 // undelivered lists the edits not yet on their other side.
@@ -270,16 +281,28 @@ func (d *Demo) count(ctx context.Context, _ *walk) error {
 
 func (d *Demo) crm(s *Side) *crmAPI { return newCRMAPI(s.URL, d.editors[s]) }
 
-// summarize prints a run's non-zero counts, sorted.
+// summarize says what a run changed on each side, summed over the
+// objects; records read and found unchanged are left out.
 func summarize(counts map[string]int) string {
-	var parts []string
-	for _, k := range slices.Sorted(maps.Keys(counts)) {
-		if counts[k] != 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
+	sides := map[string]string{"to_hub": "in our hub", "to_app": "on Acme"}
+	sums := map[string]int{}
+	for k, n := range counts {
+		parts := strings.Split(k, ".")
+		if len(parts) != 3 || parts[2] == "read" || parts[2] == "unchanged" || n == 0 {
+			continue
 		}
+		side := sides[parts[1]]
+		if side == "" {
+			side = parts[1]
+		}
+		sums[parts[2]+" "+side] += n
 	}
-	if len(parts) == 0 {
-		return "nothing to do"
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(sums)) {
+		out = append(out, fmt.Sprintf("%d %s", sums[k], k))
 	}
-	return strings.Join(parts, ", ")
+	if len(out) == 0 {
+		return "nothing to change"
+	}
+	return strings.Join(out, ", ")
 }
