@@ -85,6 +85,7 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		d.Acme.close()
 		return nil, err
 	}
+	d.say("Acme CRM serves at %s and our hub at %s, their data under %s", d.Acme.URL, d.Ours.URL, o.Dir)
 	if err := d.setStage(ctx, o.Records); err != nil {
 		return nil, errors.Join(err, d.Close())
 	}

@@ -63,7 +63,7 @@ func (d *Demo) Walk(ctx context.Context) error {
 			return &StepError{Step: i + 1, Name: s.name, Err: err}
 		}
 	}
-	d.say("the story is over: the connection broke when its connector left and came back, with everything edited meanwhile, when another admin reconnected")
+	d.say("the story is over: the connection broke when its connector left, and came back with every edit made meanwhile when another admin reconnected")
 	return nil
 }
 
