@@ -63,8 +63,7 @@ func openSide(ctx context.Context, name, domain, dir string, port int) (*Side, e
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	s := &Side{Name: name, Hub: h, URL: url, Domain: domain, logFile: logFile, served: make(chan error, 1),
-		srv: &http.Server{Handler: h.Handler(log), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute,
-			WriteTimeout: 2 * time.Minute}}
+		srv: hub.NewHTTPServer(h.Handler(log))}
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
 }
