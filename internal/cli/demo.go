@@ -18,17 +18,19 @@ func (a *app) demoCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run two hubs, Acme CRM and ours, connected and syncing, and the story of a connection that breaks and is repaired",
-		Long: `demo starts two hubs in this process, each on its own loopback port with its own data directory under --dir:
-"Acme CRM", playing the external app, and "our hub". The first run seeds both with contacts, companies
-and deals, creates people (printed with their passwords), connects our hub to Acme through Acme's
-consent page, syncs all three objects both ways and runs the first sync; later runs reuse the data
-(--reset starts over). It then prints both URLs, the sign-ins and the story to follow in the browser,
-and serves until interrupted.
+		Long: `demo starts two hubs in this process, each on its own loopback port with its own data
+directory under --dir: "Acme CRM", playing the external app, and "our hub". The first run seeds
+both with contacts, companies and deals, creates people (printed with their passwords), connects
+our hub to Acme through Acme's consent page, syncs all three objects both ways and runs the first
+sync. Later runs reuse the data and set the stage again, so the story can be played again
+(--reset starts over). It then prints both URLs, the sign-ins and the story to follow in the
+browser, and serves until interrupted.
 
-With --walk it plays the story by itself instead, narrating each step with its timing, and exits 0,
-or non-zero naming the step that failed. Each run sets the stage again first, so the story can be played
-again on the same data. The global --data-dir and --database-url do not apply: the demo keeps
-everything under --dir, on SQLite.`,
+With --walk it plays the story by itself instead, narrating each step with its timing, and exits
+0, or non-zero naming the step that failed.
+
+The global data, database and key flags do not apply: the demo keeps everything under --dir, on
+SQLite.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
