@@ -85,7 +85,8 @@ func (d *Demo) checkStage(ctx context.Context, _ *walk) error {
 		return err
 	}
 	if c.Status != connection.StatusActive || c.OwnerID != u.ID {
-		return fmt.Errorf("connection %q is %s and runs as user %d, not active as %s; start over with --reset", c.Name, c.Status, c.OwnerID, u.Email)
+		return fmt.Errorf("connection %q is %s and runs as user %d, not active as %s; run the demo again to set the stage, or start over with --reset",
+			c.Name, c.Status, c.OwnerID, u.Email)
 	}
 	d.say("connection %q is %s, running as %s", c.Name, c.Status, u.Email)
 	return nil
