@@ -50,7 +50,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&a.cfg.VaultKeysetFile, "vault-keyset-file", os.Getenv("HUBSYNC_VAULT_KEYSET_FILE"), "file with the keyset outbound credentials are sealed with (default <data-dir>/vault.keyset; env HUBSYNC_VAULT_KEYSET_FILE)")
 	f.StringVarP(&a.output, "output", "o", outputTable, "how list and show commands print: table or json")
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
-	root.AddCommand(a.serveCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
+	root.AddCommand(a.serveCmd(), a.demoCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
 	root.AddCommand(a.keysCmd(), a.tokensCmd())
 	root.AddCommand(a.integrationsCmd(), a.connectionsCmd(), a.reviewCmd(), a.auditCmd(), a.webhooksCmd())
 	return root

@@ -70,7 +70,7 @@ func (a *app) serve(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
-	srv := newHTTPServer(h.Handler(log))
+	srv := hub.NewHTTPServer(h.Handler(log))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
@@ -95,18 +95,6 @@ func (a *app) serve(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// newHTTPServer bounds how long a client may hold a connection: the
-// headers must arrive within ReadHeaderTimeout and a kept-alive connection
-// may idle for IdleTimeout. The body has the handler's --body-timeout, set
-// per request, rather than a ReadTimeout: that would also cancel the
-// request of a handler still working when it passed. No answer streams
-// (sync-now --follow watches the store, not an HTTP response), so
-// WriteTimeout only has to outlast the slowest handler: a live check of an
-// external app, whose calls each time out after 15 s or less.
-func newHTTPServer(h http.Handler) *http.Server {
-	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
 }
 
 // initIfEmpty sets up a hub on first start so one command is enough on a

@@ -1,0 +1,19 @@
+package hub
+
+import (
+	"net/http"
+	"time"
+)
+
+// NewHTTPServer is the server a hub is served with (serve, demo). It
+// bounds how long a client may hold a connection: the headers must arrive
+// within ReadHeaderTimeout and a kept-alive connection may idle for
+// IdleTimeout. The body has the handler's --body-timeout, set per
+// request, rather than a ReadTimeout: that would also cancel the request
+// of a handler still working when it passed. No answer streams (sync-now
+// --follow watches the store, not an HTTP response), so WriteTimeout only
+// has to outlast the slowest handler: a live check of an external app,
+// whose calls each time out after 15 s or less.
+func NewHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+}
