@@ -23,7 +23,7 @@ const (
 	DefaultDir      = "./hubsync-demo"
 	DefaultPort     = 8080
 	DefaultAcmePort = 8081
-	DefaultRecords  = 100
+	DefaultRecords  = 250
 )
 
 // Options say where the demo keeps its data and serves its hubs.
