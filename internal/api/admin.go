@@ -113,6 +113,7 @@ func (a *Admin) Routes(mux Mux) {
 	handle("DELETE /api/v1/grants/{grant}", manageIntegrations, a.revokeGrant)
 	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
 	a.connectionRoutes(handle)
+	a.userRoutes(handle)
 	a.syncRoutes(handle)
 	a.tokenRoutes(handle)
 }
