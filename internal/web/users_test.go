@@ -175,4 +175,3 @@ func TestAdminCannotRemoveSuperAdmin(t *testing.T) {
 }
 
 func peopleID(n int64) string { return strconv.FormatInt(n, 10) }
-
