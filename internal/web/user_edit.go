@@ -26,5 +26,5 @@ func (c *Console) userEdit(v *visit) error {
 		return identity.ErrUserRemoved
 	}
 	return c.show(v, http.StatusOK, "user_edit", "Change "+u.Email, "users",
-		userEditPage{Row: newUserRow(u), Roles: roles, Levels: levels, Object: identity.Objects})
+		userEditPage{Row: newUserRow(u), Roles: userRoles, Levels: accessLevels, Object: identity.Objects})
 }

@@ -36,8 +36,8 @@ type userListData struct {
 }
 
 var (
-	roles  = []string{identity.RoleMember, identity.RoleAdmin, identity.RoleSuperAdmin}
-	levels = []string{identity.AccessNone, identity.AccessView, identity.AccessEdit}
+	userRoles    = []string{identity.RoleMember, identity.RoleAdmin, identity.RoleSuperAdmin}
+	accessLevels = []string{identity.AccessNone, identity.AccessView, identity.AccessEdit}
 )
 
 func (c *Console) userList(v *visit) error {
@@ -45,7 +45,7 @@ func (c *Console) userList(v *visit) error {
 	if err != nil {
 		return err
 	}
-	d := userListData{Roles: roles, Levels: levels, Objects: identity.Objects}
+	d := userListData{Roles: userRoles, Levels: accessLevels, Objects: identity.Objects}
 	for _, u := range users {
 		d.Users = append(d.Users, newUserRow(u))
 	}
