@@ -175,3 +175,63 @@ func TestAdminCannotRemoveSuperAdmin(t *testing.T) {
 }
 
 func peopleID(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Deactivating through the confirmation page without a transfer needs the
+// user's email typed: a wrong one changes nothing, the right one lets the
+// connection break and say why.
+func TestDeactivateByTypingTheEmail(t *testing.T) {
+	p := webtest.NewPair(t, hubtest.SQLite)
+	ctx := context.Background()
+	conn := p.Connect(t, connection.NewConnection{Name: "Acme CRM", Owner: p.Connector.Email})
+	b := p.Ours.Browser()
+	b.SignIn(t, p.Second.Email)
+	path := "/users/" + peopleID(p.Connector.ID) + "/deactivate"
+	status, _, page := b.Page(t, http.MethodGet, path, nil)
+	if status != http.StatusOK || !strings.Contains(page, "Acme CRM") {
+		t.Fatalf("the deactivate page: %d\n%s", status, page)
+	}
+	token := hubtest.CSRF(t, page)
+	status, _, page = b.Page(t, http.MethodPost, path, url.Values{"csrf": {token}, "confirm_email": {"someone@else.example"}})
+	if status != http.StatusBadRequest || !strings.Contains(page, "type "+p.Connector.Email) {
+		t.Fatalf("a wrong email: %d\n%s", status, page)
+	}
+	if u, _ := p.Ours.Hub.Identity.User(ctx, p.Connector.Email); u.Status != identity.StatusActive {
+		t.Fatalf("a wrong email deactivated the user: %s", u.Status)
+	}
+	status, loc, page := b.Page(t, http.MethodPost, path, url.Values{"csrf": {token}, "confirm_email": {strings.ToUpper(p.Connector.Email)}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/users?notice=") {
+		t.Fatalf("deactivate with the email typed: %d %s\n%s", status, loc, page)
+	}
+	u, _ := p.Ours.Hub.Identity.User(ctx, p.Connector.Email)
+	c, err := p.Ours.Hub.Connections.Get(ctx, conn.ID)
+	if err != nil || u.Status != identity.StatusDeactivated || c.Status != connection.StatusNeedsReconnect || c.Reason != connection.ReasonUserDeactivated {
+		t.Fatalf("after deactivating: user %s, connection %s (%s) %v", u.Status, c.Status, c.Reason, err)
+	}
+}
+
+// An admin adds a user from the users page, with the role's defaults
+// unless the form says otherwise; a plain admin may not make a super admin.
+func TestAddUserFromTheUsersPage(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+	b := env.Browser()
+	b.SignIn(t, "boss@example.com")
+	_, _, page := b.Page(t, http.MethodGet, "/users", nil)
+	token := hubtest.CSRF(t, page)
+	status, loc, page := b.Page(t, http.MethodPost, "/users", url.Values{"csrf": {token}, "email": {"new@example.com"},
+		"role": {"admin"}, "perm_deals": {"view"}, "integrations_manage": {""}, "password": {"long enough"}})
+	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/users/") {
+		t.Fatalf("add a user: %d %s\n%s", status, loc, page)
+	}
+	u, err := env.Hub.Identity.User(context.Background(), "new@example.com")
+	if err != nil || u.Role != identity.RoleAdmin || u.Permissions["deals"] != "view" || u.Permissions["contacts"] != "edit" || !u.IntegrationsManage {
+		t.Fatalf("the user added: %+v (%v)", u, err)
+	}
+	status, _, page = b.Page(t, http.MethodPost, "/users", url.Values{"csrf": {token}, "email": {"king@example.com"}, "role": {"super_admin"}})
+	if status != http.StatusForbidden || !strings.Contains(page, "only a super admin") {
+		t.Fatalf("a plain admin making a super admin: %d\n%s", status, page)
+	}
+	if _, err := env.Hub.Identity.User(context.Background(), "king@example.com"); err == nil {
+		t.Fatal("the refused super admin was made")
+	}
+}
