@@ -20,10 +20,10 @@ type appsPage struct {
 	Mine        []oauth.GrantView
 	PrivateApps []privateAppRow
 	// Token is a private app token just made, shown this once.
-	Token *newToken
+	Token *shownToken
 	// Scopes are the choices of the new private app form.
 	Scopes []string
-	Graces []grace
+	Graces []rotationGrace
 	Error  string
 }
 
@@ -39,19 +39,19 @@ type privateAppRow struct {
 	Creator string
 }
 
-// newToken is a private app's token right after it was made.
-type newToken struct {
+// shownToken is a private app's token right after it was made.
+type shownToken struct {
 	App     store.PrivateApp
 	Token   string
 	Rotated bool
 }
 
-// grace is a choice of how long a rotated token keeps working.
-type grace struct {
+// rotationGrace is a choice of how long a rotated token keeps working.
+type rotationGrace struct {
 	Value, Label string
 }
 
-var rotationGraces = []grace{{"0", "stops at once"}, {"1h", "works 1 more hour"}, {"24h", "works 24 more hours"}}
+var rotationGraces = []rotationGrace{{"0", "stops at once"}, {"1h", "works 1 more hour"}, {"24h", "works 24 more hours"}}
 
 func (c *Console) appList(v *visit) error {
 	p, err := c.appsPage(v.r.Context(), v)
@@ -110,8 +110,8 @@ func appFormError(err error) bool {
 	return errors.Is(err, oauth.ErrInvalid) || errors.Is(err, oauth.ErrInvalidScope)
 }
 
-// graceOf reads a rotation's grace period.
-func graceOf(s string) (time.Duration, error) {
+// rotationGraceOf reads a rotation's grace period.
+func rotationGraceOf(s string) (time.Duration, error) {
 	if s == "" || s == "0" {
 		return 0, nil
 	}

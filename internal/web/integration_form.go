@@ -19,14 +19,14 @@ type integrationForm struct {
 	Name, Provider, Auth string
 	BaseURL              string
 	Auths                []string
-	Fields               []settingField
+	Fields               []integrationSetting
 	Other                string
 	HasSecret            bool
 	Error                string
 }
 
-// settingField is one documented setting and its value in the form.
-type settingField struct {
+// integrationSetting is one documented setting and its value in the form.
+type integrationSetting struct {
 	connector.Setting
 	Value string
 }
@@ -36,7 +36,7 @@ func (c *Console) newIntegrationForm(provider string, values map[string]string) 
 	f := integrationForm{Provider: provider, Auths: connection.ProviderAuth(provider)}
 	documented := map[string]bool{}
 	for _, s := range c.Connections.IntegrationSettings(provider) {
-		f.Fields = append(f.Fields, settingField{Setting: s, Value: values[s.Name]})
+		f.Fields = append(f.Fields, integrationSetting{Setting: s, Value: values[s.Name]})
 		documented[s.Name] = true
 	}
 	var other []string
@@ -55,7 +55,7 @@ func integrationFormOf(c *Console, in store.Integration) integrationForm {
 	return f
 }
 
-// settings reads the setting fields and the other lines of a posted form
+// readSettings reads the setting fields and the other lines of a posted form
 // for provider: every documented field, empty ones included (which an
 // update reads as "remove"), and the key=value lines.
 func (c *Console) readSettings(r *http.Request, provider string) (map[string]string, error) {

@@ -23,6 +23,6 @@ func (c *Console) privateAppCreate(v *visit) error {
 		p.Error = err.Error()
 		return c.showApps(v, http.StatusBadRequest, p)
 	}
-	p.Token = &newToken{App: app, Token: token}
+	p.Token = &shownToken{App: app, Token: token}
 	return c.showApps(v, http.StatusOK, p)
 }

@@ -10,7 +10,7 @@ func (c *Console) privateAppRotate(v *visit) error {
 	if err != nil {
 		return err
 	}
-	d, err := graceOf(v.r.PostFormValue("grace"))
+	d, err := rotationGraceOf(v.r.PostFormValue("grace"))
 	if err != nil {
 		return err
 	}
@@ -22,6 +22,6 @@ func (c *Console) privateAppRotate(v *visit) error {
 	if err != nil {
 		return err
 	}
-	p.Token = &newToken{App: app, Token: token, Rotated: true}
+	p.Token = &shownToken{App: app, Token: token, Rotated: true}
 	return c.showApps(v, http.StatusOK, p)
 }
