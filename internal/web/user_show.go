@@ -47,14 +47,8 @@ func (c *Console) impactOf(ctx context.Context, v *visit, u store.User) (userImp
 	if imp.Grants, err = c.Grants.Impact(ctx, u.ID); err != nil {
 		return imp, err
 	}
-	apps, err := c.PrivateApps.List(ctx)
-	if err != nil {
+	if imp.PrivateApps, err = c.PrivateApps.MadeBy(ctx, u.ID); err != nil {
 		return imp, err
-	}
-	for _, p := range apps {
-		if p.CreatedBy == u.ID {
-			imp.PrivateApps = append(imp.PrivateApps, p)
-		}
 	}
 	live := u.Status != identity.StatusRemoved
 	imp.MayOffboard = live && identity.MayOffboard(v.user, u)

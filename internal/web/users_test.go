@@ -42,8 +42,8 @@ func TestScreenshotsUsers(t *testing.T) {
 
 	webtest.Do(t, b, "open the connector's page", chromedp.Click(chromedp.CSS(`a[href="/users/`+peopleID(p.Connector.ID)+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.impact`)))
-	if text := webtest.Text(t, b, ".impact"); !strings.Contains(text, "Acme CRM") || !strings.Contains(text, "connector") {
-		t.Fatalf("the user's page does not show the connection they run:\n%s", text)
+	if text := webtest.Text(t, b, ".impact"); !strings.Contains(text, "Acme CRM") || !strings.Contains(text, "connector") || !strings.Contains(text, "Nightly export") {
+		t.Fatalf("the user's page does not show the connection they run and the private app they made:\n%s", text)
 	}
 	webtest.Shot(t, b, "user")
 
