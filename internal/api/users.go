@@ -49,8 +49,8 @@ func (a *Admin) createUser(c adminCall) (int, any, error) {
 	if in.Password != nil {
 		n.Password = *in.Password
 	}
-	if !identity.MayUpdate(c.user, store.User{}, store.User{Role: n.Role}) {
-		return 0, nil, forbidden("only a super admin may make a super admin")
+	if err := connection.UserChangeRefusal(c.user, store.User{}, store.User{Role: n.Role}); err != nil {
+		return 0, nil, err
 	}
 	u, err := a.Identity.CreateUser(c.r.Context(), n)
 	return http.StatusCreated, NewUserView(u), err
@@ -97,8 +97,8 @@ func (a *Admin) updateUser(c adminCall) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !identity.MayUpdate(c.user, p.User, p.Updated) {
-		return 0, nil, forbidden("only a super admin may change a super admin or make one")
+	if err := connection.UserChangeRefusal(c.user, p.User, p.Updated); err != nil {
+		return 0, nil, err
 	}
 	if in.DryRun {
 		return http.StatusOK, NewUserChangeView(p, true), nil

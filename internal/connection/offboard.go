@@ -105,13 +105,20 @@ func mayOffboard(ctx context.Context, tx store.Tx, a audit.Actor, u store.User) 
 	if err != nil {
 		return err
 	}
-	if !identity.MayOffboard(actor, u) {
-		if u.Role == identity.RoleSuperAdmin {
-			return fmt.Errorf("%w: only a super admin may remove or deactivate a super admin", ErrForbidden)
-		}
-		return fmt.Errorf("%w: %s is not an admin, and only admins remove or deactivate users", ErrForbidden, actor.Email)
+	return OffboardRefusal(actor, u)
+}
+
+// OffboardRefusal says why actor may not remove or deactivate u, or nil
+// when they may: identity's rule, in the words the API and the console
+// both show.
+func OffboardRefusal(actor, u store.User) error {
+	switch {
+	case identity.MayOffboard(actor, u):
+		return nil
+	case u.Role == identity.RoleSuperAdmin && identity.CanManageUsers(actor):
+		return fmt.Errorf("%w: only a super admin may remove or deactivate a super admin", ErrForbidden)
 	}
-	return nil
+	return fmt.Errorf("%w: %s is not an admin, and only admins remove or deactivate users", ErrForbidden, actor.Email)
 }
 
 func mustUserID(ctx context.Context, tx store.Tx, ref string) int64 {

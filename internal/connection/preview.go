@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
@@ -76,4 +77,17 @@ func degradations(old, updated store.User, deps []Dependent) []Degradation {
 		out = append(out, Degradation{Connection: c, Role: d.Role, Status: status, Reason: code, Sentence: sentence, NextStep: next})
 	}
 	return out
+}
+
+// UserChangeRefusal says why actor may not change target into updated (a
+// new user: target is zero), or nil when they may: identity's rule, in the
+// words the API and the console both show.
+func UserChangeRefusal(actor, target, updated store.User) error {
+	if identity.MayUpdate(actor, target, updated) {
+		return nil
+	}
+	if !identity.CanManageUsers(actor) {
+		return fmt.Errorf("%w: %s is not an admin, and only admins change users", ErrForbidden, actor.Email)
+	}
+	return fmt.Errorf("%w: only a super admin may change a super admin or make one", ErrForbidden)
 }

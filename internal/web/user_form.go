@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -50,8 +49,5 @@ func (f userForm) newUser() identity.NewUser {
 // mayUpdate refuses a change identity's rules do not let the signed-in
 // person make (a super admin's, or making one, by a plain admin).
 func (v *visit) mayUpdate(target, updated store.User) error {
-	if !identity.MayUpdate(v.user, target, updated) {
-		return fmt.Errorf("%w: only a super admin may change a super admin or make one", connection.ErrForbidden)
-	}
-	return nil
+	return connection.UserChangeRefusal(v.user, target, updated)
 }

@@ -66,6 +66,11 @@ func (c *Console) userOffboardForm(kind offboarding) func(*visit) error {
 		if err != nil {
 			return err
 		}
+		if u := p.Impact.Row.User; u.Status == identity.StatusRemoved {
+			return fmt.Errorf("%w: %s has been removed already", identity.ErrInvalid, u.Email)
+		} else if err := connection.OffboardRefusal(v.user, u); err != nil {
+			return err
+		}
 		return c.showOffboard(v, http.StatusOK, p)
 	}
 }

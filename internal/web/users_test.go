@@ -165,6 +165,9 @@ func TestAdminCannotRemoveSuperAdmin(t *testing.T) {
 	if status != http.StatusOK || strings.Contains(page, "/remove") || strings.Contains(page, "/deactivate") {
 		t.Fatalf("an admin is offered to remove a super admin: %d\n%s", status, page)
 	}
+	if status, _, _ := b.Page(t, http.MethodGet, "/users/"+peopleID(super.ID)+"/remove", nil); status != http.StatusForbidden {
+		t.Errorf("an admin opening the removal of a super admin: %d", status)
+	}
 	status, _, page = b.Page(t, http.MethodPost, "/users/"+peopleID(super.ID)+"/remove", url.Values{"csrf": {hubtest.CSRF(t, page)}})
 	if status != http.StatusForbidden || !strings.Contains(page, "only a super admin") {
 		t.Fatalf("an admin removing a super admin: %d\n%s", status, page)
