@@ -13,6 +13,7 @@ import (
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
+	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/web/webtest"
 )
 
@@ -26,13 +27,7 @@ func TestScreenshotsApps(t *testing.T) {
 	member := env.User(t, "sam@example.com", identity.RoleMember, nil)
 	app, secret := env.App(t, oauth.AppInput{Name: "Billing", RedirectURIs: []string{"http://127.0.0.1:9/cb"},
 		Scopes: []string{"crm.objects.contacts.read", "crm.objects.deals.read"}})
-	conf := &oauth2.Config{ClientID: app.ClientID, ClientSecret: secret, RedirectURL: "http://127.0.0.1:9/cb",
-		Scopes: []string{"crm.objects.contacts.read"}, Endpoint: oauth2.Endpoint{AuthURL: env.URL + "/oauth/authorize", TokenURL: env.URL + "/oauth/v1/token"}}
-	back := env.Browser().Consent(t, conf.AuthCodeURL("state-123456"), member.Email)
-	tok, err := conf.Exchange(context.WithValue(ctx, oauth2.HTTPClient, env.Server.Client()), back.Query().Get("code"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := grantApp(t, env, app, secret, member.Email)
 	if r := env.Do(t, http.MethodGet, "/crm/v3/objects/contacts", tok.AccessToken, nil); r.Status != http.StatusOK {
 		t.Fatalf("the app's call: %d", r.Status)
 	}
@@ -103,4 +98,18 @@ func TestScreenshotsApps(t *testing.T) {
 	if r := env.Do(t, http.MethodGet, "/crm/v3/objects/contacts", second, nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("the token after the delete: %d", r.Status)
 	}
+}
+
+// grantApp has email approve app on env's consent page for reading
+// contacts, and returns the app's token.
+func grantApp(t *testing.T, env *hubtest.Env, app store.App, secret, email string) *oauth2.Token {
+	t.Helper()
+	conf := &oauth2.Config{ClientID: app.ClientID, ClientSecret: secret, RedirectURL: app.RedirectURIs[0],
+		Scopes: []string{"crm.objects.contacts.read"}, Endpoint: oauth2.Endpoint{AuthURL: env.URL + "/oauth/authorize", TokenURL: env.URL + "/oauth/v1/token"}}
+	back := env.Browser().Consent(t, conf.AuthCodeURL("state-123456"), email)
+	tok, err := conf.Exchange(context.WithValue(context.Background(), oauth2.HTTPClient, env.Server.Client()), back.Query().Get("code"))
+	if err != nil {
+		t.Fatalf("%s approving %s: %v", email, app.Name, err)
+	}
+	return tok
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/web/webtest"
 )
 
@@ -31,6 +32,9 @@ func TestScreenshotsUsers(t *testing.T) {
 	if _, _, err := p.Ours.Hub.PrivateApps.Create(ctx, "Nightly export", []string{"crm.objects.contacts.read"}, p.Connector.ID); err != nil {
 		t.Fatal(err)
 	}
+	app, secret := p.Ours.App(t, oauth.AppInput{Name: "Billing", RedirectURIs: []string{"http://127.0.0.1:9/cb"},
+		Scopes: []string{"crm.objects.contacts.read"}})
+	grantApp(t, p.Ours, app, secret, p.Connector.Email)
 	b := webtest.Chrome(t)
 	webtest.SignIn(t, b, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
 
@@ -42,8 +46,8 @@ func TestScreenshotsUsers(t *testing.T) {
 
 	webtest.Do(t, b, "open the connector's page", chromedp.Click(chromedp.CSS(`a[href="/users/`+peopleID(p.Connector.ID)+`"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.impact`)))
-	if text := webtest.Text(t, b, ".impact"); !strings.Contains(text, "Acme CRM") || !strings.Contains(text, "connector") || !strings.Contains(text, "Nightly export") {
-		t.Fatalf("the user's page does not show the connection they run and the private app they made:\n%s", text)
+	if text := webtest.Text(t, b, ".impact"); !strings.Contains(text, "Acme CRM") || !strings.Contains(text, "connector") || !strings.Contains(text, "Nightly export") || !strings.Contains(text, "Billing") {
+		t.Fatalf("the user's page does not show the connection they run, the grant they gave and the private app they made:\n%s", text)
 	}
 	webtest.Shot(t, b, "user")
 
