@@ -62,6 +62,7 @@ var everyRoute = []struct{ pattern, body string }{
 	{"GET /api/v1/users", ""},
 	{"POST /api/v1/users", "json"},
 	{"PATCH /api/v1/users/{user}", "json"},
+	{"POST /api/v1/users/{user}/reactivate", ""},
 	{"GET /api/v1/users/{user}/impact", ""},
 	{"GET /api/v1/providers", ""},
 	{"GET /api/v1/integrations", ""},

@@ -12,6 +12,7 @@ func (a *Admin) userRoutes(handle func(string, gate, func(adminCall) (int, any, 
 	handle("GET /api/v1/users", userAdmin, a.listUsers)
 	handle("POST /api/v1/users", userAdmin, a.createUser)
 	handle("PATCH /api/v1/users/{user}", userAdmin, a.updateUser)
+	handle("POST /api/v1/users/{user}/reactivate", userAdmin, a.reactivateUser)
 }
 
 func (a *Admin) listUsers(c adminCall) (int, any, error) {
@@ -107,4 +108,20 @@ func (a *Admin) updateUser(c adminCall) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, NewUserChangeView(p, false), nil
+}
+
+// reactivateUser restores a deactivated user; the connections they run
+// come back as their state allows.
+func (a *Admin) reactivateUser(c adminCall) (int, any, error) {
+	u, err := a.Identity.User(c.r.Context(), c.r.PathValue("user"))
+	if err != nil {
+		return 0, nil, err
+	}
+	back := u
+	back.Status = identity.StatusActive
+	if err := connection.UserChangeRefusal(c.user, u, back); err != nil {
+		return 0, nil, err
+	}
+	u, err = a.Identity.Reactivate(c.r.Context(), c.r.PathValue("user"))
+	return http.StatusOK, NewUserView(u), err
 }

@@ -96,6 +96,15 @@ func TestSuperAdminIsChangedOnlyBySuperAdmins(t *testing.T) {
 	if status, _ := tb.call(t, tb.viewer.Email, http.MethodGet, "/api/v1/users", nil); status != http.StatusForbidden {
 		t.Fatalf("a member listing users: %d", status)
 	}
+	if status, body := tb.call(t, tb.other.Email, http.MethodPost, "/api/v1/users/new@b.example/deactivate", nil); status != http.StatusOK || !strings.Contains(body, `"deactivated"`) {
+		t.Fatalf("deactivate: %d %s", status, body)
+	}
+	if status, _ := tb.call(t, tb.viewer.Email, http.MethodPost, "/api/v1/users/new@b.example/reactivate", nil); status != http.StatusForbidden {
+		t.Fatalf("a member reactivating: %d", status)
+	}
+	if status, body := tb.call(t, tb.other.Email, http.MethodPost, "/api/v1/users/new@b.example/reactivate", nil); status != http.StatusOK || !strings.Contains(body, `"status":"active"`) {
+		t.Fatalf("reactivate: %d %s", status, body)
+	}
 }
 
 // Private apps over the API: the token is in the create's and the

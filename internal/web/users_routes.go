@@ -13,4 +13,5 @@ func (c *Console) userRoutes(r *router) {
 	r.post("POST /users/{id}/remove", managesUsers, c.userOffboard(offboardRemove))
 	r.get("GET /users/{id}/deactivate", managesUsers, c.userOffboardForm(offboardDeactivate))
 	r.post("POST /users/{id}/deactivate", managesUsers, c.userOffboard(offboardDeactivate))
+	r.post("POST /users/{id}/reactivate", managesUsers, c.userReactivate)
 }

@@ -214,6 +214,20 @@ func TestDeactivateByTypingTheEmail(t *testing.T) {
 	if err != nil || u.Status != identity.StatusDeactivated || c.Status != connection.StatusNeedsReconnect || c.Reason != connection.ReasonUserDeactivated {
 		t.Fatalf("after deactivating: user %s, connection %s (%s) %v", u.Status, c.Status, c.Reason, err)
 	}
+
+	_, _, page = b.Page(t, http.MethodGet, "/users/"+peopleID(p.Connector.ID), nil)
+	if !strings.Contains(page, "/reactivate") || strings.Contains(page, "/deactivate\"") {
+		t.Fatalf("a deactivated user's page does not offer Reactivate (only):\n%s", page)
+	}
+	status, _, page = b.Page(t, http.MethodPost, "/users/"+peopleID(p.Connector.ID)+"/reactivate", url.Values{"csrf": {token}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("reactivate: %d\n%s", status, page)
+	}
+	u, _ = p.Ours.Hub.Identity.User(ctx, p.Connector.Email)
+	c, err = p.Ours.Hub.Connections.Get(ctx, conn.ID)
+	if err != nil || u.Status != identity.StatusActive || c.Status != connection.StatusActive {
+		t.Fatalf("after reactivating: user %s, connection %s (%s) %v", u.Status, c.Status, c.Reason, err)
+	}
 }
 
 // An admin adds a user from the users page, with the role's defaults
