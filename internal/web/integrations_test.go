@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -113,5 +114,37 @@ func TestIntegrationsReadOnlyWithoutManage(t *testing.T) {
 	}
 	if _, err := env.Hub.Connections.Integration(context.Background(), "pg"); err != nil {
 		t.Fatalf("the refused delete deleted: %v", err)
+	}
+}
+
+// A postgres integration has no client secret; its other settings are
+// key=value lines, and a line taken out removes that setting.
+func TestEditPostgresIntegrationSettings(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	ctx := context.Background()
+	env.User(t, "ops@example.com", identity.RoleAdmin, nil)
+	in, err := env.Hub.Connections.CreateIntegration(ctx, audit.CLI, connection.NewIntegration{Name: "pg", Provider: "postgres",
+		AuthKind: connection.AuthPassword, Settings: map[string]string{"poll_interval": "1m", "rate_limit": "100/10s"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := env.Browser()
+	b.SignIn(t, "ops@example.com")
+	status, _, page := b.Page(t, http.MethodGet, "/integrations/"+peopleID(in.ID), nil)
+	if status != http.StatusOK || !strings.Contains(page, "poll_interval=1m\nrate_limit=100/10s") || strings.Contains(page, "client_secret") {
+		t.Fatalf("the postgres integration's page: %d\n%s", status, page)
+	}
+	token := hubtest.CSRF(t, page)
+	status, _, page = b.Page(t, http.MethodPost, "/integrations/"+peopleID(in.ID), url.Values{"csrf": {token}, "other": {"poll_interval=5m\n"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", status, page)
+	}
+	after, err := env.Hub.Connections.Integration(ctx, "pg")
+	if err != nil || after.Config["poll_interval"] != "5m" || after.Config["rate_limit"] != "" {
+		t.Fatalf("after the save: %v (%v)", after.Config, err)
+	}
+	status, _, page = b.Page(t, http.MethodPost, "/integrations/"+peopleID(in.ID), url.Values{"csrf": {token}, "other": {"no equals sign"}})
+	if status != http.StatusBadRequest || !strings.Contains(page, "key=value") {
+		t.Fatalf("a malformed line: %d\n%s", status, page)
 	}
 }
