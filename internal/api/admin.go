@@ -31,6 +31,7 @@ type Admin struct {
 type AdminServices struct {
 	Apps        *oauth.Apps
 	Grants      *oauth.Grants
+	PrivateApps *oauth.PrivateApps
 	Identity    *identity.Service
 	Sessions    *web.Sessions
 	AdminTokens *oauth.AdminTokens
@@ -113,6 +114,8 @@ func (a *Admin) Routes(mux Mux) {
 	handle("DELETE /api/v1/grants/{grant}", manageIntegrations, a.revokeGrant)
 	handle("GET /api/v1/users/{user}/impact", userAdmin, a.impact)
 	a.connectionRoutes(handle)
+	a.userRoutes(handle)
+	a.privateAppRoutes(handle)
 	a.syncRoutes(handle)
 	a.tokenRoutes(handle)
 }

@@ -143,8 +143,9 @@ func yesNo(b bool) string {
 
 func (a *app) usersUpdateCmd() *cobra.Command {
 	var f userFlags
+	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "update <id|email> [--role R] [--perm deals=view] [--integrations-manage=false] [--password-stdin]",
+		Use:   "update <id|email> [--role R] [--perm deals=view] [--integrations-manage=false] [--password-stdin] [--dry-run]",
 		Short: "Change a user's role, permissions, name or password",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -170,6 +171,13 @@ func (a *app) usersUpdateCmd() *cobra.Command {
 				c.Password = &f.password
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if dryRun {
+					p, err := h.Connections.PreviewUserChange(cmd.Context(), args[0], c)
+					if err != nil {
+						return err
+					}
+					return a.printPreview(api.NewUserChangeView(p, true))
+				}
 				u, err := h.Identity.UpdateUser(cmd.Context(), args[0], c)
 				if err != nil {
 					return err
@@ -179,7 +187,31 @@ func (a *app) usersUpdateCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "save nothing; say which connections the change would break")
 	return cmd
+}
+
+// printPreview says what a user change would take away and break.
+func (a *app) printPreview(v api.UserChangeView) error {
+	return a.render(v, func(w io.Writer) error {
+		fmt.Fprintf(w, "%s would lose: %s\n", v.User.Email, orNothing(v.Reduced))
+		if len(v.Degraded) == 0 {
+			fmt.Fprintln(w, "No connection would break.")
+			return nil
+		}
+		fmt.Fprintln(w, "ID\tCONNECTION\tROLE\tWOULD BE\tWHY")
+		for _, d := range v.Degraded {
+			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", d.Connection.ID, d.Connection.Name, d.Role, d.Status, d.Sentence)
+		}
+		return nil
+	})
+}
+
+func orNothing(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
 }
 
 type statusChange func(*identity.Service, context.Context, string) (store.User, error)

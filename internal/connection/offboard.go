@@ -2,6 +2,7 @@ package connection
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,6 +76,9 @@ func (s *Service) Offboard(ctx context.Context, a audit.Actor, ids *identity.Ser
 		if err != nil {
 			return err
 		}
+		if err := mayOffboard(ctx, tx, a, old); err != nil {
+			return err
+		}
 		if deps, err = dependents(ctx, tx, old.ID); err != nil {
 			return err
 		}
@@ -85,6 +89,36 @@ func (s *Service) Offboard(ctx context.Context, a audit.Actor, ids *identity.Ser
 		return err
 	})
 	return u, deps, err
+}
+
+// mayOffboard refuses a person who may not remove or deactivate u. The
+// command line runs with the operator's access to the data directory, so
+// it may.
+func mayOffboard(ctx context.Context, tx store.Tx, a audit.Actor, u store.User) error {
+	if a.ID == 0 && (a.Label == audit.CLI.Label || a.Label == audit.System.Label) {
+		return nil
+	}
+	actor, err := tx.User(ctx, a.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("%w: unknown user", ErrForbidden)
+	}
+	if err != nil {
+		return err
+	}
+	return OffboardRefusal(actor, u)
+}
+
+// OffboardRefusal says why actor may not remove or deactivate u, or nil
+// when they may: identity's rule, in the words the API and the console
+// both show.
+func OffboardRefusal(actor, u store.User) error {
+	switch {
+	case identity.MayOffboard(actor, u):
+		return nil
+	case u.Role == identity.RoleSuperAdmin && identity.CanManageUsers(actor):
+		return fmt.Errorf("%w: only a super admin may remove or deactivate a super admin", ErrForbidden)
+	}
+	return fmt.Errorf("%w: %s is not an admin, and only admins remove or deactivate users", ErrForbidden, actor.Email)
 }
 
 func mustUserID(ctx context.Context, tx store.Tx, ref string) int64 {

@@ -278,7 +278,7 @@ func (h *Hub) Routes() []string { return h.api(slog.New(slog.DiscardHandler)).Pa
 
 func (h *Hub) api(log *slog.Logger) *api.Server {
 	srv := h.OAuthServer(log)
-	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, Identity: h.Identity, Sessions: h.Sessions,
+	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, PrivateApps: h.PrivateApps, Identity: h.Identity, Sessions: h.Sessions,
 		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
 		Enqueue: h.Enqueue}, log)
 	callback := func(mux api.Mux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }

@@ -112,6 +112,22 @@ func CanManageUsers(u store.User) bool {
 	return u.Status == StatusActive && (u.Role == RoleSuperAdmin || u.Role == RoleAdmin)
 }
 
+// MayOffboard reports whether actor may remove or deactivate target: an
+// admin may, except a super admin, whom only another super admin may.
+func MayOffboard(actor, target store.User) bool {
+	return CanManageUsers(actor) && (target.Role != RoleSuperAdmin || actor.Role == RoleSuperAdmin)
+}
+
+// MayUpdate reports whether actor may change target into updated: an admin
+// may change users, but only a super admin may change a super admin or make
+// one.
+func MayUpdate(actor, target, updated store.User) bool {
+	if !CanManageUsers(actor) {
+		return false
+	}
+	return actor.Role == RoleSuperAdmin || target.Role != RoleSuperAdmin && updated.Role != RoleSuperAdmin
+}
+
 func normalizeEmail(email string) (string, error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" || addr.Address != strings.TrimSpace(email) {
@@ -165,9 +181,9 @@ func mergePermissions(perms, changes map[string]string) (map[string]string, erro
 	return out, nil
 }
 
-// reduced lists what old could do that updated no longer can: objects whose
+// Reduced lists what old could do that updated no longer can: objects whose
 // access went down, and integrations.manage.
-func reduced(old, updated store.User) []string {
+func Reduced(old, updated store.User) []string {
 	var out []string
 	for _, o := range Objects {
 		if levels[granted(updated, o)] < levels[granted(old, o)] {

@@ -227,29 +227,45 @@ func (s *Service) UpdateUser(ctx context.Context, ref string, c UserChanges) (st
 		}
 	}
 	return s.update(ctx, ref, func(u store.User) (store.User, error) {
-		if u.Status == StatusRemoved {
-			return u, ErrUserRemoved
-		}
-		if c.Name != nil {
-			u.Name = *c.Name
-		}
-		if c.Role != nil {
-			u.Role = *c.Role
-		}
-		if c.IntegrationsManage != nil {
-			u.IntegrationsManage = *c.IntegrationsManage
-		}
-		perms, err := mergePermissions(u.Permissions, c.Permissions)
+		u, err := c.Apply(u)
 		if err != nil {
 			return u, err
 		}
-		u.Permissions = perms
 		if c.Password != nil {
 			u.PasswordHash = hash
 			u.CredentialsEpoch++
 		}
 		return u, nil
 	})
+}
+
+// Apply returns u with the name, role and permission changes made, without
+// saving anything (the password is UpdateUser's, which hashes it), so a
+// preview shows what an update would do.
+func (c UserChanges) Apply(u store.User) (store.User, error) {
+	if u.Status == StatusRemoved {
+		return u, ErrUserRemoved
+	}
+	if c.Role != nil {
+		if err := checkRole(*c.Role); err != nil {
+			return u, err
+		}
+	}
+	if c.Name != nil {
+		u.Name = *c.Name
+	}
+	if c.Role != nil {
+		u.Role = *c.Role
+	}
+	if c.IntegrationsManage != nil {
+		u.IntegrationsManage = *c.IntegrationsManage
+	}
+	perms, err := mergePermissions(u.Permissions, c.Permissions)
+	if err != nil {
+		return u, err
+	}
+	u.Permissions = perms
+	return u, nil
 }
 
 // Deactivate suspends a user; their access stops until reactivated.
@@ -362,7 +378,7 @@ func diff(old, updated store.User) []store.IdentityEvent {
 	if permissionsChanged(old, updated) {
 		events = append(events, store.IdentityEvent{Kind: EventPermissionsChanged, Detail: map[string]string{
 			"role":    updated.Role,
-			"reduced": strings.Join(reduced(old, updated), ","),
+			"reduced": strings.Join(Reduced(old, updated), ","),
 			"access":  accessSummary(updated),
 		}})
 	}

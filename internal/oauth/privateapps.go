@@ -97,6 +97,19 @@ func (s *PrivateApps) List(ctx context.Context) ([]store.PrivateApp, error) {
 	return apps, err
 }
 
+// MadeBy lists the private apps a user created. They belong to the
+// account, not to the user: they keep working after the user leaves.
+func (s *PrivateApps) MadeBy(ctx context.Context, userID int64) ([]store.PrivateApp, error) {
+	all, err := s.List(ctx)
+	var out []store.PrivateApp
+	for _, p := range all {
+		if p.CreatedBy == userID && userID != 0 {
+			out = append(out, p)
+		}
+	}
+	return out, err
+}
+
 // Rotate issues a new token. The old one keeps working for grace (zero ends
 // it at once) and is refused after.
 func (s *PrivateApps) Rotate(ctx context.Context, id int64, grace time.Duration) (store.PrivateApp, string, error) {

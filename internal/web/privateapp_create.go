@@ -1,0 +1,28 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// privateAppCreate makes a private app and shows its token on the page it
+// answers with: the one time it is ever shown (a redirect would have to
+// carry it in a URL).
+func (c *Console) privateAppCreate(v *visit) error {
+	ctx := v.r.Context()
+	_ = v.r.ParseForm()
+	app, token, err := c.PrivateApps.Create(ctx, strings.TrimSpace(v.r.PostFormValue("name")), v.r.PostForm["scope"], v.user.ID)
+	if err != nil && !appFormError(err) {
+		return err
+	}
+	p, perr := c.appsPage(ctx, v)
+	if perr != nil {
+		return perr
+	}
+	if err != nil {
+		p.Error = err.Error()
+		return c.showApps(v, http.StatusBadRequest, p)
+	}
+	p.Token = &shownToken{App: app, Token: token}
+	return c.showApps(v, http.StatusOK, p)
+}
