@@ -51,6 +51,14 @@ func TestScreenshotsUsers(t *testing.T) {
 	}
 	webtest.Shot(t, b, "user")
 
+	webtest.Do(t, b, "open the deactivate confirmation", chromedp.Click(chromedp.CSS(`a[href$="/deactivate"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#transfer_to`)))
+	if text := webtest.Text(t, b, ".confirm"); !strings.Contains(text, "Acme CRM") {
+		t.Fatalf("the deactivate confirmation does not show what the user runs:\n%s", text)
+	}
+	webtest.Shot(t, b, "user-deactivate")
+	webtest.Do(t, b, "back to the user's page", chromedp.Navigate(p.Ours.URL+"/users/"+peopleID(p.Connector.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`.impact`)))
 	webtest.Do(t, b, "open the remove confirmation", chromedp.Click(chromedp.CSS(`a[href$="/remove"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#transfer_to`)))
 	webtest.Shot(t, b, "user-remove")
