@@ -28,7 +28,7 @@ func (a *app) connectionsCmd() *cobra.Command {
 		a.connectionsSyncConfigCmd(), a.connectionsSyncNowCmd(), a.connectionsRunsCmd(), a.connectionsErrorsCmd(), a.connectionsRetryCmd(),
 		a.connectionsChangeCmd("pause", "Hold a connection: nothing syncs until resume; its cursors stay", (*connection.Service).Pause),
 		a.connectionsChangeCmd("resume", "End a pause; the connection is checked again", (*connection.Service).Resume),
-		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd())
+		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd(), a.connectionsAttentionCmd())
 	return cmd
 }
 

@@ -1,0 +1,96 @@
+package connection
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// PageSize is how many connections a page of Find holds.
+const PageSize = 50
+
+// Filter selects connections for a list; zero fields select everything.
+type Filter struct {
+	Status   string
+	Provider string
+	// OwnerID selects the connections a user runs or owns.
+	OwnerID int64
+	// Name is a part of the name, compared without case.
+	Name string
+	// Page counts from 1.
+	Page int
+}
+
+// Listed is a connection with the people and integration it names.
+type Listed struct {
+	Connection      store.Connection
+	Integration     store.Integration
+	Owner           store.User // zero when nobody owns it
+	Maintainer      store.User
+	LastReview      store.ConnectionReview
+	ConnectorActive bool // user mode: the connector user is still active
+}
+
+// Found is one page of connections.
+type Found struct {
+	Rows []Listed
+	// Total is how many match the filter, on every page.
+	Total int
+	Page  int
+	Pages int
+}
+
+// Find lists the live connections viewer sees (Sees) that match f, by
+// name, one page of PageSize at a time.
+func (s *Service) Find(ctx context.Context, viewer *store.User, f Filter) (Found, error) {
+	var out Found
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		interval, err := reviewInterval(ctx, tx)
+		if err != nil {
+			return err
+		}
+		rows, err := s.review(ctx, tx, interval)
+		if err != nil {
+			return err
+		}
+		name := strings.ToLower(strings.TrimSpace(f.Name))
+		var match []ReviewRow
+		for _, r := range rows {
+			c := r.Connection
+			switch {
+			case !Sees(viewer, c),
+				f.Status != "" && c.Status != f.Status,
+				f.Provider != "" && r.Integration.Provider != f.Provider,
+				f.OwnerID != 0 && c.OwnerID != f.OwnerID,
+				name != "" && !strings.Contains(strings.ToLower(c.Name), name):
+				continue
+			}
+			match = append(match, r)
+		}
+		sortByName(match)
+		out.Total = len(match)
+		out.Pages = max(1, (out.Total+PageSize-1)/PageSize)
+		out.Page = min(max(f.Page, 1), out.Pages)
+		from := (out.Page - 1) * PageSize
+		for _, r := range match[from:min(from+PageSize, len(match))] {
+			out.Rows = append(out.Rows, Listed{Connection: r.Connection, Integration: r.Integration, Owner: r.Owner,
+				Maintainer: r.Maintainer, LastReview: r.LastReview,
+				ConnectorActive: r.Connection.AuthMode == ModeUser && r.Owner.ID != 0 && active(r.Owner)})
+		}
+		return nil
+	})
+	return out, err
+}
+
+func sortByName(rows []ReviewRow) {
+	slices.SortStableFunc(rows, func(a, b ReviewRow) int {
+		return cmp.Or(strings.Compare(strings.ToLower(a.Connection.Name), strings.ToLower(b.Connection.Name)),
+			cmp.Compare(a.Connection.ID, b.Connection.ID))
+	})
+}
+
+func active(u store.User) bool { return u.Status == identity.StatusActive }
