@@ -1,0 +1,46 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/connection"
+)
+
+// reviewView is the review report and the interval it flags overdue by.
+type reviewView struct {
+	Rows         []connection.ReviewRow
+	IntervalDays int
+	MaxDays      int
+	// Overdue counts the rows flagged review_overdue.
+	Overdue int
+}
+
+func init() {
+	// words shows a flag code as words: review_overdue → review overdue.
+	funcs["words"] = func(code string) string { return strings.ReplaceAll(code, "_", " ") }
+}
+
+// reviewShow is the access review: every connection with its owner, its
+// flags and its last review, and "Mark reviewed" for those who manage.
+func (c *Console) reviewShow(v *visit) error {
+	ctx := v.r.Context()
+	interval, err := c.Connections.ReviewInterval(ctx)
+	if err != nil {
+		return err
+	}
+	rows, err := c.Connections.Review(ctx, interval)
+	if err != nil {
+		return err
+	}
+	view := reviewView{Rows: rows, IntervalDays: int(interval / (24 * time.Hour)), MaxDays: connection.MaxReviewIntervalDays}
+	for _, r := range rows {
+		for _, f := range r.Flags {
+			if f == connection.FlagReviewOverdue {
+				view.Overdue++
+			}
+		}
+	}
+	return c.show(v, http.StatusOK, "review", "Review", "review", view)
+}
