@@ -42,7 +42,7 @@ func TestHomeListsABrokenConnection(t *testing.T) {
 		row + " .why":             "The connector user connector@ours.example was removed from the hub",
 		row + " .next":            "Reconnect as another user, or transfer the connection",
 		row + " .badge":           "needs_reconnect",
-		row + " time":             "ago",
+		row + " time":             "just now",
 		row + " a.button":         "Reconnect",
 		"ul.counts":               "1 needs_reconnect",
 		row + " td:first-child a": "Acme CRM",
