@@ -158,11 +158,22 @@ func (s *Service) attention(rows []ReviewRow, viewer *store.User, interval time.
 			out.Rows = append(out.Rows, AttentionRow{Connection: c, Integration: r.Integration, Owner: r.Owner, Concerns: cs})
 		}
 	}
-	// Broken first, then the longest-standing.
-	slices.SortStableFunc(out.Rows, func(a, b AttentionRow) int {
+	// Broken first, then the longest-standing. Rows are large: sort their
+	// order, then place them once.
+	order := make([]int, len(out.Rows))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := &out.Rows[i], &out.Rows[j]
 		return cmp.Or(-cmp.Compare(rank(a.Connection.Status), rank(b.Connection.Status)),
 			a.Concerns[0].Since.Compare(b.Concerns[0].Since), cmp.Compare(a.Connection.ID, b.Connection.ID))
 	})
+	sorted := make([]AttentionRow, len(order))
+	for k, i := range order {
+		sorted[k] = out.Rows[i]
+	}
+	out.Rows = sorted
 	return out
 }
 

@@ -2,15 +2,31 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/hubsync/hubsync/internal/connection"
 )
 
-// homeView is the needs-attention report with the statuses in the order
-// the counts show them.
+// homeView is the needs-attention report, one page of its rows, with the
+// statuses in the order the counts show them.
 type homeView struct {
 	connection.Attention
 	Statuses []string
+	// Needing is how many connections need attention, on every page.
+	Needing     int
+	Page, Pages int
+}
+
+// listPage is how many rows the home and review pages show at once: a
+// page stays quick to render and to read with a thousand connections.
+const listPage = 50
+
+// pageRange is the rows [from, to) of page (from 1, clamped) of n rows.
+func pageRange(n, page int) (from, to, p, pages int) {
+	pages = max(1, (n+listPage-1)/listPage)
+	p = min(max(page, 1), pages)
+	from = (p - 1) * listPage
+	return from, min(from+listPage, n), p, pages
 }
 
 // homeStatuses are the statuses the counts show, worst first.
@@ -19,7 +35,15 @@ var homeStatuses = []string{connection.StatusNeedsReconnect, connection.StatusDe
 
 func (c *Console) homeView(v *visit) (homeView, error) {
 	at, err := c.Connections.Attention(v.r.Context(), &v.user)
-	return homeView{Attention: at, Statuses: homeStatuses}, err
+	if err != nil {
+		return homeView{}, err
+	}
+	page, _ := strconv.Atoi(v.r.URL.Query().Get("page"))
+	view := homeView{Attention: at, Statuses: homeStatuses, Needing: len(at.Rows)}
+	var from, to int
+	from, to, view.Page, view.Pages = pageRange(len(at.Rows), page)
+	view.Rows = at.Rows[from:to]
+	return view, nil
 }
 
 // homeShow is the home page: what needs a person, for everyone who signs in.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ type reviewView struct {
 	MaxDays      int
 	// Overdue counts the rows flagged review_overdue.
 	Overdue int
+	// Total is how many connections the report has, on every page.
+	Total       int
+	Page, Pages int
 }
 
 func init() {
@@ -42,5 +46,10 @@ func (c *Console) reviewShow(v *visit) error {
 			}
 		}
 	}
+	page, _ := strconv.Atoi(v.r.URL.Query().Get("page"))
+	var from, to int
+	view.Total = len(rows)
+	from, to, view.Page, view.Pages = pageRange(len(rows), page)
+	view.Rows = rows[from:to]
 	return c.show(v, http.StatusOK, "review", "Review", "review", view)
 }
