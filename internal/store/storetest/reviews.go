@@ -14,7 +14,9 @@ import (
 // newest review of each connection, with what AddConnectionReview stored.
 func testConnectionReviews(t *testing.T, s store.Store) {
 	wantRead(t, s, "LastConnectionReviews of none", []store.ConnectionReview(nil),
-		func(ctx context.Context, tx store.Tx) ([]store.ConnectionReview, error) { return tx.LastConnectionReviews(ctx) })
+		func(ctx context.Context, tx store.Tx) ([]store.ConnectionReview, error) {
+			return tx.LastConnectionReviews(ctx)
+		})
 	in := []store.ConnectionReview{
 		{ConnectionID: 7, ReviewerID: 3, Reviewer: "ada@example.com", ReviewedAt: when(0), Note: "still needed"},
 		{ConnectionID: 2, Reviewer: "cli", ReviewedAt: when(time.Hour)},
@@ -39,5 +41,7 @@ func testConnectionReviews(t *testing.T, s store.Store) {
 		return nil
 	})
 	wantRead(t, s, "LastConnectionReviews", []store.ConnectionReview{got[1], got[2]},
-		func(ctx context.Context, tx store.Tx) ([]store.ConnectionReview, error) { return tx.LastConnectionReviews(ctx) })
+		func(ctx context.Context, tx store.Tx) ([]store.ConnectionReview, error) {
+			return tx.LastConnectionReviews(ctx)
+		})
 }
