@@ -24,6 +24,8 @@ type reviewView struct {
 func init() {
 	// words shows a flag code as words: review_overdue → review overdue.
 	funcs["words"] = func(code string) string { return strings.ReplaceAll(code, "_", " ") }
+	// day is a date without the time, where the day is what matters.
+	funcs["day"] = func(t time.Time) string { return t.UTC().Format("2006-01-02") }
 }
 
 // reviewShow is the access review: every connection with its owner, its
