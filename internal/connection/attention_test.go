@@ -88,6 +88,36 @@ func TestAttentionFollowsStatusPauseAndReview(t *testing.T) {
 		t.Errorf("interval 0: %d %s", status, body)
 	}
 
+	// A failed last run, then runs that stop altogether.
+	now := tb.clock.Now()
+	setRuns := func(run, success time.Time) {
+		t.Helper()
+		err := tb.b.Hub.Store.Update(ctx, func(tx store.Tx) error {
+			cur, err := tx.Connection(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			cur.LastRunAt, cur.LastSuccessAt, cur.LastUsedAt = run, success, run
+			return tx.UpdateConnection(ctx, cur)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	setRuns(now, now.Add(-time.Hour))
+	if got := strings.Join(tb.concerns(t, nil, c.ID), ","); got != connection.ConcernRunsFailing {
+		t.Errorf("after a failed run: %q, want %s", got, connection.ConcernRunsFailing)
+	}
+	setRuns(now, now)
+	tb.clock.Advance(119 * time.Second)
+	if got := tb.concerns(t, nil, c.ID); got != nil {
+		t.Errorf("a success 119 s ago, schedule 1 minute: %v, want nothing", got)
+	}
+	tb.clock.Advance(2 * time.Second)
+	if got := strings.Join(tb.concerns(t, nil, c.ID), ","); got != connection.ConcernNotSyncing {
+		t.Errorf("no success for over twice the schedule: %q, want %s", got, connection.ConcernNotSyncing)
+	}
+
 	// Breaking it puts it first, with its reason; a member who has nothing
 	// to do with it does not see it.
 	if _, _, err := tb.b.Hub.Connections.Offboard(ctx, tb.admin, tb.b.Hub.Identity,
