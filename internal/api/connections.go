@@ -176,12 +176,46 @@ func (a *Admin) deleteIntegration(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) listConnections(c adminCall) (int, any, error) {
+	q := c.r.URL.Query()
+	if q.Has("status") || q.Has("provider") || q.Has("owner") || q.Has("q") || q.Has("page") {
+		return a.findConnections(c)
+	}
 	cs, err := a.Connections.List(c.r.Context())
 	out := make([]ConnectionView, len(cs))
 	for i, conn := range cs {
 		out[i] = NewConnectionView(conn)
 	}
 	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+// findConnections is the list filtered as the console filters it: live
+// connections only, by name, a page of connection.PageSize at a time.
+func (a *Admin) findConnections(c adminCall) (int, any, error) {
+	q := c.r.URL.Query()
+	f := connection.Filter{Status: q.Get("status"), Provider: q.Get("provider"), Name: q.Get("q")}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, nil, badRequest("INVALID_INPUT", "page must be a whole number from 1")
+		}
+		f.Page = n
+	}
+	if ref := q.Get("owner"); ref != "" {
+		u, err := a.Identity.User(c.r.Context(), ref)
+		if err != nil {
+			return 0, nil, err
+		}
+		f.OwnerID = u.ID
+	}
+	found, err := a.Connections.Find(c.r.Context(), &c.user, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]ConnectionView, len(found.Rows))
+	for i, r := range found.Rows {
+		out[i] = NewConnectionView(r.Connection)
+	}
+	return http.StatusOK, map[string]any{"results": out, "total": found.Total, "page": found.Page, "pages": found.Pages}, nil
 }
 
 // credentialJSON is a key or database URL given to create or reconnect.

@@ -46,6 +46,16 @@ func TestReviewMarkAndAttentionFromTheCommandLine(t *testing.T) {
 		t.Errorf("review interval 0: %q", errOut)
 	}
 
+	if out := b.must(t, "", "connections", "list", "--status", "active", "--owner", "ann@example.com", "--name", "BILL"); !strings.Contains(out, "billing") {
+		t.Errorf("connections list filtered to it: %q", out)
+	}
+	if out := b.must(t, "", "connections", "list", "--status", "paused"); strings.Contains(out, "billing") {
+		t.Errorf("connections list --status paused lists an active one: %q", out)
+	}
+	if errOut := b.fails(t, "", "connections", "list", "--status", "sleeping"); !strings.Contains(errOut, "status must be one of") {
+		t.Errorf("connections list --status sleeping: %q", errOut)
+	}
+
 	// ann is a member: the connection's owner should be an admin.
 	out := b.must(t, "", "connections", "attention")
 	for _, want := range []string{"1 connection(s): 1 active", "billing", "Its owner ann@example.com is a member, not an admin.",

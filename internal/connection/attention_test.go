@@ -130,6 +130,12 @@ func TestAttentionFollowsStatusPauseAndReview(t *testing.T) {
 	if got := tb.concerns(t, &tb.viewer, c.ID); got != nil {
 		t.Errorf("a member who neither runs, owns nor maintains it sees it: %v", got)
 	}
+	for query, want := range map[string]string{"?status=needs_reconnect": `"total":1`, "?status=active": `"total":0`,
+		"?status=gone": "status must be one of", "?q=ZZZ": `"total":0`, "?page=0": "page must be"} {
+		if _, body := tb.call(t, "admin@example.com", "GET", "/api/v1/connections"+query, nil); !strings.Contains(body, want) {
+			t.Errorf("GET /api/v1/connections%s: %s, want %s in it", query, body, want)
+		}
+	}
 	status, body = tb.call(t, "admin@example.com", "GET", "/api/v1/attention", nil)
 	if status != http.StatusOK || !strings.Contains(body, `"code":"connector_user_removed"`) || !strings.Contains(body, `"needs_reconnect":1`) {
 		t.Errorf("GET /api/v1/attention: %d %s", status, body)

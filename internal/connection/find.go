@@ -48,6 +48,9 @@ type Found struct {
 // name, one page of PageSize at a time.
 func (s *Service) Find(ctx context.Context, viewer *store.User, f Filter) (Found, error) {
 	var out Found
+	if err := f.check(); err != nil {
+		return out, err
+	}
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		interval, err := reviewInterval(ctx, tx)
 		if err != nil {
@@ -94,3 +97,18 @@ func sortByName(rows []ReviewRow) {
 }
 
 func active(u store.User) bool { return u.Status == identity.StatusActive }
+
+// Statuses a live connection may have, which Filter.Status may name.
+var liveStatuses = []string{StatusActive, StatusDegraded, StatusNeedsReconnect, StatusPaused}
+
+func (f Filter) check() error {
+	switch {
+	case f.Status != "" && !slices.Contains(liveStatuses, f.Status):
+		return invalid("status must be one of %s", strings.Join(liveStatuses, ", "))
+	case f.Provider != "" && !slices.Contains(Providers(), f.Provider):
+		return invalid("provider must be one of %s", strings.Join(Providers(), ", "))
+	case f.Page < 0:
+		return invalid("page counts from 1")
+	}
+	return nil
+}
