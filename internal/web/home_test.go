@@ -89,6 +89,20 @@ func TestHomeShowsABreakWithoutReload(t *testing.T) {
 	if got := webtest.Text(t, ctx, "ul.counts"); !strings.Contains(strings.Join(strings.Fields(got), " "), "1 needs_reconnect") {
 		t.Errorf("the counts did not follow: %q", got)
 	}
+
+	// A keyboard user's focus stays on its button through the refreshes.
+	open := fmt.Sprintf("open-%d", c.ID)
+	webtest.Get(t, ctx, "focus a button and count refreshes", chromedp.Evaluate[bool](`document.body.dataset.swaps = 0;
+		document.body.addEventListener("htmx:afterSwap", () => { document.body.dataset.swaps = Number(document.body.dataset.swaps) + 1 });
+		document.getElementById("`+open+`").focus(); document.activeElement.id === "`+open+`"`))
+	wait2, cancel2 := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel2()
+	if _, err := chromedp.Run(wait2, chromedp.Poll[bool](`Number(document.body.dataset.swaps) >= 2`)); err != nil {
+		t.Fatalf("the part was not refreshed twice within 5 s: %v", err)
+	}
+	if got := webtest.Get(t, ctx, "read the focus", chromedp.Evaluate[string](`document.activeElement.id`)); got != open {
+		t.Errorf("after two refreshes the focus is on %q, want %q", got, open)
+	}
 }
 
 // A member sees only the connections they run, own or maintain, without
