@@ -61,25 +61,31 @@ func (s *Service) Find(ctx context.Context, viewer *store.User, f Filter) (Found
 			return err
 		}
 		name := strings.ToLower(strings.TrimSpace(f.Name))
-		var match []ReviewRow
-		for _, r := range rows {
+		// Rows are large: filter and sort their indices, copy one page.
+		var match []int
+		keys := make([]string, len(rows))
+		for i, r := range rows {
 			c := r.Connection
+			keys[i] = strings.ToLower(c.Name)
 			switch {
 			case !Sees(viewer, c),
 				f.Status != "" && c.Status != f.Status,
 				f.Provider != "" && r.Integration.Provider != f.Provider,
 				f.OwnerID != 0 && c.OwnerID != f.OwnerID,
-				name != "" && !strings.Contains(strings.ToLower(c.Name), name):
+				name != "" && !strings.Contains(keys[i], name):
 				continue
 			}
-			match = append(match, r)
+			match = append(match, i)
 		}
-		sortByName(match)
+		slices.SortStableFunc(match, func(a, b int) int {
+			return cmp.Or(strings.Compare(keys[a], keys[b]), cmp.Compare(rows[a].Connection.ID, rows[b].Connection.ID))
+		})
 		out.Total = len(match)
 		out.Pages = max(1, (out.Total+PageSize-1)/PageSize)
 		out.Page = min(max(f.Page, 1), out.Pages)
 		from := (out.Page - 1) * PageSize
-		for _, r := range match[from:min(from+PageSize, len(match))] {
+		for _, i := range match[from:min(from+PageSize, len(match))] {
+			r := rows[i]
 			out.Rows = append(out.Rows, Listed{Connection: r.Connection, Integration: r.Integration, Owner: r.Owner,
 				Maintainer: r.Maintainer, LastReview: r.LastReview,
 				ConnectorActive: r.Connection.AuthMode == ModeUser && r.Owner.ID != 0 && active(r.Owner)})
@@ -87,13 +93,6 @@ func (s *Service) Find(ctx context.Context, viewer *store.User, f Filter) (Found
 		return nil
 	})
 	return out, err
-}
-
-func sortByName(rows []ReviewRow) {
-	slices.SortStableFunc(rows, func(a, b ReviewRow) int {
-		return cmp.Or(strings.Compare(strings.ToLower(a.Connection.Name), strings.ToLower(b.Connection.Name)),
-			cmp.Compare(a.Connection.ID, b.Connection.ID))
-	})
 }
 
 func active(u store.User) bool { return u.Status == identity.StatusActive }

@@ -87,7 +87,7 @@ func (s *Service) review(ctx context.Context, tx store.Tx, staleAfter time.Durat
 	for _, r := range reviews {
 		reviewByID[r.ConnectionID] = r
 	}
-	var rows []ReviewRow
+	rows := make([]ReviewRow, 0, len(conns))
 	for _, c := range conns {
 		if c.Status == StatusDisconnected {
 			continue
