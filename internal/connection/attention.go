@@ -190,7 +190,11 @@ func rank(status string) int {
 }
 
 func concern(code string, since time.Time, details ...any) Concern {
-	k := concerns[code]
+	k, ok := concerns[code]
+	if !ok { // a review flag without its sentence yet still shows
+		return Concern{Code: code, Sentence: "The review flags it " + code + ".", Since: since,
+			Next: "Open the review and check it.", Action: ActionReview}
+	}
 	sentence := k.sentence
 	if len(details) > 0 {
 		sentence = fmt.Sprintf(sentence, details...)

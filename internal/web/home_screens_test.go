@@ -77,12 +77,12 @@ func brokenHub(t *testing.T) (*webtest.Pair, map[string]store.Connection) {
 	dana := p.Ours.User(t, "dana@ours.example", identity.RoleAdmin, webtest.EditAll)
 	conns := map[string]store.Connection{}
 	for key, n := range map[string]connection.NewConnection{
-		"removed":   {Name: "Acme CRM · Sales", Owner: sam.Email, Maintainer: p.Second.Email},
-		"degraded":  {Name: "Acme CRM · Deals desk", Owner: dana.Email},
-		"paused":    {Name: "Acme CRM · Support", Owner: p.Second.Email},
-		"failing":   {Name: "Acme CRM · Finance", Owner: p.Connector.Email},
-		"unreviewd": {Name: "Acme CRM · Marketing", Owner: p.Connector.Email, Maintainer: p.Member.Email},
-		"healthy":   {Name: "Acme CRM · Operations", Owner: p.Connector.Email},
+		"removed":    {Name: "Acme CRM · Sales", Owner: sam.Email, Maintainer: p.Second.Email},
+		"degraded":   {Name: "Acme CRM · Deals desk", Owner: dana.Email},
+		"paused":     {Name: "Acme CRM · Support", Owner: p.Second.Email},
+		"failing":    {Name: "Acme CRM · Finance", Owner: p.Connector.Email},
+		"unreviewed": {Name: "Acme CRM · Marketing", Owner: p.Connector.Email, Maintainer: p.Member.Email},
+		"healthy":    {Name: "Acme CRM · Operations", Owner: p.Connector.Email},
 	} {
 		conns[key] = p.Connect(t, n)
 	}
@@ -97,7 +97,7 @@ func brokenHub(t *testing.T) (*webtest.Pair, map[string]store.Connection) {
 	waitStatus(t, p, conns["removed"].ID, connection.StatusNeedsReconnect)
 	waitStatus(t, p, conns["degraded"].ID, connection.StatusDegraded)
 	// The catch-up run after consent would overwrite the run times below.
-	for _, key := range []string{"failing", "unreviewd", "healthy"} {
+	for _, key := range []string{"failing", "unreviewed", "healthy"} {
 		waitRun(t, p, conns[key].ID)
 	}
 	now := time.Now().UTC()
@@ -107,7 +107,7 @@ func brokenHub(t *testing.T) (*webtest.Pair, map[string]store.Connection) {
 	})
 	// Its last review was 131 days ago.
 	err := p.Ours.Hub.Store.Update(ctx, func(tx store.Tx) error {
-		_, err := tx.AddConnectionReview(ctx, store.ConnectionReview{ConnectionID: conns["unreviewd"].ID,
+		_, err := tx.AddConnectionReview(ctx, store.ConnectionReview{ConnectionID: conns["unreviewed"].ID,
 			ReviewerID: p.Second.ID, Reviewer: p.Second.Email, ReviewedAt: now.Add(-131 * 24 * time.Hour)})
 		return err
 	})
@@ -127,7 +127,7 @@ func TestScreenshotsHome(t *testing.T) {
 	ctx := webtest.Chrome(t)
 	webtest.SignIn(t, ctx, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
 	webtest.Do(t, ctx, "open home", chromedp.Navigate(p.Ours.URL+"/home"),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#attention-%d", conns["unreviewd"].ID))))
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf("#attention-%d", conns["unreviewed"].ID))))
 	if testing.Verbose() {
 		at, _ := p.Ours.Hub.Connections.Attention(context.Background(), nil)
 		for _, r := range at.Rows {
@@ -139,11 +139,11 @@ func TestScreenshotsHome(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]struct{ code, button string }{
-		"removed":   {connection.ReasonUserRemoved, "Reconnect"},
-		"degraded":  {connection.ReasonPermissionsReduced, "Open"},
-		"paused":    {connection.ConcernPausedLong, "Resume"},
-		"failing":   {connection.ConcernRunsFailing, "Open"},
-		"unreviewd": {connection.FlagReviewOverdue, "Review"},
+		"removed":    {connection.ReasonUserRemoved, "Reconnect"},
+		"degraded":   {connection.ReasonPermissionsReduced, "Open"},
+		"paused":     {connection.ConcernPausedLong, "Resume"},
+		"failing":    {connection.ConcernRunsFailing, "Open"},
+		"unreviewed": {connection.FlagReviewOverdue, "Review"},
 	} {
 		row := fmt.Sprintf("#attention-%d", conns[key].ID)
 		code := webtest.Get(t, ctx, "read "+row, chromedp.Evaluate[string](`document.querySelector("`+row+`").dataset.reason`))
