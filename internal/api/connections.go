@@ -42,6 +42,9 @@ func (a *Admin) connectionRoutes(handle func(string, gate, func(adminCall) (int,
 	handle("POST /api/v1/connections/{id}/resume", manageIntegrations, a.resume)
 	handle("POST /api/v1/connections/{id}/diagnose", manageIntegrations, a.diagnose)
 	handle("GET /api/v1/review", viewIntegrations, a.review)
+	handle("PUT /api/v1/review/interval", manageIntegrations, a.setReviewInterval)
+	handle("POST /api/v1/connections/{id}/reviewed", manageIntegrations, a.markReviewed)
+	handle("GET /api/v1/attention", viewIntegrations, a.attention)
 	handle("GET /api/v1/audit", viewIntegrations, a.auditLog)
 	handle("GET /api/v1/webhooks", manageIntegrations, a.listWebhooks)
 	handle("POST /api/v1/webhooks", manageIntegrations, a.createWebhook)
@@ -173,12 +176,46 @@ func (a *Admin) deleteIntegration(c adminCall) (int, any, error) {
 }
 
 func (a *Admin) listConnections(c adminCall) (int, any, error) {
+	q := c.r.URL.Query()
+	if q.Has("status") || q.Has("provider") || q.Has("owner") || q.Has("q") || q.Has("page") {
+		return a.findConnections(c)
+	}
 	cs, err := a.Connections.List(c.r.Context())
 	out := make([]ConnectionView, len(cs))
 	for i, conn := range cs {
 		out[i] = NewConnectionView(conn)
 	}
 	return http.StatusOK, map[string]any{"results": out}, err
+}
+
+// findConnections is the list filtered as the console filters it: live
+// connections only, by name, a page of connection.PageSize at a time.
+func (a *Admin) findConnections(c adminCall) (int, any, error) {
+	q := c.r.URL.Query()
+	f := connection.Filter{Status: q.Get("status"), Provider: q.Get("provider"), Name: q.Get("q")}
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, nil, badRequest("INVALID_INPUT", "page must be a whole number from 1")
+		}
+		f.Page = n
+	}
+	if ref := q.Get("owner"); ref != "" {
+		u, err := a.Identity.User(c.r.Context(), ref)
+		if err != nil {
+			return 0, nil, err
+		}
+		f.OwnerID = u.ID
+	}
+	found, err := a.Connections.Find(c.r.Context(), &c.user, f)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]ConnectionView, len(found.Rows))
+	for i, r := range found.Rows {
+		out[i] = NewConnectionView(r.Connection)
+	}
+	return http.StatusOK, map[string]any{"results": out, "total": found.Total, "page": found.Page, "pages": found.Pages}, nil
 }
 
 // credentialJSON is a key or database URL given to create or reconnect.
@@ -314,7 +351,45 @@ func (a *Admin) review(c adminCall) (int, any, error) {
 		days = n
 	}
 	rows, err := a.Connections.Review(c.r.Context(), time.Duration(days)*24*time.Hour)
-	return http.StatusOK, map[string]any{"stale_days": days, "results": NewReviewView(rows)}, err
+	if err != nil {
+		return 0, nil, err
+	}
+	interval, err := a.Connections.ReviewInterval(c.r.Context())
+	return http.StatusOK, map[string]any{"stale_days": days, "review_interval_days": int(interval / (24 * time.Hour)),
+		"results": NewReviewView(rows)}, err
+}
+
+func (a *Admin) setReviewInterval(c adminCall) (int, any, error) {
+	var in struct {
+		Days int `json:"days"`
+	}
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	if err := a.Connections.SetReviewInterval(c.r.Context(), actor(c.user), in.Days); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"review_interval_days": in.Days}, nil
+}
+
+func (a *Admin) markReviewed(c adminCall) (int, any, error) {
+	id, err := pathID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decodeOptional(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	r, err := a.Connections.MarkReviewed(c.r.Context(), actor(c.user), id, in.Note)
+	return http.StatusOK, NewConnectionReviewView(r), err
+}
+
+func (a *Admin) attention(c adminCall) (int, any, error) {
+	at, err := a.Connections.Attention(c.r.Context(), &c.user)
+	return http.StatusOK, NewAttentionView(at), err
 }
 
 func (a *Admin) auditLog(c adminCall) (int, any, error) {

@@ -134,6 +134,12 @@ type ReviewRowView struct {
 	// Maintainer is who looks after the connection.
 	Maintainer       string `json:"maintainer,omitempty"`
 	MaintainerStatus string `json:"maintainer_status,omitempty"`
+
+	// LastReviewedBy and LastReviewedAt are the newest "mark reviewed";
+	// ReviewDue is when the next review is due.
+	LastReviewedBy string     `json:"last_reviewed_by,omitempty"`
+	LastReviewedAt *time.Time `json:"last_reviewed_at,omitempty"`
+	ReviewDue      time.Time  `json:"review_due"`
 }
 
 // NewReviewView shows the review report.
@@ -144,7 +150,8 @@ func NewReviewView(rows []connection.ReviewRow) []ReviewRowView {
 		out[i] = ReviewRowView{ConnectionID: c.ID, Name: c.Name, Provider: r.Integration.Provider, Integration: r.Integration.Name,
 			AuthMode: c.AuthMode, Owner: r.Owner.Email, OwnerStatus: r.Owner.Status, OwnerRole: r.Owner.Role,
 			Status: c.Status, Reason: c.Reason, LastUsedAt: optTime(c.LastUsedAt), LastSuccessAt: optTime(c.LastSuccessAt),
-			Flags: nonNil(r.Flags), Maintainer: r.Maintainer.Email, MaintainerStatus: r.Maintainer.Status}
+			Flags: nonNil(r.Flags), Maintainer: r.Maintainer.Email, MaintainerStatus: r.Maintainer.Status,
+			LastReviewedBy: r.LastReview.Reviewer, LastReviewedAt: optTime(r.LastReview.ReviewedAt), ReviewDue: r.ReviewDue}
 	}
 	return out
 }
@@ -200,4 +207,62 @@ type WebhookView struct {
 // NewWebhookView shows a webhook.
 func NewWebhookView(w store.Webhook, secret string) WebhookView {
 	return WebhookView{ID: w.ID, URL: w.URL, Events: nonNil(w.Events), Secret: secret, CreatedAt: w.CreatedAt}
+}
+
+// ConnectionReviewView is a recorded review of a connection.
+type ConnectionReviewView struct {
+	ConnectionID int64     `json:"connection_id"`
+	ReviewedBy   string    `json:"reviewed_by"`
+	ReviewedAt   time.Time `json:"reviewed_at"`
+	Note         string    `json:"note,omitempty"`
+}
+
+// NewConnectionReviewView shows a review.
+func NewConnectionReviewView(r store.ConnectionReview) ConnectionReviewView {
+	return ConnectionReviewView{ConnectionID: r.ConnectionID, ReviewedBy: r.Reviewer, ReviewedAt: r.ReviewedAt, Note: r.Note}
+}
+
+// ConcernView is one reason a connection needs attention.
+type ConcernView struct {
+	Code     string     `json:"code"`
+	Sentence string     `json:"sentence"`
+	Since    *time.Time `json:"since,omitempty"`
+	NextStep string     `json:"next_step,omitempty"`
+	Action   string     `json:"action"`
+}
+
+// AttentionRowView is a connection that needs a person.
+type AttentionRowView struct {
+	ConnectionID int64         `json:"connection_id"`
+	Name         string        `json:"name"`
+	Integration  string        `json:"integration"`
+	Provider     string        `json:"provider"`
+	Status       string        `json:"status"`
+	Owner        string        `json:"owner,omitempty"`
+	Concerns     []ConcernView `json:"concerns"`
+}
+
+// AttentionView is the needs-attention report.
+type AttentionView struct {
+	Counts  map[string]int     `json:"counts"`
+	Total   int                `json:"total"`
+	Results []AttentionRowView `json:"results"`
+}
+
+// NewAttentionView shows the needs-attention report.
+func NewAttentionView(a connection.Attention) AttentionView {
+	out := AttentionView{Counts: a.Counts, Total: a.Total, Results: make([]AttentionRowView, len(a.Rows))}
+	if out.Counts == nil {
+		out.Counts = map[string]int{}
+	}
+	for i, r := range a.Rows {
+		v := AttentionRowView{ConnectionID: r.Connection.ID, Name: r.Connection.Name, Integration: r.Integration.Name,
+			Provider: r.Integration.Provider, Status: r.Connection.Status, Owner: r.Owner.Email}
+		for _, c := range r.Concerns {
+			v.Concerns = append(v.Concerns, ConcernView{Code: c.Code, Sentence: c.Sentence, Since: optTime(c.Since),
+				NextStep: c.Next, Action: c.Action})
+		}
+		out.Results[i] = v
+	}
+	return out
 }

@@ -28,7 +28,7 @@ func (a *app) connectionsCmd() *cobra.Command {
 		a.connectionsSyncConfigCmd(), a.connectionsSyncNowCmd(), a.connectionsRunsCmd(), a.connectionsErrorsCmd(), a.connectionsRetryCmd(),
 		a.connectionsChangeCmd("pause", "Hold a connection: nothing syncs until resume; its cursors stay", (*connection.Service).Pause),
 		a.connectionsChangeCmd("resume", "End a pause; the connection is checked again", (*connection.Service).Resume),
-		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd())
+		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd(), a.connectionsAttentionCmd())
 	return cmd
 }
 
@@ -188,13 +188,15 @@ func timeOr(t *time.Time, none string) string {
 }
 
 func (a *app) connectionsListCmd() *cobra.Command {
-	return a.jsonAlias(&cobra.Command{
-		Use:   "list",
-		Short: "List connections, deleted ones included",
+	var f connection.Filter
+	var owner string
+	cmd := a.jsonAlias(&cobra.Command{
+		Use:   "list [--status S] [--provider P] [--owner E] [--name N] [--page 1]",
+		Short: "List connections, deleted ones included unless filtered (filters list live ones, 50 a page)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
-				cs, err := h.Connections.List(cmd.Context())
+				cs, err := listConnections(cmd, h, f, owner)
 				if err != nil {
 					return err
 				}
@@ -218,6 +220,38 @@ func (a *app) connectionsListCmd() *cobra.Command {
 			})
 		},
 	})
+	fl := cmd.Flags()
+	fl.StringVar(&f.Status, "status", "", "only connections with this status: active, degraded, needs_reconnect, paused")
+	fl.StringVar(&f.Provider, "provider", "", "only connections of this provider's integrations")
+	fl.StringVar(&owner, "owner", "", "only connections this user (email or id) runs or owns")
+	fl.StringVar(&f.Name, "name", "", "only connections whose name contains this, ignoring case")
+	fl.IntVar(&f.Page, "page", 0, "the page of 50 to list when filtering")
+	return cmd
+}
+
+// listConnections is every connection, or with a filter flag the live
+// ones that match, one page.
+func listConnections(cmd *cobra.Command, h *hub.Hub, f connection.Filter, owner string) ([]store.Connection, error) {
+	filtered := false
+	for _, name := range []string{"status", "provider", "owner", "name", "page"} {
+		filtered = filtered || cmd.Flags().Changed(name)
+	}
+	if !filtered {
+		return h.Connections.List(cmd.Context())
+	}
+	if owner != "" {
+		u, err := h.Identity.User(cmd.Context(), owner)
+		if err != nil {
+			return nil, err
+		}
+		f.OwnerID = u.ID
+	}
+	found, err := h.Connections.Find(cmd.Context(), nil, f)
+	cs := make([]store.Connection, len(found.Rows))
+	for i, r := range found.Rows {
+		cs[i] = r.Connection
+	}
+	return cs, err
 }
 
 func (a *app) connectionsShowCmd() *cobra.Command {

@@ -305,7 +305,7 @@ func TestConnectionLifecycleFromTheCommandLine(t *testing.T) {
 	}
 
 	review := b.must(t, "", "review")
-	if !regexp.MustCompile(`(?m)^` + id + `\s+billing\s+postgres\s+active\s+app\s+ann@example\.com\s+active\s+member\s+\S+\s+\S+\s+owned_by_non_admin$`).MatchString(review) {
+	if !regexp.MustCompile(`(?m)^` + id + `\s+billing\s+postgres\s+active\s+app\s+ann@example\.com\s+active\s+member\s+\S+\s+\S+\s+never\s+-\s+owned_by_non_admin$`).MatchString(review) {
 		t.Errorf("review:\n%s", review)
 	}
 

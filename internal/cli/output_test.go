@@ -36,6 +36,7 @@ func TestEveryListAndShowTakesOutput(t *testing.T) {
 		{[]string{"connections", "show", "1"}, false}, {[]string{"connections", "diagnose", "1"}, true},
 		{[]string{"connections", "runs", "1"}, true}, {[]string{"connections", "errors", "1"}, true},
 		{[]string{"connections", "sync-config", "list", "1"}, true}, {[]string{"review"}, true}, {[]string{"audit"}, true},
+		{[]string{"connections", "attention"}, true},
 		{[]string{"webhooks", "list"}, true}, {[]string{"keys", "list"}, true}, {[]string{"tokens", "list"}, false},
 	}
 	root := cli.NewRoot(strings.NewReader(""), io.Discard, io.Discard)
@@ -131,7 +132,7 @@ func readingCommands(c *cobra.Command) []string {
 		return nil
 	}
 	if !c.HasSubCommands() {
-		verbs := []string{"list", "show", "impact", "diagnose", "runs", "errors", "review", "audit"}
+		verbs := []string{"list", "show", "impact", "diagnose", "runs", "errors", "review", "audit", "attention"}
 		if slices.Contains(verbs, c.Name()) {
 			return []string{c.CommandPath()}
 		}

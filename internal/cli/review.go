@@ -39,11 +39,12 @@ func (a *app) reviewCmd() *cobra.Command {
 						fmt.Fprintln(w, "No connections to review.")
 						return nil
 					}
-					fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tSTATUS\tMODE\tOWNER\tOWNER STATUS\tOWNER ROLE\tLAST USED\tLAST SUCCESS\tFLAGS")
+					fmt.Fprintln(w, "ID\tNAME\tPROVIDER\tSTATUS\tMODE\tOWNER\tOWNER STATUS\tOWNER ROLE\tLAST USED\tLAST SUCCESS\tLAST REVIEWED\tREVIEWED BY\tFLAGS")
 					for _, r := range out {
-						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ConnectionID, r.Name, r.Provider,
+						fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ConnectionID, r.Name, r.Provider,
 							statusText(r.Status, r.Reason), r.AuthMode, dash(r.Owner), dash(r.OwnerStatus), dash(r.OwnerRole),
-							timeOr(r.LastUsedAt, "never"), timeOr(r.LastSuccessAt, "never"), dash(strings.Join(r.Flags, ",")))
+							timeOr(r.LastUsedAt, "never"), timeOr(r.LastSuccessAt, "never"), timeOr(r.LastReviewedAt, "never"),
+							dash(r.LastReviewedBy), dash(strings.Join(r.Flags, ",")))
 					}
 					return nil
 				})
@@ -51,7 +52,55 @@ func (a *app) reviewCmd() *cobra.Command {
 		},
 	})
 	cmd.Flags().IntVar(&staleDays, "stale-days", 90, "a connection unused for this many days is flagged stale")
+	cmd.AddCommand(a.reviewMarkCmd(), a.reviewIntervalCmd())
 	return cmd
+}
+
+func (a *app) reviewMarkCmd() *cobra.Command {
+	var note string
+	cmd := &cobra.Command{
+		Use:   "mark <connection> [--note N]",
+		Short: "Record that the connection was reviewed: still wanted and in the right hands",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
+				r, err := h.Connections.MarkReviewed(cmd.Context(), audit.CLI, id, note)
+				if err != nil {
+					return err
+				}
+				return a.printJSON(api.NewConnectionReviewView(r))
+			})
+		},
+	}
+	cmd.Flags().StringVar(&note, "note", "", "what the review checked")
+	return cmd
+}
+
+func (a *app) reviewIntervalCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "interval [days]",
+		Short: "Show or set how many days a connection may go unreviewed before it is flagged review_overdue",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
+				if len(args) == 1 {
+					days, err := strconv.Atoi(args[0])
+					if err != nil {
+						return fmt.Errorf("days %q must be a whole number", args[0])
+					}
+					if err := h.Connections.SetReviewInterval(cmd.Context(), audit.CLI, days); err != nil {
+						return err
+					}
+				}
+				d, err := h.Connections.ReviewInterval(cmd.Context())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "review interval: %d days\n", int(d/(24*time.Hour)))
+				return nil
+			})
+		},
+	}
 }
 
 // statusText is a status with its reason code, if it has one.

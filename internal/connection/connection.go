@@ -107,6 +107,10 @@ type Tuning struct {
 	MaxBackoff time.Duration
 	// AttemptTTL is how long an OAuth connect may wait for its callback.
 	AttemptTTL time.Duration
+	// Schedule is how often the job queue runs each syncing connection
+	// (its default interval); a connection with no successful run within
+	// twice it needs attention.
+	Schedule time.Duration
 }
 
 // DefaultTuning is what the server runs with.
@@ -117,6 +121,7 @@ var DefaultTuning = Tuning{
 	UnreachableAfter: 3,
 	MaxBackoff:       time.Minute,
 	AttemptTTL:       15 * time.Minute,
+	Schedule:         time.Minute,
 }
 
 // Option configures a Service.

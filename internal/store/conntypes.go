@@ -172,3 +172,14 @@ type Delivery struct {
 	CreatedAt     time.Time
 	DeliveredAt   time.Time
 }
+
+// ConnectionReview is a person's attestation, in an access review, that a
+// connection is still wanted and in the right hands.
+type ConnectionReview struct {
+	ID           int64
+	ConnectionID int64
+	ReviewerID   int64  // 0 for the command line
+	Reviewer     string // email, or "cli"
+	ReviewedAt   time.Time
+	Note         string
+}

@@ -190,6 +190,12 @@ type Tx interface {
 	UpdateConnectAttempt(ctx context.Context, a ConnectAttempt) error
 	DeleteConnectAttemptsBefore(ctx context.Context, expiresBefore time.Time) error
 
+	// AddConnectionReview records a review of a connection.
+	AddConnectionReview(ctx context.Context, r ConnectionReview) (ConnectionReview, error)
+	// LastConnectionReviews returns the newest review of every connection
+	// reviewed at least once, by connection id.
+	LastConnectionReviews(ctx context.Context) ([]ConnectionReview, error)
+
 	AppendAudit(ctx context.Context, e AuditEvent) (AuditEvent, error)
 	AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 

@@ -1,6 +1,7 @@
 package web
 
-// connectionListRoutes registers this area's pages. Each page has a file named noun then
-// verb (connection_show.go, connection_pause.go) holding its handler.
+// connectionListRoutes registers the list of connections. Each page has a
+// file named noun then verb (connection_list.go) holding its handler.
 func (c *Console) connectionListRoutes(r *router) {
+	r.get("GET /connections", signedIn, c.connectionList)
 }

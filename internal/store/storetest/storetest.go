@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConnectAttempts", testConnectAttempts},
 		{"TakeConnectAttemptRace", testTakeConnectAttemptRace},
 		{"AuditEvents", testAuditEvents},
+		{"ConnectionReviews", testConnectionReviews},
 		{"Webhooks", testWebhooks},
 		{"Deliveries", testDeliveries},
 		{"DueDeliveriesConcurrent", testDueDeliveriesConcurrent},
