@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// syncsPage is a connection's object syncs.
+type syncsPage struct {
+	Conn  store.Connection
+	Syncs []store.ObjectSync
+	// Unsynced are the connection's objects no sync pairs yet.
+	Unsynced []string
+}
+
+// syncShow lists a connection's object syncs with their settings.
+func (c *Console) syncShow(v *visit) error {
+	conn, err := c.syncPathConnection(v)
+	if err != nil {
+		return err
+	}
+	syncs, err := c.Syncer.ObjectSyncs(v.r.Context(), conn.ID)
+	if err != nil {
+		return err
+	}
+	return c.show(v, http.StatusOK, "sync", "Sync settings · "+conn.Name, "connections",
+		syncsPage{Conn: conn, Syncs: syncs, Unsynced: unsynced(conn, syncs)})
+}
+
+func unsynced(conn store.Connection, syncs []store.ObjectSync) []string {
+	var out []string
+	for _, o := range conn.Objects {
+		taken := false
+		for _, s := range syncs {
+			taken = taken || s.HubObject == o
+		}
+		if !taken {
+			out = append(out, o)
+		}
+	}
+	return out
+}
