@@ -142,6 +142,9 @@ type syncFormPage struct {
 	// Problem is why the engine refused the form.
 	Problem string
 	Action  string
+	// Wizard: the connection has no object sync yet, so this is the last
+	// step of the new-connection wizard.
+	Wizard bool
 }
 
 // MappingRows are the mappings and the blank rows after them.
@@ -159,7 +162,7 @@ func (p syncFormPage) AppFilterRows() []store.Filter {
 }
 
 func (c *Console) syncFormPage(ctx context.Context, conn store.Connection, os store.ObjectSync, f syncForm) syncFormPage {
-	p := syncFormPage{Conn: conn, Sync: os, Form: f, Directions: syncer.Directions(), Rules: syncer.ConflictRules(),
+	p := syncFormPage{Conn: conn, Sync: os, Form: f, Wizard: os.ID == 0 && c.syncsNone(ctx, conn.ID), Directions: syncer.Directions(), Rules: syncer.ConflictRules(),
 		Types: syncer.FieldTypes(), Operators: syncer.FilterOperators(),
 		Action: "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/new"}
 	if os.ID != 0 {
@@ -292,4 +295,10 @@ func syncRule(r string) string {
 		return "the external app wins"
 	}
 	return r
+}
+
+// syncsNone reports whether a connection has no object sync yet.
+func (c *Console) syncsNone(ctx context.Context, connID int64) bool {
+	syncs, err := c.Syncer.ObjectSyncs(ctx, connID)
+	return err == nil && len(syncs) == 0
 }
