@@ -318,24 +318,24 @@ func TestSyncSettingsDryRunAPIAndForms(t *testing.T) {
 	admin.SignIn(t, b.p.Second.Email)
 	_, _, page = admin.Page(t, http.MethodGet, "/connections/"+id+"/sync", nil)
 	token = hubtest.CSRF(t, page)
-	if status, _, body := syncPost(t, admin,  "/connections/"+id+"/sync/"+syncID+"/disable", url.Values{"csrf": {token}}); status != http.StatusOK ||
+	if status, _, body := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/disable", url.Values{"csrf": {token}}); status != http.StatusOK ||
 		!strings.Contains(body, "is disabled") || !strings.Contains(body, ">Enable<") {
 		t.Fatalf("disable: %d\n%s", status, body)
 	}
 	if syncObjectSync(t, b).Enabled {
 		t.Fatal("disable left the sync enabled")
 	}
-	if status, _, _ := syncPost(t, admin,  "/connections/"+id+"/sync/"+syncID+"/enable", url.Values{"csrf": {token}}); status != http.StatusOK || !syncObjectSync(t, b).Enabled {
+	if status, _, _ := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/enable", url.Values{"csrf": {token}}); status != http.StatusOK || !syncObjectSync(t, b).Enabled {
 		t.Fatalf("enable: %d", status)
 	}
 	// A form the engine refuses comes back with its sentence and the edits.
-	status, _, body := syncPost(t, admin,  "/connections/"+id+"/sync/"+syncID+"/edit", url.Values{"csrf": {token}, "action": {"save"},
+	status, _, body := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/edit", url.Values{"csrf": {token}, "action": {"save"},
 		"direction": {"two_way"}, "conflict_rule": {"most_recent"}, "map_hub": {"email", "firstname"}, "map_app": {"email", "first_nom"},
 		"map_type": {"text", "text"}, "map_dir": {"", ""}, "hub_match_key": {"email"}, "app_match_key": {"email"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(body, "first_nom") || !strings.Contains(body, `id="sync-problem"`) {
 		t.Fatalf("a refused edit: %d\n%s", status, body)
 	}
-	if status, _, body := syncPost(t, admin,  "/connections/"+id+"/sync/"+syncID+"/remove", url.Values{"csrf": {token}}); status != http.StatusOK ||
+	if status, _, body := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/remove", url.Values{"csrf": {token}}); status != http.StatusOK ||
 		!strings.Contains(body, "was removed") {
 		t.Fatalf("remove: %d\n%s", status, body)
 	}
