@@ -30,7 +30,7 @@ func (c *Console) connectionCreate(v *visit) error {
 			return err
 		}
 		if len(advice) > 0 {
-			return c.newConnStep2(v, f, "Look at the advice about "+f.Owner+" before connecting as them.", http.StatusUnprocessableEntity)
+			return c.newConnStep2(v, f, "", http.StatusUnprocessableEntity)
 		}
 	}
 	n := connection.NewConnection{Integration: in.Name, Name: f.Name, AuthMode: f.Mode, Owner: f.Owner, Objects: f.Objects}
