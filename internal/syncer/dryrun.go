@@ -41,6 +41,9 @@ type Preview struct {
 	Conflicts int `json:"conflicts"`
 	// Limited: a side holds more than MaxPreviewed records.
 	Limited bool `json:"limited"`
+	// Disabled: the sync is disabled, so a run leaves it alone and nothing
+	// was read.
+	Disabled bool `json:"disabled,omitempty"`
 }
 
 // PreviewSide counts what a run would write on one side.
@@ -117,6 +120,7 @@ func (e *Engine) PreviewUpdate(ctx context.Context, a audit.Actor, connectionID,
 func (e *Engine) preview(ctx context.Context, cur *store.ObjectSync, next store.ObjectSync) (Preview, error) {
 	p := Preview{HubObject: next.HubObject, ExternalObject: next.ExternalObject, Direction: next.Direction}
 	if !next.Enabled {
+		p.Disabled = true
 		return p, nil
 	}
 	hubs, links, more, err := e.previewHub(ctx, cur, next)

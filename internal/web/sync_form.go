@@ -244,13 +244,23 @@ func (c *Console) syncFormResult(v *visit, p syncFormPage, preview *syncer.Previ
 // what was done, after asking for a run when the person chose "Save and
 // sync".
 func (c *Console) syncSaved(v *visit, conn store.Connection, done string) error {
+	q := url.Values{}
 	if v.r.PostFormValue("action") == "save_sync" {
+		runs, err := c.Syncer.Runs(v.r.Context(), conn.ID, 1)
+		if err != nil {
+			return err
+		}
+		q.Set("after", "0")
+		if len(runs) > 0 {
+			q.Set("after", strconv.FormatInt(runs[0].ID, 10))
+		}
 		if err := c.Enqueue(v.r.Context(), conn.ID, "manual"); err != nil {
 			return err
 		}
 		done += "; a run is on its way"
 	}
-	return v.redirect(syncsURL(conn.ID) + "?notice=" + url.QueryEscape(done+"."))
+	q.Set("notice", done+".")
+	return v.redirect(syncsURL(conn.ID) + "?" + q.Encode())
 }
 
 // syncFilterTable is one side's filter rows, for the "filters" block.

@@ -237,7 +237,14 @@ func TestScreenshotsSyncSettings(t *testing.T) {
 	if path := webtest.Path(t, br); path != "/connections/"+strconv.FormatInt(b.conn.ID, 10)+"/sync" {
 		t.Fatalf("after saving the browser is on %s", path)
 	}
+	// The page shows the run asked for end, without a reload (within 20 s).
+	webtest.Get(t, br, "see the run end on the page", chromedp.Poll[bool](
+		`(document.querySelector('#sync-lastrun')?.textContent || '').includes('succeeded')`, chromedp.WithPollingTimeout(20*time.Second)))
+	if text := webtest.Text(t, br, "#sync-lastrun"); !strings.Contains(text, "0 failed") {
+		t.Fatalf("the last run on the page: %q", text)
+	}
 	b.waitRun(t, after, syncer.RunSucceeded)
+	webtest.Shot(t, br, "sync-settings-saved")
 	acme := syncContacts(t, b.p.Acme)
 	if acme["fay@example.com"] == nil || acme["ada@example.com"]["firstname"] != "Adaline" || syncContacts(t, b.p.Ours)["eve@example.com"] == nil {
 		t.Fatalf("the run after the fix did not deliver what the preview counted: Acme %v", acme)
