@@ -12,7 +12,7 @@ type syncsPage struct {
 	Syncs []store.ObjectSync
 	// Unsynced are the connection's objects no sync pairs yet.
 	Unsynced []string
-	LastRun  syncLastRun
+	Live     syncLive
 }
 
 // syncShow lists a connection's object syncs with their settings.
@@ -25,12 +25,12 @@ func (c *Console) syncShow(v *visit) error {
 	if err != nil {
 		return err
 	}
-	last, err := c.syncLastRunOf(v, conn.ID)
+	live, err := c.syncLiveOf(v, conn)
 	if err != nil {
 		return err
 	}
 	return c.show(v, http.StatusOK, "sync", "Sync settings · "+conn.Name, "connections",
-		syncsPage{Conn: conn, Syncs: syncs, Unsynced: unsynced(conn, syncs), LastRun: last})
+		syncsPage{Conn: conn, Syncs: syncs, Unsynced: unsynced(conn, syncs), Live: live})
 }
 
 func unsynced(conn store.Connection, syncs []store.ObjectSync) []string {

@@ -4,7 +4,7 @@ package web
 // verb (connection_show.go, connection_pause.go) holding its handler.
 func (c *Console) syncSettingsRoutes(r *router) {
 	r.get("GET /connections/{id}/sync", viewsIntegrations, c.syncShow)
-	r.get("GET /connections/{id}/sync/lastrun", viewsIntegrations, c.syncLastRun)
+	r.get("GET /connections/{id}/sync/live", viewsIntegrations, c.syncLivePart)
 	r.get("GET /connections/{id}/sync/new", managesIntegrations, c.syncNew)
 	r.post("POST /connections/{id}/sync/new", managesIntegrations, c.syncCreate)
 	r.get("GET /connections/{id}/sync/{sync}/edit", managesIntegrations, c.syncEdit)

@@ -243,6 +243,9 @@ func TestScreenshotsSyncSettings(t *testing.T) {
 	if text := webtest.Text(t, br, "#sync-lastrun"); !strings.Contains(text, "0 failed") {
 		t.Fatalf("the last run on the page: %q", text)
 	}
+	webtest.Get(t, br, "see the connection turn active on the page", chromedp.Poll[bool](
+		`(document.querySelector('#sync-live .badge')?.textContent || '').includes('active') && !document.querySelector('#conn-reason')`,
+		chromedp.WithPollingTimeout(10*time.Second)))
 	b.waitRun(t, after, syncer.RunSucceeded)
 	webtest.Shot(t, br, "sync-settings-saved")
 	acme := syncContacts(t, b.p.Acme)
