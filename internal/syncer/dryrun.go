@@ -91,7 +91,8 @@ func (e *Engine) PreviewAdd(ctx context.Context, a audit.Actor, connectionID int
 }
 
 // PreviewUpdate is the dry run of UpdateObjectSync with ch: it checks the
-// change as update does and counts what the run after it would do.
+// change as update does, and every field the sync names as the run after
+// it would, and counts what that run would do.
 func (e *Engine) PreviewUpdate(ctx context.Context, a audit.Actor, connectionID, syncID int64, ch ObjectSyncChange) (Preview, error) {
 	var cur store.ObjectSync
 	err := e.st.View(ctx, func(tx store.Tx) error {
@@ -109,8 +110,15 @@ func (e *Engine) PreviewUpdate(ctx context.Context, a audit.Actor, connectionID,
 	if err != nil {
 		return Preview{}, err
 	}
-	if err := e.checkNewFields(ctx, cur, next); err != nil {
-		return Preview{}, err
+	// Every field, not only those the change brings in: a run checks them
+	// all first, and a field gone from either side would fail it.
+	if next.Enabled {
+		if err := e.checkHubFields(ctx, next); err != nil {
+			return Preview{}, err
+		}
+		if err := e.checkAppFields(ctx, next); err != nil {
+			return Preview{}, err
+		}
 	}
 	return e.preview(ctx, &cur, next)
 }

@@ -1,6 +1,10 @@
 package web
 
-import "github.com/hubsync/hubsync/internal/syncer"
+import (
+	"net/http"
+
+	"github.com/hubsync/hubsync/internal/syncer"
+)
 
 // syncEnable syncs a disabled object sync again, from where it stopped.
 func (c *Console) syncEnable(v *visit) error { return c.syncSetEnabled(v, true) }
@@ -14,7 +18,12 @@ func (c *Console) syncSetEnabled(v *visit, enabled bool) error {
 		return err
 	}
 	if _, err := c.Syncer.UpdateObjectSync(v.r.Context(), v.actor(), conn.ID, os.ID, syncer.ObjectSyncChange{Enabled: &enabled}); err != nil {
-		return err
+		// Enabling checks every field again: say which one is wrong.
+		msg, ok := syncProblem(err)
+		if !ok {
+			return err
+		}
+		return c.syncShowWith(v, conn, http.StatusUnprocessableEntity, msg)
 	}
 	done := "The " + os.HubObject + " sync is disabled; it keeps its links and delivers what changed meanwhile when enabled"
 	if enabled {

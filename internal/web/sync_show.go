@@ -13,6 +13,8 @@ type syncsPage struct {
 	// Unsynced are the connection's objects no sync pairs yet.
 	Unsynced []string
 	Live     syncLive
+	// Problem is why a change was refused.
+	Problem string
 }
 
 // syncShow lists a connection's object syncs with their settings.
@@ -21,6 +23,11 @@ func (c *Console) syncShow(v *visit) error {
 	if err != nil {
 		return err
 	}
+	return c.syncShowWith(v, conn, http.StatusOK, "")
+}
+
+// syncShowWith shows the sync settings, with why a change was refused.
+func (c *Console) syncShowWith(v *visit, conn store.Connection, status int, problem string) error {
 	syncs, err := c.Syncer.ObjectSyncs(v.r.Context(), conn.ID)
 	if err != nil {
 		return err
@@ -29,8 +36,8 @@ func (c *Console) syncShow(v *visit) error {
 	if err != nil {
 		return err
 	}
-	return c.show(v, http.StatusOK, "sync", "Sync settings · "+conn.Name, "connections",
-		syncsPage{Conn: conn, Syncs: syncs, Unsynced: unsynced(conn, syncs), Live: live})
+	return c.show(v, status, "sync", "Sync settings · "+conn.Name, "connections",
+		syncsPage{Conn: conn, Syncs: syncs, Unsynced: unsynced(conn, syncs), Live: live, Problem: problem})
 }
 
 func unsynced(conn store.Connection, syncs []store.ObjectSync) []string {

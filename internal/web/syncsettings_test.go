@@ -32,22 +32,23 @@ type syncBundle struct {
 // syncSetup connects Ours to Acme for contacts and companies, syncs
 // contacts (email, firstname, jobtitle) and runs it once: Ada, Bob and Cy
 // start in Ours, Dee in Acme, and Ada in both.
-func syncSetup(t *testing.T) syncBundle {
+func syncSetup(t *testing.T, backend hubtest.Backend) syncBundle {
 	t.Helper()
 	ctx := context.Background()
-	p := webtest.NewPair(t, hubtest.SQLite)
+	p := webtest.NewPair(t, backend)
 	conn := p.Connect(t, connection.NewConnection{Owner: p.Connector.Email, Objects: []string{"contacts", "companies"}})
+	ada := syncCreate(t, p.Ours, map[string]string{"email": "ada@example.com", "firstname": "Ada", "jobtitle": "Engineer"})
+	syncCreate(t, p.Ours, map[string]string{"email": "bob@example.com", "firstname": "Bob"})
+	syncCreate(t, p.Ours, map[string]string{"email": "cy@example.com", "firstname": "Cy"})
+	syncCreate(t, p.Acme, map[string]string{"email": "ada@example.com"})
+	syncCreate(t, p.Acme, map[string]string{"email": "dee@example.com", "firstname": "Dee"})
+	// The sync comes last, so that no run sees only some of the records.
 	os, err := p.Ours.Hub.Syncer.AddObjectSync(ctx, p.Admin, conn.ID, syncer.ObjectSyncInput{HubObject: "contacts",
 		Mappings: []store.FieldMapping{{Hub: "email", App: "email", Type: "text"}, {Hub: "firstname", App: "firstname", Type: "text"},
 			{Hub: "jobtitle", App: "jobtitle", Type: "text"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ada := syncCreate(t, p.Ours, map[string]string{"email": "ada@example.com", "firstname": "Ada", "jobtitle": "Engineer"})
-	syncCreate(t, p.Ours, map[string]string{"email": "bob@example.com", "firstname": "Bob"})
-	syncCreate(t, p.Ours, map[string]string{"email": "cy@example.com", "firstname": "Cy"})
-	syncCreate(t, p.Acme, map[string]string{"email": "ada@example.com"})
-	syncCreate(t, p.Acme, map[string]string{"email": "dee@example.com", "firstname": "Dee"})
 	b := syncBundle{p: p, conn: conn, syncID: os.ID, ada: ada.ID}
 	b.runOnce(t, syncer.RunSucceeded)
 	if got := syncContacts(t, p.Acme); len(got) != 4 || got["ada@example.com"]["jobtitle"] != "Engineer" {
@@ -83,21 +84,29 @@ func syncContacts(t *testing.T, env *hubtest.Env) map[string]map[string]string {
 func (b syncBundle) runOnce(t *testing.T, want string) store.SyncRun {
 	t.Helper()
 	ctx := context.Background()
-	after := b.lastRun(t).ID
+	after, since := b.lastRun(t).ID, time.Now().Add(-time.Millisecond)
 	if err := b.p.Ours.Hub.Enqueue(ctx, b.conn.ID, "manual"); err != nil {
 		t.Fatal(err)
 	}
-	return b.waitRun(t, after, want)
+	return b.waitRunSince(t, after, since, want)
 }
 
 // waitRun waits (up to 20 s) for a run after the run numbered after to
 // end, and checks it ended as want.
 func (b syncBundle) waitRun(t *testing.T, after int64, want string) store.SyncRun {
 	t.Helper()
+	return b.waitRunSince(t, after, time.Time{}, want)
+}
+
+// waitRunSince is waitRun for a run that started at or after since: one
+// under way when a run was asked for may have read the records before the
+// last changes.
+func (b syncBundle) waitRunSince(t *testing.T, after int64, since time.Time, want string) store.SyncRun {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		r := b.lastRun(t)
-		if r.ID > after && r.Status != syncer.RunRunning {
+		if r.ID > after && r.Status != syncer.RunRunning && !r.StartedAt.Before(since) {
 			if r.Status != want {
 				t.Fatalf("run %d ended %s, want %s: %s", r.ID, r.Status, want, r.Error)
 			}
@@ -178,7 +187,7 @@ func (b syncBundle) syncPage() string {
 // a screenshot of the sync settings, the edit form with a dry run's
 // result, the add form and the remove confirmation.
 func TestScreenshotsSyncSettings(t *testing.T) {
-	b := syncSetup(t)
+	b := syncSetup(t, hubtest.SQLite)
 	ctx := context.Background()
 	b.breakMapping(t)
 	// While it is broken: Eve joins Acme, Fay joins Ours, and Ada's first
@@ -272,16 +281,34 @@ func syncObjectSync(t *testing.T, b syncBundle) store.ObjectSync {
 
 // The dry run through the admin API counts what filters leave out, refuses
 // what saving would refuse, and writes nothing; disable, enable and remove
-// work from the page's forms, and a member is refused all of them.
+// work from the page's forms, and a member is refused all of them. On
+// every backend.
 func TestSyncSettingsDryRunAPIAndForms(t *testing.T) {
-	b := syncSetup(t)
+	for _, backend := range hubtest.Backends {
+		t.Run(string(backend), func(t *testing.T) { syncDryRunAPIAndForms(t, backend) })
+	}
+}
+
+func syncDryRunAPIAndForms(t *testing.T, backend hubtest.Backend) {
+	b := syncSetup(t, backend)
 	id := strconv.FormatInt(b.conn.ID, 10)
 	syncID := strconv.FormatInt(b.syncID, 10)
+	// With the mapping broken, the runs the new records set off write
+	// nothing, so whatever Acme holds after the dry runs, they wrote.
+	b.breakMapping(t)
 	syncCreate(t, b.p.Ours, map[string]string{"email": "gus@example.com", "firstname": "Gus"})
 	syncCreate(t, b.p.Ours, map[string]string{"email": "hal@example.com", "firstname": "Hal"})
 
+	// A dry run of the sync as it is fails as its runs do.
 	res := b.p.Ours.AdminDo(t, "admin@example.com", http.MethodPost, "/api/v1/connections/"+id+"/syncs/dry-run?sync="+syncID,
-		map[string]any{"hub_filters": []map[string]string{{"property": "firstname", "operator": "neq", "value": "Hal"}}})
+		map[string]any{"conflict_rule": "hub_wins"})
+	if res.Status != http.StatusBadRequest || !strings.Contains(string(res.Body), "job_title") {
+		t.Fatalf("dry run of a sync whose mapping names a missing field: %d %s", res.Status, res.Body)
+	}
+	fixed := []map[string]string{{"hub": "email", "app": "email", "type": "text"}, {"hub": "firstname", "app": "firstname", "type": "text"},
+		{"hub": "jobtitle", "app": "jobtitle", "type": "text"}}
+	res = b.p.Ours.AdminDo(t, "admin@example.com", http.MethodPost, "/api/v1/connections/"+id+"/syncs/dry-run?sync="+syncID,
+		map[string]any{"mappings": fixed, "hub_filters": []map[string]string{{"property": "firstname", "operator": "neq", "value": "Hal"}}})
 	if res.Status != http.StatusOK {
 		t.Fatalf("dry run: %d %s", res.Status, res.Body)
 	}
@@ -300,7 +327,7 @@ func TestSyncSettingsDryRunAPIAndForms(t *testing.T) {
 	if res.Status != http.StatusOK || res.JSON(t)["hub_object"] != "companies" {
 		t.Fatalf("dry run of an add: %d %s", res.Status, res.Body)
 	}
-	if os := syncObjectSync(t, b); len(os.HubFilters) != 0 || len(os.Mappings) != 3 {
+	if os := syncObjectSync(t, b); len(os.HubFilters) != 0 || os.Mappings[2].App != "job_title" || os.ConflictRule != syncer.RuleMostRecent {
 		t.Fatalf("a dry run saved: %+v", os)
 	}
 	if got := syncContacts(t, b.p.Acme); got["gus@example.com"] != nil {
@@ -335,8 +362,10 @@ func TestSyncSettingsDryRunAPIAndForms(t *testing.T) {
 	if syncObjectSync(t, b).Enabled {
 		t.Fatal("disable left the sync enabled")
 	}
-	if status, _, _ := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/enable", url.Values{"csrf": {token}}); status != http.StatusOK || !syncObjectSync(t, b).Enabled {
-		t.Fatalf("enable: %d", status)
+	// Enabling checks every field again, and the mapping is still wrong.
+	if status, _, body := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/enable", url.Values{"csrf": {token}}); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `id="sync-problem"`) || !strings.Contains(body, "job_title") || syncObjectSync(t, b).Enabled {
+		t.Fatalf("enable with a wrong mapping: %d\n%s", status, body)
 	}
 	// A form the engine refuses comes back with its sentence and the edits.
 	status, _, body := syncPost(t, admin, "/connections/"+id+"/sync/"+syncID+"/edit", url.Values{"csrf": {token}, "action": {"save"},
