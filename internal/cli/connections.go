@@ -88,6 +88,10 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 // both as JSON, else a line to read and the URL alone on the next.
 func (a *app) printStarted(s connection.Started) error {
 	v := api.NewStartedView(s)
+	for _, advice := range s.Advice {
+		// On standard error, so the JSON or URL printed stays whole.
+		fmt.Fprintf(a.stderr, "warning: %s\n", advice.Message)
+	}
 	if s.AuthorizeURL == "" {
 		return a.printJSON(v.Connection)
 	}

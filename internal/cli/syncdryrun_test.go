@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hubsync/hubsync/internal/hub"
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
 )
 
 // sync-config add|update --dry-run counts what the next run would create,
@@ -50,5 +51,30 @@ func TestSyncConfigDryRunFromTheCommandLine(t *testing.T) {
 	}
 	if list := b.must(t, "", "connections", "sync-config", "list", b.id); strings.Contains(list, "lastname") {
 		t.Fatalf("update --dry-run saved the change:\n%s", list)
+	}
+}
+
+// connections create warns on standard error about a connector user the
+// connection package advises against, keeping the JSON on standard output
+// whole.
+func TestConnectionsCreateWarnsAboutTheConnector(t *testing.T) {
+	b := setupSync(t)
+	token := b.ext.Token(t, hubtest.AllScopes...)
+	b.secrets = append(b.secrets, token)
+	b.user(t, "mem@example.com", "--role", "member", "--perm", "contacts=edit,companies=edit,deals=edit")
+	code, out, errOut := b.run(t, token+"\n", "connections", "create", "--integration", "other-hub", "--name", "by a member",
+		"--owner", "mem@example.com", "--credential-stdin")
+	if code != 0 || !strings.Contains(errOut, "warning: mem@example.com is a member, not an admin") {
+		t.Fatalf("create as a member: exit %d, stderr %q", code, errOut)
+	}
+	var c struct{ ID int64 }
+	decodeJSON(t, out, &c)
+	if c.ID == 0 {
+		t.Fatalf("create as a member printed no connection: %s", out)
+	}
+	code, _, errOut = b.run(t, token+"\n", "connections", "create", "--integration", "other-hub", "--name", "by an admin",
+		"--owner", "ann@example.com", "--credential-stdin")
+	if code != 0 || strings.Contains(errOut, "warning") {
+		t.Fatalf("create as an admin: exit %d, stderr %q", code, errOut)
 	}
 }
