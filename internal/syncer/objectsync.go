@@ -275,3 +275,18 @@ func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, exte
 	}
 	return e.deliverToHub(ctx, r, os, page, "")
 }
+
+// PairCount is how many record pairs (links) an object sync of a
+// connection keeps: what removing it forgets.
+func (e *Engine) PairCount(ctx context.Context, connectionID, syncID int64) (int, error) {
+	var n int
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		os, err := syncOf(ctx, tx, connectionID, syncID, false)
+		if err != nil {
+			return err
+		}
+		n, err = tx.CountLinks(ctx, os.ID)
+		return err
+	})
+	return n, err
+}

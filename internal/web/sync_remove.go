@@ -10,6 +10,8 @@ import (
 type syncRemovePage struct {
 	Conn store.Connection
 	Sync store.ObjectSync
+	// Pairs are the record pairs the sync keeps, which removing forgets.
+	Pairs int
 }
 
 // syncRemoveConfirm says what removing an object sync does and asks.
@@ -18,8 +20,12 @@ func (c *Console) syncRemoveConfirm(v *visit) error {
 	if err != nil {
 		return err
 	}
+	pairs, err := c.Syncer.PairCount(v.r.Context(), conn.ID, os.ID)
+	if err != nil {
+		return err
+	}
 	return c.show(v, http.StatusOK, "sync_remove", "Remove the "+os.HubObject+" sync · "+conn.Name, "connections",
-		syncRemovePage{Conn: conn, Sync: os})
+		syncRemovePage{Conn: conn, Sync: os, Pairs: pairs})
 }
 
 // syncRemove deletes an object sync with its links, cursors and record

@@ -267,6 +267,9 @@ func TestScreenshotsSyncSettings(t *testing.T) {
 	webtest.Shot(t, br, "sync-add")
 	webtest.Do(t, br, "open the remove confirmation", chromedp.Navigate(b.syncPage()+"/"+strconv.FormatInt(b.syncID, 10)+"/remove"),
 		chromedp.WaitVisible(chromedp.CSS(`button.danger`)))
+	if pairs := webtest.Text(t, br, "#sync-pairs"); pairs != "6" {
+		t.Errorf("the removal says it forgets %s pairs, want the 6 contacts paired", pairs)
+	}
 	webtest.Shot(t, br, "sync-remove")
 }
 
