@@ -14,6 +14,11 @@ func (c *Console) syncCreate(v *visit) error {
 	ctx := v.r.Context()
 	f := parseSyncForm(v.r)
 	p := c.syncFormPage(ctx, conn, store.ObjectSync{}, f)
+	syncs, err := c.Syncer.ObjectSyncs(ctx, conn.ID)
+	if err != nil {
+		return err
+	}
+	p.Objects = unsynced(conn, syncs)
 	if v.r.PostFormValue("action") == "preview" {
 		preview, err := c.Syncer.PreviewAdd(ctx, v.actor(), conn.ID, f.input())
 		return c.syncFormResult(v, p, &preview, err, "Add an object sync · ")
