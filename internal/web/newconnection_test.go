@@ -210,4 +210,23 @@ func TestNewConnectionAdviceAndCredential(t *testing.T) {
 	if list, _ := conns.List(ctx); len(list) != connection.ManyConnections {
 		t.Fatalf("a refused credential made a connection: %d", len(list))
 	}
+
+	// A private app token that works connects at once and goes on to the
+	// first object sync, which never shows the token.
+	ext := hubtest.New(t, hubtest.SQLite)
+	token := ext.Token(t, hubtest.AllScopes...)
+	if _, err := conns.CreateIntegration(ctx, audit.Actor{ID: admin.ID, Label: admin.Email}, connection.NewIntegration{Name: "other-hub",
+		Provider: "hubspot", AuthKind: connection.AuthPrivateApp, Settings: connection.ProviderSettings("hubspot", ext.URL, nil)}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, page = b.Page(t, http.MethodGet, "/connections/new?step=2&integration=other-hub&name=Other&mode=user&objects=contacts", nil)
+	status, loc, _ := b.Page(t, http.MethodPost, "/connections/new", url.Values{"csrf": {hubtest.CSRF(t, page)}, "integration": {"other-hub"},
+		"name": {"Other"}, "mode": {"user"}, "objects": {"contacts"}, "owner": {admin.Email}, "credential": {token}})
+	if status != http.StatusSeeOther || !strings.HasSuffix(strings.Split(loc, "?")[0], "/sync/new") {
+		t.Fatalf("a working token: %d to %q", status, loc)
+	}
+	status, _, page = b.Page(t, http.MethodGet, loc, nil)
+	if status != http.StatusOK || !strings.Contains(page, "Connected: Other") || !strings.Contains(page, `aria-current="step"`) || strings.Contains(page, token) {
+		t.Fatalf("the first object sync after connecting with a token: %d\n%s", status, page)
+	}
 }
