@@ -38,8 +38,11 @@ func readNewConnForm(q url.Values) newConnForm {
 	return f
 }
 
-// Query is the form as the query of a step's address.
-func (f newConnForm) Query(step string) string {
+// URL is the address of a wizard step ("" for the first) with the choices
+// made so far.
+func (f newConnForm) URL(step string) string { return "/connections/new?" + f.query(step) }
+
+func (f newConnForm) query(step string) string {
 	q := url.Values{"integration": {f.Integration}, "name": {f.Name}, "mode": {f.Mode}, "objects": f.Objects}
 	if f.Owner != "" {
 		q.Set("owner", f.Owner)

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -209,6 +211,23 @@ func TestNewConnectionAdviceAndCredential(t *testing.T) {
 	}
 	if list, _ := conns.List(ctx); len(list) != connection.ManyConnections {
 		t.Fatalf("a refused credential made a connection: %d", len(list))
+	}
+
+	// Step 2 without a name goes back to step 1 and says why; Back and
+	// Change keep the choices made.
+	status, _, page = b.Page(t, http.MethodGet, "/connections/new?step=2&integration=warehouse&name=&mode=app&objects=contacts", nil)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="wizard-problem"`) || !strings.Contains(page, `id="next-button"`) {
+		t.Fatalf("step 2 without a name: %d\n%s", status, page)
+	}
+	_, _, page = b.Page(t, http.MethodGet, "/connections/new?step=2&integration=warehouse&name=Warehouse&mode=app&objects=contacts", nil)
+	back := regexp.MustCompile(`href="(/connections/new\?[^"]+)">Back`).FindStringSubmatch(page)
+	if back == nil {
+		t.Fatalf("step 2 has no Back link:\n%s", page)
+	}
+	_, _, page = b.Page(t, http.MethodGet, html.UnescapeString(back[1]), nil)
+	if !strings.Contains(page, `value="Warehouse"`) || !regexp.MustCompile(`id="mode-app"[^>]*checked`).MatchString(page) ||
+		regexp.MustCompile(`id="object-deals"[^>]*checked`).MatchString(page) || !regexp.MustCompile(`id="object-contacts"[^>]*checked`).MatchString(page) {
+		t.Fatalf("Back lost the choices:\n%s", page)
 	}
 
 	// A private app token that works connects at once and goes on to the
