@@ -157,15 +157,11 @@ func (c *Console) ownerAdvice(ctx context.Context, f newConnForm) ([]connection.
 func isPreflight(err error) bool { return errors.Is(err, connection.ErrPreflight) }
 
 func init() {
+	// How an integration signs in, in words: OAuth, or what it takes.
 	funcs["wizardAuthKind"] = func(kind string) string {
-		switch kind {
-		case connection.AuthOAuth2:
+		if kind == connection.AuthOAuth2 {
 			return "OAuth"
-		case connection.AuthPrivateApp:
-			return "private app token"
-		case connection.AuthPassword:
-			return "database URL"
 		}
-		return kind
+		return connection.CredentialName(kind)
 	}
 }
