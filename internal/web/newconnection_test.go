@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -133,6 +134,9 @@ func TestScreenshotsNewConnection(t *testing.T) {
 	if acme["bob@example.com"] == nil || acme["ada@example.com"]["firstname"] != "Ada" || syncContacts(t, p.Ours)["ada@example.com"]["lastname"] != "Lovelace" {
 		t.Fatalf("the first run did not deliver: Acme %v", acme)
 	}
+	// The page shows the first run end without a reload (within 10 s).
+	webtest.Get(t, br, "see the first run end on the page", chromedp.Poll[bool](
+		`(document.querySelector('#sync-lastrun')?.textContent || '').includes('succeeded')`, chromedp.WithPollingTimeout(10*time.Second)))
 	webtest.Shot(t, br, "connection-new-done")
 }
 
