@@ -40,6 +40,9 @@ func TestSyncConfigDryRunFromTheCommandLine(t *testing.T) {
 		"--map", "firstname=firstname"), &o)
 	sync := strconv.FormatInt(o.ID, 10)
 	b.must(t, "", "connections", "sync-now", b.id, "--follow")
+	if errOut := b.fails(t, "", "connections", "sync-config", "add", b.id, "--object", "contacts", "--dry-run"); !strings.Contains(errOut, "already syncs contacts") {
+		t.Errorf("add --dry-run of an object synced already: %q", errOut)
+	}
 	out := b.must(t, "", "connections", "sync-config", "update", b.id, sync, "--set-field", "lastname=lastname", "--dry-run")
 	for _, want := range []string{"dry run of contacts with contacts (two_way): nothing was saved", "external (contacts)", "hub (contacts)"} {
 		if !strings.Contains(out, want) {

@@ -69,14 +69,7 @@ func (e *Engine) PreviewAdd(ctx context.Context, a audit.Actor, connectionID int
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
 		}
-		c, err := tx.Connection(ctx, connectionID)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(c.Objects, next.HubObject) {
-			return fmt.Errorf("%w: connection %d does not sync %s (it syncs %v)", connection.ErrInvalid, c.ID, next.HubObject, c.Objects)
-		}
-		return nil
+		return addable(ctx, tx, connectionID, next)
 	})
 	if err != nil {
 		return Preview{}, err
