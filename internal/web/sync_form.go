@@ -161,14 +161,16 @@ func (p syncFormPage) AppFilterRows() []store.Filter {
 	return append(slices.Clone(p.Form.AppFilters), make([]store.Filter, blankFilters)...)
 }
 
+// syncFormPage is the add (os zero) or edit page of f.
 func (c *Console) syncFormPage(ctx context.Context, conn store.Connection, os store.ObjectSync, f syncForm) syncFormPage {
-	p := syncFormPage{Conn: conn, Sync: os, Form: f, Wizard: os.ID == 0 && c.syncsNone(ctx, conn.ID), Directions: syncer.Directions(), Rules: syncer.ConflictRules(),
-		Types: syncer.FieldTypes(), Operators: syncer.FilterOperators(),
-		Action: "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/new"}
+	p := syncFormPage{Conn: conn, Sync: os, Form: f, Wizard: os.ID == 0 && c.syncsNone(ctx, conn.ID),
+		Directions: syncer.Directions(), Rules: syncer.ConflictRules(), Types: syncer.FieldTypes(),
+		Operators: syncer.FilterOperators(), Action: syncsURL(conn.ID) + "/new"}
 	if os.ID != 0 {
-		p.Action = "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/" + strconv.FormatInt(os.ID, 10) + "/edit"
+		p.Action = syncsURL(conn.ID) + "/" + strconv.FormatInt(os.ID, 10) + "/edit"
 	}
 	if f.HubObject != "" {
+		// The names only help typing; without them the form still works.
 		if props, err := c.CRM.Properties(ctx, f.HubObject, false); err == nil {
 			for _, pr := range props {
 				p.HubProperties = append(p.HubProperties, pr.Name)
