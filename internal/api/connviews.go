@@ -95,11 +95,14 @@ func nonNil(s []string) []string {
 type StartedView struct {
 	Connection   ConnectionView `json:"connection"`
 	AuthorizeURL string         `json:"authorize_url,omitempty"`
+	// ConnectorAdvice warns about the connector user a new connection
+	// runs as: a member, a missing permission, many connections.
+	ConnectorAdvice []connection.Advice `json:"connector_advice,omitempty"`
 }
 
 // NewStartedView shows a started create or reconnect.
 func NewStartedView(s connection.Started) StartedView {
-	return StartedView{Connection: NewConnectionView(s.Connection), AuthorizeURL: s.AuthorizeURL}
+	return StartedView{Connection: NewConnectionView(s.Connection), AuthorizeURL: s.AuthorizeURL, ConnectorAdvice: s.Advice}
 }
 
 // DiagnosisView is a diagnose report.

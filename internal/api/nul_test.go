@@ -90,6 +90,7 @@ var everyRoute = []struct{ pattern, body string }{
 	{"POST /api/v1/users/{user}/deactivate", "json"},
 	{"GET /api/v1/connections/{id}/syncs", ""},
 	{"POST /api/v1/connections/{id}/syncs", "json"},
+	{"POST /api/v1/connections/{id}/syncs/dry-run", "json"},
 	{"PATCH /api/v1/connections/{id}/syncs/{sync}", "json"},
 	{"DELETE /api/v1/connections/{id}/syncs/{sync}", ""},
 	{"POST /api/v1/connections/{id}/sync-now", ""},

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
@@ -13,6 +14,7 @@ import (
 func (a *Admin) syncRoutes(handle func(string, gate, func(adminCall) (int, any, error))) {
 	handle("GET /api/v1/connections/{id}/syncs", viewIntegrations, a.listSyncs)
 	handle("POST /api/v1/connections/{id}/syncs", manageIntegrations, a.addSync)
+	handle("POST /api/v1/connections/{id}/syncs/dry-run", manageIntegrations, a.dryRunSync)
 	handle("PATCH /api/v1/connections/{id}/syncs/{sync}", manageIntegrations, a.updateSync)
 	handle("DELETE /api/v1/connections/{id}/syncs/{sync}", manageIntegrations, a.removeSync)
 	handle("POST /api/v1/connections/{id}/sync-now", manageIntegrations, a.syncNow)
@@ -139,6 +141,39 @@ func (a *Admin) addSync(c adminCall) (int, any, error) {
 	return http.StatusCreated, NewObjectSyncView(o), err
 }
 
+// dryRunSync counts what the next run would do under an object sync's
+// settings, saving nothing: the body of an add, or with ?sync=<id> the body
+// of an update of that object sync.
+func (a *Admin) dryRunSync(c adminCall) (int, any, error) {
+	id, err := a.connectionID(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if c.r.URL.Query().Get("sync") == "" {
+		var in objectSyncJSON
+		if err := decode(c.r, &in); err != nil {
+			return 0, nil, err
+		}
+		p, err := a.Syncer.PreviewAdd(c.r.Context(), actor(c.user), id, syncer.ObjectSyncInput(in))
+		return http.StatusOK, p, err
+	}
+	syncID, err := strconv.ParseInt(c.r.URL.Query().Get("sync"), 10, 64)
+	if err != nil || syncID < 1 {
+		return 0, nil, badRequest("INVALID_SYNC", "sync must be the id of one of the connection's object syncs")
+	}
+	var in objectSyncPatchJSON
+	if err := decode(c.r, &in); err != nil {
+		return 0, nil, err
+	}
+	if in.HubObject != nil || in.ExternalObject != nil {
+		if err := a.sameObjects(c, id, syncID, in); err != nil {
+			return 0, nil, err
+		}
+	}
+	p, err := a.Syncer.PreviewUpdate(c.r.Context(), actor(c.user), id, syncID, in.change())
+	return http.StatusOK, p, err
+}
+
 // objectSyncPatchJSON is a change to an object sync: the fields given
 // change, the others stay. The objects cannot change; they may be given as
 // they are, as a client that read the sync sends them back.
@@ -154,6 +189,12 @@ type objectSyncPatchJSON struct {
 	ConflictRule     *string              `json:"conflict_rule"`
 	PropagateDeletes *bool                `json:"propagate_deletes"`
 	Enabled          *bool                `json:"enabled"`
+}
+
+func (in objectSyncPatchJSON) change() syncer.ObjectSyncChange {
+	return syncer.ObjectSyncChange{Direction: in.Direction, Mappings: in.Mappings, HubFilters: in.HubFilters,
+		AppFilters: in.AppFilters, HubMatchKey: in.HubMatchKey, AppMatchKey: in.AppMatchKey, ConflictRule: in.ConflictRule,
+		PropagateDeletes: in.PropagateDeletes, Enabled: in.Enabled}
 }
 
 // syncPath reads the connection and object sync ids of the path.
@@ -174,9 +215,7 @@ func (a *Admin) updateSync(c adminCall) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	ch := syncer.ObjectSyncChange{Direction: in.Direction, Mappings: in.Mappings, HubFilters: in.HubFilters,
-		AppFilters: in.AppFilters, HubMatchKey: in.HubMatchKey, AppMatchKey: in.AppMatchKey, ConflictRule: in.ConflictRule,
-		PropagateDeletes: in.PropagateDeletes, Enabled: in.Enabled}
+	ch := in.change()
 	if in.HubObject != nil || in.ExternalObject != nil {
 		if err := a.sameObjects(c, id, syncID, in); err != nil {
 			return 0, nil, err

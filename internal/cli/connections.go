@@ -72,10 +72,7 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 		}
 		return cred, nil
 	}
-	what := map[string]string{connection.AuthPrivateApp: "private app token", connection.AuthPassword: "database URL"}[in.AuthKind]
-	if what == "" {
-		what = "credential"
-	}
+	what := connection.CredentialName(in.AuthKind)
 	if !fromStdin {
 		return cred, fmt.Errorf("integration %s authenticates with a %s: give it on standard input with --credential-stdin", in.Name, what)
 	}
@@ -83,12 +80,7 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 	if err != nil {
 		return cred, err
 	}
-	if in.AuthKind == connection.AuthPassword {
-		cred.URL = s
-	} else {
-		cred.APIKey = s
-	}
-	return cred, nil
+	return connection.CredentialOf(in.AuthKind, s), nil
 }
 
 // printStarted prints a connection made at once (as JSON, like every
@@ -96,6 +88,10 @@ func (a *app) credentialFor(in store.Integration, fromStdin bool) (connector.Cre
 // both as JSON, else a line to read and the URL alone on the next.
 func (a *app) printStarted(s connection.Started) error {
 	v := api.NewStartedView(s)
+	for _, advice := range s.Advice {
+		// On standard error, so the JSON or URL printed stays whole.
+		fmt.Fprintf(a.stderr, "warning: %s\n", advice.Message)
+	}
 	if s.AuthorizeURL == "" {
 		return a.printJSON(v.Connection)
 	}

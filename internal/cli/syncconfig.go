@@ -108,10 +108,11 @@ func (a *app) printChanged(o store.ObjectSync, what string) error {
 
 func (a *app) syncConfigUpdateCmd() *cobra.Command {
 	var f syncChangeFlags
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use: "update <id> <sync> [--map hub=app[:type[:direction]]]… [--set-field hub=app[:type[:direction]]]… [--drop-field hub]… " +
 			"[--direction D] [--hub-filter p:op:v]… [--no-hub-filters] [--app-filter p:op:v]… [--no-app-filters] " +
-			"[--match-key hub[=app] | --no-match] [--conflict R] [--propagate-deletes=true|false]",
+			"[--match-key hub[=app] | --no-match] [--conflict R] [--propagate-deletes=true|false] [--dry-run]",
 		Short: "Change an object sync; fields it names are checked against both sides, and records synced before are synced again under the new settings",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -120,6 +121,13 @@ func (a *app) syncConfigUpdateCmd() *cobra.Command {
 				return err
 			}
 			return a.withObjectSync(cmd, args, func(h *hub.Hub, id, syncID int64) error {
+				if dryRun {
+					p, err := h.Syncer.PreviewUpdate(cmd.Context(), audit.CLI, id, syncID, ch)
+					if err != nil {
+						return explainError(err)
+					}
+					return a.printPreview(p)
+				}
 				o, err := h.Syncer.UpdateObjectSync(cmd.Context(), audit.CLI, id, syncID, ch)
 				if err != nil {
 					return explainError(err)
@@ -141,7 +149,26 @@ func (a *app) syncConfigUpdateCmd() *cobra.Command {
 	fl.BoolVar(&f.noMatch, "no-match", false, "never pair records on first contact: always create")
 	fl.StringVar(&f.conflict, "conflict", "", "most_recent, hub_wins or app_wins")
 	fl.BoolVar(&f.propagateDeletes, "propagate-deletes", false, "archive a record on one side when it is archived or deleted on the other")
+	fl.BoolVar(&dryRun, "dry-run", false, dryRunHelp)
 	return cmd
+}
+
+const dryRunHelp = "save nothing: count what the next run would create, update and leave out on each side under these settings"
+
+// printPreview shows a dry run: JSON under --output json, else a table of
+// the writes on each side.
+func (a *app) printPreview(p syncer.Preview) error {
+	return a.render(p, func(w io.Writer) error {
+		fmt.Fprintf(w, "dry run of %s with %s (%s): nothing was saved\n", p.HubObject, p.ExternalObject, p.Direction)
+		fmt.Fprintln(w, "SIDE\tREAD\tCREATE\tUPDATE\tLEFT OUT BY FILTERS")
+		fmt.Fprintf(w, "external (%s)\t%d\t%d\t%d\t%d\n", p.ExternalObject, p.AppRead, p.ToApp.Create, p.ToApp.Update, p.ToApp.Excluded)
+		fmt.Fprintf(w, "hub (%s)\t%d\t%d\t%d\t%d\n", p.HubObject, p.HubRead, p.ToHub.Create, p.ToHub.Update, p.ToHub.Excluded)
+		_, err := fmt.Fprintf(w, "paired by match key: %d, conflicts: %d\n", p.Matched, p.Conflicts)
+		if err == nil && p.Limited {
+			_, err = fmt.Fprintf(w, "counted over the first %d records of each side\n", syncer.MaxPreviewed)
+		}
+		return err
+	})
 }
 
 func (a *app) syncConfigEnableCmd(enable bool) *cobra.Command {

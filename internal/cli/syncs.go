@@ -129,10 +129,11 @@ func filters(flag string, given []string) ([]store.Filter, error) {
 
 func (a *app) syncConfigAddCmd() *cobra.Command {
 	var f objectSyncFlags
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use: "add <id> --object contacts [--external-object O] [--direction two_way|to_hub|to_app] " +
 			"[--map hub=app[:type[:direction]]]… [--hub-filter prop:op:value]… [--app-filter prop:op:value]… " +
-			"[--match-key hub[=app] | --no-match] [--conflict most_recent|hub_wins|app_wins] [--propagate-deletes]",
+			"[--match-key hub[=app] | --no-match] [--conflict most_recent|hub_wins|app_wins] [--propagate-deletes] [--dry-run]",
 		Short: "Sync an object through a connection; without --map the object's default fields are mapped to the same names",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -141,6 +142,13 @@ func (a *app) syncConfigAddCmd() *cobra.Command {
 				return err
 			}
 			return a.withKnownConnection(cmd.Context(), args[0], func(h *hub.Hub, id int64) error {
+				if dryRun {
+					p, err := h.Syncer.PreviewAdd(cmd.Context(), audit.CLI, id, in)
+					if err != nil {
+						return explainError(err)
+					}
+					return a.printPreview(p)
+				}
 				o, err := h.Syncer.AddObjectSync(cmd.Context(), audit.CLI, id, in)
 				if err != nil {
 					return explainError(err)
@@ -161,6 +169,7 @@ func (a *app) syncConfigAddCmd() *cobra.Command {
 	fl.BoolVar(&f.noMatch, "no-match", false, "never pair records on first contact: always create")
 	fl.StringVar(&f.in.ConflictRule, "conflict", "", "most_recent, hub_wins or app_wins (default most_recent)")
 	fl.BoolVar(&f.in.PropagateDeletes, "propagate-deletes", false, "archive a record on one side when it is archived or deleted on the other")
+	fl.BoolVar(&dryRun, "dry-run", false, dryRunHelp)
 	cmd.MarkFlagRequired("object")
 	return cmd
 }

@@ -36,6 +36,9 @@ type NewConnection struct {
 type Started struct {
 	Connection   store.Connection
 	AuthorizeURL string
+	// Advice warns about the connector user of a new user-mode connection
+	// (see ConnectorAdvice), as it stood before the connection was made.
+	Advice []Advice
 }
 
 // Create makes a connection. Key and password credentials are verified
@@ -86,11 +89,24 @@ func (s *Service) Create(ctx context.Context, a audit.Actor, n NewConnection) (S
 	if err != nil {
 		return Started{}, err
 	}
-	if in.AuthKind == AuthOAuth2 {
-		return s.awaitConsent(ctx, a, in, c)
+	var advice []Advice
+	if mode == ModeUser {
+		if advice, err = s.ConnectorAdvice(ctx, c.OwnerID, objects); err != nil {
+			return Started{}, err
+		}
 	}
-	c, err = s.finishWithCredential(ctx, a, in, c, 0, n.Credential)
-	return Started{Connection: c}, err
+	var started Started
+	if in.AuthKind == AuthOAuth2 {
+		started, err = s.awaitConsent(ctx, a, in, c)
+	} else {
+		c, err = s.finishWithCredential(ctx, a, in, c, 0, n.Credential)
+		started = Started{Connection: c}
+	}
+	if err != nil {
+		return Started{}, err
+	}
+	started.Advice = advice
+	return started, nil
 }
 
 // awaitConsent saves a new OAuth connection as needing reconnect, for

@@ -51,29 +51,39 @@ func (e *Engine) AddObjectSync(ctx context.Context, a audit.Actor, connectionID 
 		if err := connection.Authorize(ctx, tx, a); err != nil {
 			return err
 		}
-		c, err := tx.Connection(ctx, connectionID)
-		if err != nil {
+		if err := addable(ctx, tx, connectionID, os); err != nil {
 			return err
 		}
-		if !slices.Contains(c.Objects, os.HubObject) {
-			return fmt.Errorf("%w: connection %d does not sync %s (it syncs %v)", connection.ErrInvalid, c.ID, os.HubObject, c.Objects)
-		}
-		existing, err := tx.ObjectSyncs(ctx, connectionID)
-		if err != nil {
-			return err
-		}
-		for _, x := range existing {
-			if x.HubObject == os.HubObject || x.ExternalObject == os.ExternalObject {
-				return fmt.Errorf("%w: connection %d already syncs %s with %s (object sync %d); change it with sync-config update, or remove it first",
-					store.ErrAlreadyExists, connectionID, x.HubObject, x.ExternalObject, x.ID)
-			}
-		}
+		var err error
 		if os, err = tx.CreateObjectSync(ctx, os); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, e.clock(), a, "object_sync.create", "connection", strconv.FormatInt(connectionID, 10), nil, syncFields(os))
 	})
 	return os, err
+}
+
+// addable refuses an object sync the connection may not have: of an object
+// it was not granted, or of an object one of its syncs pairs already.
+func addable(ctx context.Context, tx store.Tx, connectionID int64, os store.ObjectSync) error {
+	c, err := tx.Connection(ctx, connectionID)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(c.Objects, os.HubObject) {
+		return fmt.Errorf("%w: connection %d does not sync %s (it syncs %v)", connection.ErrInvalid, c.ID, os.HubObject, c.Objects)
+	}
+	existing, err := tx.ObjectSyncs(ctx, connectionID)
+	if err != nil {
+		return err
+	}
+	for _, x := range existing {
+		if x.HubObject == os.HubObject || x.ExternalObject == os.ExternalObject {
+			return fmt.Errorf("%w: connection %d already syncs %s with %s (object sync %d); change it with sync-config update, or remove it first",
+				store.ErrAlreadyExists, connectionID, x.HubObject, x.ExternalObject, x.ID)
+		}
+	}
+	return nil
 }
 
 func objectSync(in ObjectSyncInput) (store.ObjectSync, error) {
@@ -274,4 +284,19 @@ func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, exte
 		page.Records = append(page.Records, rec)
 	}
 	return e.deliverToHub(ctx, r, os, page, "")
+}
+
+// PairCount is how many record pairs (links) an object sync of a
+// connection keeps: what removing it forgets.
+func (e *Engine) PairCount(ctx context.Context, connectionID, syncID int64) (int, error) {
+	var n int
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		os, err := syncOf(ctx, tx, connectionID, syncID, false)
+		if err != nil {
+			return err
+		}
+		n, err = tx.CountLinks(ctx, os.ID)
+		return err
+	})
+	return n, err
 }
