@@ -176,7 +176,7 @@ func (a *app) usersUpdateCmd() *cobra.Command {
 					if err != nil {
 						return err
 					}
-					return a.printPreview(api.NewUserChangeView(p, true))
+					return a.printUserPreview(api.NewUserChangeView(p, true))
 				}
 				u, err := h.Identity.UpdateUser(cmd.Context(), args[0], c)
 				if err != nil {
@@ -191,8 +191,8 @@ func (a *app) usersUpdateCmd() *cobra.Command {
 	return cmd
 }
 
-// printPreview says what a user change would take away and break.
-func (a *app) printPreview(v api.UserChangeView) error {
+// printUserPreview says what a user change would take away and break.
+func (a *app) printUserPreview(v api.UserChangeView) error {
 	return a.render(v, func(w io.Writer) error {
 		fmt.Fprintf(w, "%s would lose: %s\n", v.User.Email, orNothing(v.Reduced))
 		if len(v.Degraded) == 0 {
