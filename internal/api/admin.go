@@ -115,6 +115,7 @@ func (a *Admin) Routes(mux Mux) {
 	a.connectionRoutes(handle)
 	a.syncRoutes(handle)
 	a.tokenRoutes(handle)
+	a.settingsRoutes(handle)
 }
 
 func (a *Admin) serve(r *http.Request, route string, g gate, h func(adminCall) (int, any, error)) (int, any, error) {

@@ -319,7 +319,8 @@ func (a *Admin) review(c adminCall) (int, any, error) {
 
 func (a *Admin) auditLog(c adminCall) (int, any, error) {
 	q := c.r.URL.Query()
-	aq := store.AuditQuery{TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Limit: 100}
+	aq := store.AuditQuery{TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Actor: q.Get("actor"),
+		Action: q.Get("action"), Limit: 100}
 	for name, dst := range map[string]*int64{"before": &aq.BeforeSeq} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -330,6 +331,9 @@ func (a *Admin) auditLog(c adminCall) (int, any, error) {
 		}
 	}
 	var err error
+	if aq.Since, aq.Until, err = audit.ParseRange(q.Get("since"), q.Get("until"), time.Now()); err != nil {
+		return 0, nil, err
+	}
 	if aq.Limit, err = queryLimit(c, aq.Limit, audit.MaxListLimit); err != nil {
 		return 0, nil, err
 	}
