@@ -51,3 +51,7 @@ func (w *Webhooks) SendTest(ctx context.Context, a Actor, id int64) (store.Deliv
 	})
 	return d, err
 }
+
+// ShownURL is a webhook URL as pages and the audit log show it: without
+// its query, which may carry the receiver's token.
+func ShownURL(raw string) string { return shownURL(raw) }
