@@ -15,5 +15,5 @@ func (c *Console) settingsDeliveriesPart(v *visit) error {
 	if row.Deliveries, err = c.Webhooks.Deliveries(v.r.Context(), id, recentDeliveries); err != nil {
 		return err
 	}
-	return c.part(v, "settings", "deliveries", row)
+	return c.part(v, "settings", "deliveries-part", row)
 }
