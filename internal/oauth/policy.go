@@ -56,7 +56,9 @@ func ChangePolicy(ctx context.Context, st store.Store, a audit.Actor, name strin
 
 // Policies lists every policy with its value; the grants it governs are
 // this manager's.
-func (g *Grants) Policies(ctx context.Context) ([]PolicySetting, error) { return Policies(ctx, g.store) }
+func (g *Grants) Policies(ctx context.Context) ([]PolicySetting, error) {
+	return Policies(ctx, g.store)
+}
 
 // ChangePolicy sets a policy, as ChangePolicy does.
 func (g *Grants) ChangePolicy(ctx context.Context, a audit.Actor, name string, value bool) (PolicySetting, error) {
