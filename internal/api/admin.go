@@ -103,6 +103,7 @@ func (a *Admin) Routes(mux Mux) {
 			respond(w, r, a.log, status, body, err)
 		})))
 	}
+	mux.Handle("GET "+openAPIPath, http.HandlerFunc(serveOpenAPI))
 	handle("GET /api/v1/apps", manageIntegrations, a.listApps)
 	handle("POST /api/v1/apps", manageIntegrations, a.createApp)
 	handle("GET /api/v1/apps/{app}", manageIntegrations, a.getApp)
