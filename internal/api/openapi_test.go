@@ -2,8 +2,8 @@ package api_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -193,7 +193,9 @@ func TestOpenAPIAnswersAreTrue(t *testing.T) {
 	}
 	// The audit filter selects: the webhook events of ops@example.com only.
 	_, body := b.check(t, "GET", "/api/v1/audit?action=webhook.&actor=ops@example.com", admin, nil)
-	var got struct{ Results []struct{ Action, Actor string } }
+	var got struct {
+		Results []struct{ Action, Actor string }
+	}
 	if err := json.Unmarshal(body, &got); err != nil {
 		t.Fatal(err)
 	}
