@@ -90,16 +90,14 @@ func auditChanges(e store.AuditEvent) []auditChange {
 	return out
 }
 
-// auditTarget is where a target's own page is, "" when it has none.
+// auditTarget is where a target leads: a connection's own page, else the
+// target's history in the log; "" for an event without a target id.
 func auditTarget(e store.AuditEvent) string {
-	if _, err := strconv.ParseInt(e.TargetID, 10, 64); err != nil {
+	if e.TargetID == "" {
 		return ""
 	}
-	switch e.TargetType {
-	case "connection":
+	if _, err := strconv.ParseInt(e.TargetID, 10, 64); err == nil && e.TargetType == "connection" {
 		return "/connections/" + e.TargetID
-	case "webhook":
-		return "/settings#webhook-" + e.TargetID
 	}
-	return ""
+	return auditFilter{TargetType: e.TargetType, TargetID: e.TargetID}.link("/audit")
 }
