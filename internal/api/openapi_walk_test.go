@@ -170,4 +170,3 @@ func TestOpenAPIHappyPathsAreTrue(t *testing.T) {
 		t.Errorf("the walk succeeded on %d operations:\n%s", len(b.succeeded), strings.Join(slices.Sorted(maps.Keys(b.succeeded)), "\n"))
 	}
 }
-
