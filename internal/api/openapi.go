@@ -72,20 +72,22 @@ var (
 
 // operations are every /api/v1 and /crm route, as registered.
 var operations = []operation{
-	{pattern: "GET /crm/v3/objects/{type}", summary: "List records of an object type", ok: ok("200", listJSON{})},
+	{pattern: "GET /crm/v3/objects/{type}", summary: "List records of an object type",
+		query: []string{"limit", "after", "archived", "properties", "propertiesWithHistory"}, ok: ok("200", listJSON{})},
 	{pattern: "POST /crm/v3/objects/{type}", summary: "Create a record", body: true, ok: ok("201", record)},
-	{pattern: "GET /crm/v3/objects/{type}/{id}", summary: "Read a record", ok: ok("200", record)},
-	{pattern: "PATCH /crm/v3/objects/{type}/{id}", summary: "Update a record", body: true, ok: ok("200", record)},
+	{pattern: "GET /crm/v3/objects/{type}/{id}", summary: "Read a record",
+		query: []string{"idProperty", "archived", "properties", "propertiesWithHistory"}, ok: ok("200", record)},
+	{pattern: "PATCH /crm/v3/objects/{type}/{id}", summary: "Update a record", query: []string{"idProperty"}, body: true, ok: ok("200", record)},
 	{pattern: "DELETE /crm/v3/objects/{type}/{id}", summary: "Archive a record", ok: gone},
-	{pattern: "POST /crm/v3/objects/{type}/batch/read", summary: "Read records in a batch (207 names the ids not found)", body: true, ok: batch},
+	{pattern: "POST /crm/v3/objects/{type}/batch/read", summary: "Read records in a batch (207 names the ids not found)", query: []string{"archived"}, body: true, ok: batch},
 	{pattern: "POST /crm/v3/objects/{type}/batch/create", summary: "Create records in a batch", body: true, ok: ok("201", batchJSON{})},
 	{pattern: "POST /crm/v3/objects/{type}/batch/update", summary: "Update records in a batch (207 names the ids not found)", body: true, ok: batch},
 	{pattern: "POST /crm/v3/objects/{type}/batch/upsert", summary: "Create or update records in a batch by a unique property", body: true, ok: ok("200", batchJSON{})},
 	{pattern: "POST /crm/v3/objects/{type}/batch/archive", summary: "Archive records in a batch", body: true, ok: gone},
 	{pattern: "POST /crm/v3/objects/{type}/search", summary: "Search records", body: true, ok: ok("200", searchResultJSON{})},
-	{pattern: "GET /crm/v3/properties/{type}", summary: "List an object type's properties", ok: ok("200", listOf[propertyJSON]{})},
+	{pattern: "GET /crm/v3/properties/{type}", summary: "List an object type's properties", query: []string{"archived"}, ok: ok("200", listOf[propertyJSON]{})},
 	{pattern: "POST /crm/v3/properties/{type}", summary: "Create a property", body: true, ok: ok("201", propertyJSON{})},
-	{pattern: "GET /crm/v3/properties/{type}/{name}", summary: "Read a property", ok: ok("200", propertyJSON{})},
+	{pattern: "GET /crm/v3/properties/{type}/{name}", summary: "Read a property", query: []string{"archived"}, ok: ok("200", propertyJSON{})},
 	{pattern: "PATCH /crm/v3/properties/{type}/{name}", summary: "Update a property", body: true, ok: ok("200", propertyJSON{})},
 	{pattern: "DELETE /crm/v3/properties/{type}/{name}", summary: "Archive a property", ok: gone},
 	{pattern: "POST /crm/v3/properties/{type}/batch/archive", summary: "Archive properties in a batch", body: true, ok: gone},
@@ -98,7 +100,7 @@ var operations = []operation{
 	{pattern: "PATCH /api/v1/apps/{app}", summary: "Change an OAuth app", body: true, ok: ok("200", AppView{})},
 	{pattern: "DELETE /api/v1/apps/{app}", summary: "Delete an OAuth app", ok: gone},
 	{pattern: "POST /api/v1/apps/{app}/rotate-secret", summary: "Rotate an app's client secret; the new one is in this answer only", ok: ok("200", AppView{})},
-	{pattern: "GET /api/v1/grants", summary: "What users authorized", ok: ok("200", listOf[GrantView]{})},
+	{pattern: "GET /api/v1/grants", summary: "What users authorized", query: []string{"user", "app"}, ok: ok("200", listOf[GrantView]{})},
 	{pattern: "DELETE /api/v1/grants/{grant}", summary: "Revoke a grant", ok: gone},
 	{pattern: "GET /api/v1/tokens", summary: "The caller's personal admin tokens", ok: ok("200", listOf[AdminTokenView]{})},
 	{pattern: "POST /api/v1/tokens", summary: "Make a personal admin token; the token is in this answer only", body: true, ok: ok("201", AdminTokenView{})},
@@ -130,7 +132,7 @@ var operations = []operation{
 	{pattern: "GET /api/v1/connections/{id}/runs", summary: "A connection's runs, newest first", query: []string{"limit"}, ok: ok("200", listOf[RunView]{})},
 	{pattern: "GET /api/v1/connections/{id}/errors", summary: "Quarantined records", query: []string{"all", "limit"}, ok: ok("200", listOf[RecordErrorView]{})},
 	{pattern: "POST /api/v1/connections/{id}/errors/{error}/retry", summary: "Retry a quarantined record", ok: gone},
-	{pattern: "GET /api/v1/review", summary: "Every connection, with review flags", ok: ok("200", reviewAnswer{})},
+	{pattern: "GET /api/v1/review", summary: "Every connection, with review flags", query: []string{"stale_days"}, ok: ok("200", reviewAnswer{})},
 	{pattern: "GET /api/v1/audit", summary: "The audit log, newest first, filtered",
 		query: []string{"actor", "action", "since", "until", "target_type", "target_id", "before", "limit"},
 		ok:    ok("200", listOf[AuditView]{})},
@@ -183,7 +185,7 @@ func OpenAPIDocument() map[string]any {
 			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "schema": str()})
 		}
 		for _, q := range op.query {
-			params = append(params, map[string]any{"name": q, "in": "query", "schema": str()})
+			params = append(params, map[string]any{"name": q, "in": "query", "schema": queryTypes(q)})
 		}
 		responses := map[string]any{"default": errorAnswer}
 		for status, answer := range op.ok {
@@ -273,3 +275,21 @@ func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
 
 // ref points at a schema of the document's components.
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }
+
+// queryTypes is the schema of a query parameter, by its name: the API
+// reads every parameter of one name the same way.
+func queryTypes(name string) map[string]any {
+	switch name {
+	case "limit", "before", "stale_days":
+		return map[string]any{"type": "integer", "minimum": 0}
+	case "archived", "all":
+		return boolean()
+	case "properties", "propertiesWithHistory":
+		return map[string]any{"type": "string", "description": "property names, comma-separated"}
+	case "since", "until":
+		return map[string]any{"type": "string", "description": "a time (RFC 3339, or without a zone as UTC), a date, or a time ago (90m, 24h, 7d)"}
+	case "action":
+		return map[string]any{"type": "string", "description": "one action, or every action of a kind when it ends with a dot (connection.)"}
+	}
+	return str()
+}
