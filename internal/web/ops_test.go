@@ -106,7 +106,6 @@ func TestAuditLogFilterAndExportInTheBrowser(t *testing.T) {
 			t.Errorf("filtered by webhook.create the log shows %q", a)
 		}
 	}
-	webtest.Shot(t, ctx, "audit-log")
 
 	text := webtest.Get(t, ctx, "download the CSV", chromedp.Evaluate[string](
 		`fetch(document.querySelector("#audit-csv").href).then(r => r.ok ? r.text() : "HTTP " + r.status)`, chromedp.EvalAwaitPromise))
@@ -193,13 +192,11 @@ func TestWebhookTestEventInTheBrowser(t *testing.T) {
 	if b.received.Load() != 1 {
 		t.Errorf("the receiver got %d signed requests, want 1", b.received.Load())
 	}
-	webtest.Shot(t, ctx, "settings")
 
 	webtest.Do(t, ctx, "delete the webhook",
 		chromedp.Click(chromedp.CSS("#webhook-1 a.danger")),
 		chromedp.WaitVisible(chromedp.CSS(".confirm button.danger")),
 	)
-	webtest.Shot(t, ctx, "settings-webhook-delete")
 	webtest.Do(t, ctx, "confirm", chromedp.Click(chromedp.CSS(".confirm button.danger")), chromedp.WaitVisible(chromedp.CSS(".notice")))
 	hooks, err := b.env.Hub.Webhooks.List(context.Background())
 	if err != nil || len(hooks) != 0 {
@@ -269,7 +266,8 @@ func TestMemberCannotReachSettings(t *testing.T) {
 	}
 }
 
-// TestScreenshotsOps writes the audit log and settings with realistic data.
+// TestScreenshotsOps writes every page of the audit log and settings, with
+// realistic data in them.
 func TestScreenshotsOps(t *testing.T) {
 	b := setupOps(t)
 	b.seedAudit(t)
@@ -284,10 +282,16 @@ func TestScreenshotsOps(t *testing.T) {
 	br := webtest.Chrome(t)
 	webtest.SignIn(t, br, b.env.URL, "admin@example.com", webtest.AdminPassword)
 	webtest.Do(t, br, "open the audit log", chromedp.Navigate(b.env.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS("table.audit")))
-	webtest.Shot(t, br, "audit-log-all")
+	webtest.Shot(t, br, "audit-log")
+	webtest.Do(t, br, "filter the audit log", chromedp.Navigate(b.env.URL+"/audit?action=webhook.&since=7d"),
+		chromedp.WaitVisible(chromedp.CSS("table.audit")))
+	webtest.Shot(t, br, "audit-log-filtered")
 	webtest.Do(t, br, "open settings", chromedp.Navigate(b.env.URL+"/settings"), chromedp.WaitVisible(chromedp.CSS("#webhooks")))
 	webtest.Get(t, br, "wait for the deliveries' answers", chromedp.Poll[bool](
 		`[...document.querySelectorAll("td.answer")].some(td => td.textContent === "HTTP 202")`,
 		chromedp.WithPollingTimeout(10*time.Second)))
-	webtest.Shot(t, br, "settings-webhooks")
+	webtest.Shot(t, br, "settings")
+	webtest.Do(t, br, "open a webhook's delete confirmation", chromedp.Navigate(b.env.URL+"/settings/webhooks/1/delete"),
+		chromedp.WaitVisible(chromedp.CSS(".confirm")))
+	webtest.Shot(t, br, "settings-webhook-delete")
 }
