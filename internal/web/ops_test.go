@@ -3,9 +3,12 @@ package web_test
 import (
 	"context"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -294,4 +297,72 @@ func TestScreenshotsOps(t *testing.T) {
 	webtest.Do(t, br, "open a webhook's delete confirmation", chromedp.Navigate(b.env.URL+"/settings/webhooks/1/delete"),
 		chromedp.WaitVisible(chromedp.CSS(".confirm")))
 	webtest.Shot(t, br, "settings-webhook-delete")
+}
+
+// The audit log pages by 50, newest first, keeping the filter; the CSV
+// export has every event the filter selects, not only one page.
+func TestAuditLogPagesAndExportsEverything(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	ctx := context.Background()
+	for i := range 60 {
+		if _, _, err := env.Hub.Webhooks.Create(ctx, audit.CLI, "https://receiver.example.org/"+strconv.Itoa(i), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := env.Hub.Grants.ChangePolicy(ctx, audit.CLI, oauth.PolicyRevokeOnCredentialsChange, false); err != nil {
+		t.Fatal(err)
+	}
+	env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+	br := env.Browser()
+	br.SignIn(t, "boss@example.com")
+	rows := regexp.MustCompile(`<tr id="event-(\d+)">`)
+	status, _, page := br.Page(t, http.MethodGet, "/audit?action=webhook.create", nil)
+	first := rows.FindAllStringSubmatch(page, -1)
+	if status != http.StatusOK || len(first) != 50 || first[0][1] != "60" || first[49][1] != "11" {
+		t.Fatalf("first page: %d, %d rows from %v", status, len(first), first[:min(1, len(first))])
+	}
+	older := regexp.MustCompile(`<a href="([^"]+)" rel="next">`).FindStringSubmatch(page)
+	if older == nil || !strings.Contains(older[1], "action=webhook.create") {
+		t.Fatalf("the first page has no link to older events that keeps the filter")
+	}
+	_, _, page = br.Page(t, http.MethodGet, html.UnescapeString(older[1]), nil)
+	second := rows.FindAllStringSubmatch(page, -1)
+	if len(second) != 10 || second[0][1] != "10" || second[9][1] != "1" || strings.Contains(page, `rel="next"`) ||
+		!strings.Contains(page, "Newest") {
+		t.Errorf("second page: %d rows, from %v; want events 10 to 1, a way back and no older page", len(second), second[:min(1, len(second))])
+	}
+	status, _, body := br.Page(t, http.MethodGet, "/audit.csv?action=webhook.create", nil)
+	records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if status != http.StatusOK || err != nil || len(records) != 61 {
+		t.Fatalf("export: %d, %v, %d rows; want a header and 60", status, err, len(records))
+	}
+	if status, _, _ := br.Page(t, http.MethodGet, "/audit.csv?until=yesterday", nil); status != http.StatusBadRequest {
+		t.Errorf("export with an unreadable time: %d, want 400", status)
+	}
+}
+
+// A value a spreadsheet would run as a formula is exported as text.
+func TestAuditExportKeepsFormulasText(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	err := env.Hub.Store.Update(context.Background(), func(tx store.Tx) error {
+		return audit.Record(context.Background(), tx, time.Now(), audit.Actor{Label: "=HYPERLINK(\"http://evil\")"}, "connection.create",
+			"connection", "1", nil, map[string]string{"name": "+1 sales"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+	br := env.Browser()
+	br.SignIn(t, "boss@example.com")
+	_, _, body := br.Page(t, http.MethodGet, "/audit.csv", nil)
+	records, err := csv.NewReader(strings.NewReader(body)).ReadAll()
+	if err != nil || len(records) != 2 {
+		t.Fatalf("export: %v\n%s", err, body)
+	}
+	if got := records[1][2]; got != `'=HYPERLINK("http://evil")` {
+		t.Errorf("actor cell = %q, want it quoted as text", got)
+	}
+	if got := records[1][8]; got != "name=+1 sales" {
+		t.Errorf("after cell = %q", got)
+	}
 }
