@@ -20,8 +20,10 @@ type operation struct {
 	summary string
 	// query names the query parameters the route reads.
 	query []string
-	// body says the route reads a JSON body.
+	// body says the route reads a JSON body; in, when set, is a value of
+	// the Go type it reads it into, whose fields the document lists.
 	body bool
+	in   any
 	// ok are the success answers by status: a value of the Go type the
 	// handler answers with (its schema is read from the type), noBody, or
 	// a schema written out.
@@ -74,30 +76,30 @@ var (
 var operations = []operation{
 	{pattern: "GET /crm/v3/objects/{type}", summary: "List records of an object type",
 		query: []string{"limit", "after", "archived", "properties", "propertiesWithHistory"}, ok: ok("200", listJSON{})},
-	{pattern: "POST /crm/v3/objects/{type}", summary: "Create a record", body: true, ok: ok("201", record)},
+	{pattern: "POST /crm/v3/objects/{type}", summary: "Create a record", body: true, in: createJSON{}, ok: ok("201", record)},
 	{pattern: "GET /crm/v3/objects/{type}/{id}", summary: "Read a record",
 		query: []string{"idProperty", "archived", "properties", "propertiesWithHistory"}, ok: ok("200", record)},
-	{pattern: "PATCH /crm/v3/objects/{type}/{id}", summary: "Update a record", query: []string{"idProperty"}, body: true, ok: ok("200", record)},
+	{pattern: "PATCH /crm/v3/objects/{type}/{id}", summary: "Update a record", query: []string{"idProperty"}, body: true, in: createJSON{}, ok: ok("200", record)},
 	{pattern: "DELETE /crm/v3/objects/{type}/{id}", summary: "Archive a record", ok: gone},
-	{pattern: "POST /crm/v3/objects/{type}/batch/read", summary: "Read records in a batch (207 names the ids not found)", query: []string{"archived"}, body: true, ok: batch},
-	{pattern: "POST /crm/v3/objects/{type}/batch/create", summary: "Create records in a batch", body: true, ok: ok("201", batchJSON{})},
-	{pattern: "POST /crm/v3/objects/{type}/batch/update", summary: "Update records in a batch (207 names the ids not found)", body: true, ok: batch},
-	{pattern: "POST /crm/v3/objects/{type}/batch/upsert", summary: "Create or update records in a batch by a unique property", body: true, ok: ok("200", batchJSON{})},
-	{pattern: "POST /crm/v3/objects/{type}/batch/archive", summary: "Archive records in a batch", body: true, ok: gone},
-	{pattern: "POST /crm/v3/objects/{type}/search", summary: "Search records", body: true, ok: ok("200", searchResultJSON{})},
+	{pattern: "POST /crm/v3/objects/{type}/batch/read", summary: "Read records in a batch (207 names the ids not found)", query: []string{"archived"}, body: true, in: batchReadJSON{}, ok: batch},
+	{pattern: "POST /crm/v3/objects/{type}/batch/create", summary: "Create records in a batch", body: true, in: batchCreateJSON{}, ok: ok("201", batchJSON{})},
+	{pattern: "POST /crm/v3/objects/{type}/batch/update", summary: "Update records in a batch (207 names the ids not found)", body: true, in: batchUpdateJSON{}, ok: batch},
+	{pattern: "POST /crm/v3/objects/{type}/batch/upsert", summary: "Create or update records in a batch by a unique property", body: true, in: batchUpdateJSON{}, ok: ok("200", batchJSON{})},
+	{pattern: "POST /crm/v3/objects/{type}/batch/archive", summary: "Archive records in a batch", body: true, in: batchArchiveJSON{}, ok: gone},
+	{pattern: "POST /crm/v3/objects/{type}/search", summary: "Search records", body: true, in: searchJSON{}, ok: ok("200", searchResultJSON{})},
 	{pattern: "GET /crm/v3/properties/{type}", summary: "List an object type's properties", query: []string{"archived"}, ok: ok("200", listOf[propertyJSON]{})},
-	{pattern: "POST /crm/v3/properties/{type}", summary: "Create a property", body: true, ok: ok("201", propertyJSON{})},
+	{pattern: "POST /crm/v3/properties/{type}", summary: "Create a property", body: true, in: propertyCreateJSON{}, ok: ok("201", propertyJSON{})},
 	{pattern: "GET /crm/v3/properties/{type}/{name}", summary: "Read a property", query: []string{"archived"}, ok: ok("200", propertyJSON{})},
-	{pattern: "PATCH /crm/v3/properties/{type}/{name}", summary: "Update a property", body: true, ok: ok("200", propertyJSON{})},
+	{pattern: "PATCH /crm/v3/properties/{type}/{name}", summary: "Update a property", body: true, in: propertyUpdateJSON{}, ok: ok("200", propertyJSON{})},
 	{pattern: "DELETE /crm/v3/properties/{type}/{name}", summary: "Archive a property", ok: gone},
-	{pattern: "POST /crm/v3/properties/{type}/batch/archive", summary: "Archive properties in a batch", body: true, ok: gone},
+	{pattern: "POST /crm/v3/properties/{type}/batch/archive", summary: "Archive properties in a batch", body: true, in: propertyNamesJSON{}, ok: gone},
 
 	{pattern: "GET " + openAPIPath, summary: "This document", public: true,
 		ok: ok("200", schemaOf{"type": "object", "required": []string{"openapi", "info", "paths"}})},
 	{pattern: "GET /api/v1/apps", summary: "OAuth apps connected to the hub", ok: ok("200", listOf[AppView]{})},
-	{pattern: "POST /api/v1/apps", summary: "Register an OAuth app; its client secret is in this answer only", body: true, ok: ok("201", AppView{})},
+	{pattern: "POST /api/v1/apps", summary: "Register an OAuth app; its client secret is in this answer only", body: true, in: appInputJSON{}, ok: ok("201", AppView{})},
 	{pattern: "GET /api/v1/apps/{app}", summary: "Read an OAuth app", ok: ok("200", AppView{})},
-	{pattern: "PATCH /api/v1/apps/{app}", summary: "Change an OAuth app", body: true, ok: ok("200", AppView{})},
+	{pattern: "PATCH /api/v1/apps/{app}", summary: "Change an OAuth app", body: true, in: appInputJSON{}, ok: ok("200", AppView{})},
 	{pattern: "DELETE /api/v1/apps/{app}", summary: "Delete an OAuth app", ok: gone},
 	{pattern: "POST /api/v1/apps/{app}/rotate-secret", summary: "Rotate an app's client secret; the new one is in this answer only", ok: ok("200", AppView{})},
 	{pattern: "GET /api/v1/grants", summary: "What users authorized", query: []string{"user", "app"}, ok: ok("200", listOf[GrantView]{})},
@@ -110,11 +112,11 @@ var operations = []operation{
 	{pattern: "POST /api/v1/users/{user}/deactivate", summary: "Deactivate a user, transferring or forcing", body: true, ok: ok("200", offboardAnswer{})},
 	{pattern: "GET /api/v1/providers", summary: "Providers and the authentications they take", ok: ok("200", listOf[providerAnswer]{})},
 	{pattern: "GET /api/v1/integrations", summary: "Integrations", ok: ok("200", listOf[IntegrationView]{})},
-	{pattern: "POST /api/v1/integrations", summary: "Create an integration", body: true, ok: ok("201", IntegrationView{})},
+	{pattern: "POST /api/v1/integrations", summary: "Create an integration", body: true, in: integrationJSON{}, ok: ok("201", IntegrationView{})},
 	{pattern: "PATCH /api/v1/integrations/{integration}", summary: "Change an integration", body: true, ok: ok("200", IntegrationView{})},
 	{pattern: "DELETE /api/v1/integrations/{integration}", summary: "Delete an integration", ok: gone},
 	{pattern: "GET /api/v1/connections", summary: "Connections", ok: ok("200", listOf[ConnectionView]{})},
-	{pattern: "POST /api/v1/connections", summary: "Create a connection: done at once (201), or an approval URL for OAuth (202)", body: true,
+	{pattern: "POST /api/v1/connections", summary: "Create a connection: done at once (201), or an approval URL for OAuth (202)", body: true, in: connectionJSON{},
 		ok: map[string]any{"201": StartedView{}, "202": StartedView{}}},
 	{pattern: "GET /api/v1/connections/{id}", summary: "Read a connection and its health", ok: ok("200", ConnectionSummaryView{})},
 	{pattern: "DELETE /api/v1/connections/{id}", summary: "Delete a connection", ok: gone},
@@ -125,8 +127,8 @@ var operations = []operation{
 	{pattern: "POST /api/v1/connections/{id}/resume", summary: "Resume a connection", ok: ok("200", ConnectionView{})},
 	{pattern: "POST /api/v1/connections/{id}/diagnose", summary: "Run the troubleshooting checklist", ok: ok("200", DiagnosisView{})},
 	{pattern: "GET /api/v1/connections/{id}/syncs", summary: "A connection's object syncs", ok: ok("200", listOf[ObjectSyncView]{})},
-	{pattern: "POST /api/v1/connections/{id}/syncs", summary: "Add an object sync", body: true, ok: ok("201", ObjectSyncView{})},
-	{pattern: "PATCH /api/v1/connections/{id}/syncs/{sync}", summary: "Change an object sync", body: true, ok: ok("200", ObjectSyncView{})},
+	{pattern: "POST /api/v1/connections/{id}/syncs", summary: "Add an object sync", body: true, in: objectSyncJSON{}, ok: ok("201", ObjectSyncView{})},
+	{pattern: "PATCH /api/v1/connections/{id}/syncs/{sync}", summary: "Change an object sync", body: true, in: objectSyncPatchJSON{}, ok: ok("200", ObjectSyncView{})},
 	{pattern: "DELETE /api/v1/connections/{id}/syncs/{sync}", summary: "Remove an object sync", ok: gone},
 	{pattern: "POST /api/v1/connections/{id}/sync-now", summary: "Ask for a sync run now", ok: ok("202", syncNowAnswer{})},
 	{pattern: "GET /api/v1/connections/{id}/runs", summary: "A connection's runs, newest first", query: []string{"limit"}, ok: ok("200", listOf[RunView]{})},
@@ -172,6 +174,7 @@ func OpenAPIDocument() map[string]any {
 	errorAnswer := map[string]any{"description": "An error, in HubSpot's shape",
 		"content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
 	b := &schemaBuilder{components: map[string]any{"Error": errorSchema}}
+	input := &schemaBuilder{input: true}
 	paths := map[string]any{}
 	for _, op := range operations {
 		method, path, _ := strings.Cut(op.pattern, " ")
@@ -209,8 +212,12 @@ func OpenAPIDocument() map[string]any {
 			o["parameters"] = params
 		}
 		if op.body {
+			body := map[string]any{"type": "object"}
+			if op.in != nil {
+				body = input.of(reflect.TypeOf(op.in))
+			}
 			o["requestBody"] = map[string]any{"required": true, "content": map[string]any{
-				"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}}
+				"application/json": map[string]any{"schema": body}}}
 		}
 		switch {
 		case op.public:

@@ -14,6 +14,11 @@ import (
 // become components, referred to by name.
 type schemaBuilder struct {
 	components map[string]any
+	// input builds request bodies: the API takes fields it does not know
+	// and leaves out fields it is not sent, so objects are open, nothing is
+	// required, and structs are written in place (an answer's component is
+	// closed, which a request's must not be).
+	input bool
 }
 
 var (
@@ -54,8 +59,8 @@ func (b *schemaBuilder) of(t reflect.Type) map[string]any {
 	case reflect.Map:
 		return map[string]any{"type": "object", "additionalProperties": b.of(t.Elem())}
 	case reflect.Struct:
-		if t.Name() == "" || strings.Contains(t.Name(), "[") {
-			return b.object(t) // anonymous or generic: written in place
+		if b.input || t.Name() == "" || strings.Contains(t.Name(), "[") {
+			return b.object(t) // a request's, anonymous or generic: written in place
 		}
 		name := componentName(t.Name())
 		if _, ok := b.components[name]; !ok {
@@ -96,6 +101,10 @@ func (b *schemaBuilder) object(t reflect.Type) map[string]any {
 	var required []string
 	b.fields(t, props, &required)
 	s := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
+	if b.input {
+		delete(s, "additionalProperties")
+		return s
+	}
 	if len(required) > 0 {
 		s["required"] = required
 	}

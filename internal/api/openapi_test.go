@@ -81,6 +81,15 @@ func (b *openAPIBundle) check(t *testing.T, method, path, auth string, body any)
 		t.Errorf("%s %s is not in the document: %v", method, path, err)
 		return 0, nil
 	}
+	reqIn := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	// What the test sends is what the document says the route takes.
+	if err := openapi3filter.ValidateRequest(context.Background(), reqIn); err != nil {
+		t.Errorf("%s %s: the document does not take this request: %v", method, path, err)
+	}
+	if req.GetBody != nil {
+		req.Body, _ = req.GetBody()
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -88,9 +97,8 @@ func (b *openAPIBundle) check(t *testing.T, method, path, auth string, body any)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}},
-		Status: resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(data)),
+		RequestValidationInput: reqIn,
+		Status:                 resp.StatusCode, Header: resp.Header, Body: io.NopCloser(bytes.NewReader(data)),
 		Options: &openapi3filter.Options{IncludeResponseStatus: true},
 	}
 	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
