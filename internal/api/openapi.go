@@ -145,7 +145,7 @@ var operations = []operation{
 	{pattern: "GET /api/v1/webhooks/{id}/deliveries", summary: "A webhook's recent deliveries and the receiver's answers",
 		query: []string{"limit"}, ok: ok("200", listOf[DeliveryView]{})},
 	{pattern: "GET /api/v1/policies", summary: "The hub's policies", ok: ok("200", listOf[PolicyView]{})},
-	{pattern: "PATCH /api/v1/policies/{name}", summary: "Set a policy", body: true, ok: ok("200", PolicyView{})},
+	{pattern: "PATCH /api/v1/policies/{name}", summary: "Set a policy", body: true, in: policyJSON{}, ok: ok("200", PolicyView{})},
 }
 
 // errorSchema is the shape of every error answer (HubSpot's).

@@ -40,10 +40,13 @@ func (a *Admin) listPolicies(c adminCall) (int, any, error) {
 	return http.StatusOK, map[string]any{"results": out}, err
 }
 
+// policyJSON is the body that sets a policy.
+type policyJSON struct {
+	Value *bool `json:"value"`
+}
+
 func (a *Admin) setPolicy(c adminCall) (int, any, error) {
-	var in struct {
-		Value *bool `json:"value"`
-	}
+	var in policyJSON
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}

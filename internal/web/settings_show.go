@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/oauth"
@@ -36,10 +37,17 @@ type webhookRow struct {
 	Deliveries []store.Delivery
 }
 
-// Live says whether a delivery is still on its way, so the list keeps
+// liveFor is how soon a pending delivery's next attempt must be for its
+// list to keep refreshing: a retry hours away is not watched every second.
+const liveFor = time.Minute
+
+// Live says whether a delivery is about to be sent, so the list keeps
 // refreshing until it has an answer.
 func (w webhookRow) Live() bool {
-	return slices.ContainsFunc(w.Deliveries, func(d store.Delivery) bool { return d.State == store.DeliveryPending })
+	soon := time.Now().Add(liveFor)
+	return slices.ContainsFunc(w.Deliveries, func(d store.Delivery) bool {
+		return d.State == store.DeliveryPending && d.NextAttemptAt.Before(soon)
+	})
 }
 
 func (c *Console) settingsShow(v *visit) error {
