@@ -29,11 +29,34 @@ type auditListData struct {
 	// page's, "" on the first.
 	Older, Newest string
 	CSV           string
+	// Actors are who the actor field suggests: the hub's users, the
+	// command line and the system.
+	Actors []string
+}
+
+// maxSuggested bounds the actor suggestions of a hub with many users.
+const maxSuggested = 500
+
+// actors are the actor labels the log uses, for the filter's suggestions.
+func (c *Console) actors(v *visit) ([]string, error) {
+	users, err := c.Identity.Users(v.r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, min(len(users), maxSuggested)+2)
+	for _, u := range users[:min(len(users), maxSuggested)] {
+		out = append(out, u.Email)
+	}
+	return append(out, audit.CLI.Label, audit.System.Label), nil
 }
 
 func (c *Console) auditList(v *visit) error {
 	f, q, err := readAuditFilter(v.r)
 	data := auditListData{Filter: f, CSV: f.link("/audit.csv")}
+	var aerr error
+	if data.Actors, aerr = c.actors(v); aerr != nil {
+		return aerr
+	}
 	if before := v.r.URL.Query().Get("before"); before != "" && err == nil {
 		q.BeforeSeq, err = strconv.ParseInt(before, 10, 64)
 		if err != nil || q.BeforeSeq < 1 {

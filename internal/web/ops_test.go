@@ -336,6 +336,10 @@ func TestAuditLogPagesAndExportsEverything(t *testing.T) {
 	if status != http.StatusOK || err != nil || len(records) != 61 {
 		t.Fatalf("export: %d, %v, %d rows; want a header and 60", status, err, len(records))
 	}
+	_, _, page = br.Page(t, http.MethodGet, "/audit?actor=cli&action=policy.&since=1h", nil)
+	if got := rows.FindAllStringSubmatch(page, -1); len(got) != 1 || got[0][1] != "61" || !strings.Contains(page, `<option value="boss@example.com">`) {
+		t.Errorf("filtered by actor, kind of action and time: %v; want event 61 only, and the users suggested as actors", got)
+	}
 	if status, _, _ := br.Page(t, http.MethodGet, "/audit.csv?until=yesterday", nil); status != http.StatusBadRequest {
 		t.Errorf("export with an unreadable time: %d, want 400", status)
 	}
