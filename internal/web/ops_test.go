@@ -370,3 +370,32 @@ func TestAuditExportKeepsFormulasText(t *testing.T) {
 		t.Errorf("after cell = %q", got)
 	}
 }
+
+// A webhook the domain refuses is not made: the page says why and keeps
+// what was typed; a test event for a missing webhook is not found.
+func TestWebhookFormRefusals(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+	br := env.Browser()
+	br.SignIn(t, "boss@example.com")
+	_, _, page := br.Page(t, http.MethodGet, "/settings", nil)
+	csrf := hubtest.CSRF(t, page)
+	status, _, page := br.Page(t, http.MethodPost, "/settings/webhooks", url.Values{"csrf": {csrf},
+		"url": {"ftp://receiver.example.org/hook"}, "events": {audit.EventBroken}})
+	if status != http.StatusBadRequest || !strings.Contains(page, "must be an absolute http(s) URL") ||
+		!strings.Contains(page, `value="ftp://receiver.example.org/hook"`) || strings.Contains(page, "whsec_") {
+		t.Errorf("a refused webhook: %d\n%s", status, page)
+	}
+	if !strings.Contains(page, `value="connection.broken" checked`) || strings.Contains(page, `value="connection.recovered" checked`) {
+		t.Error("the refused form does not keep the events chosen")
+	}
+	if hooks, _ := env.Hub.Webhooks.List(context.Background()); len(hooks) != 0 {
+		t.Errorf("a refused webhook was made: %+v", hooks)
+	}
+	if status, _, _ := br.Page(t, http.MethodPost, "/settings/webhooks/9/send-test", url.Values{"csrf": {csrf}}); status != http.StatusNotFound {
+		t.Errorf("a test event for a missing webhook: %d, want 404", status)
+	}
+	if status, _, _ := br.Page(t, http.MethodGet, "/settings/webhooks/9/delete", nil); status != http.StatusNotFound {
+		t.Errorf("deleting a missing webhook: %d, want 404", status)
+	}
+}
