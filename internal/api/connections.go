@@ -350,11 +350,14 @@ func (a *Admin) listWebhooks(c adminCall) (int, any, error) {
 	return http.StatusOK, map[string]any{"results": out}, err
 }
 
+// webhookJSON is the body that creates a webhook.
+type webhookJSON struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
 func (a *Admin) createWebhook(c adminCall) (int, any, error) {
-	var in struct {
-		URL    string   `json:"url"`
-		Events []string `json:"events"`
-	}
+	var in webhookJSON
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}

@@ -139,7 +139,7 @@ var operations = []operation{
 		query: []string{"actor", "action", "since", "until", "target_type", "target_id", "before", "limit"},
 		ok:    ok("200", listOf[AuditView]{})},
 	{pattern: "GET /api/v1/webhooks", summary: "Webhooks", ok: ok("200", listOf[WebhookView]{})},
-	{pattern: "POST /api/v1/webhooks", summary: "Create a webhook; its signing secret is in this answer only", body: true, ok: ok("201", WebhookView{})},
+	{pattern: "POST /api/v1/webhooks", summary: "Create a webhook; its signing secret is in this answer only", body: true, in: webhookJSON{}, ok: ok("201", WebhookView{})},
 	{pattern: "DELETE /api/v1/webhooks/{id}", summary: "Delete a webhook", ok: gone},
 	{pattern: "POST /api/v1/webhooks/{id}/test", summary: "Queue a signed test event", ok: ok("202", DeliveryView{})},
 	{pattern: "GET /api/v1/webhooks/{id}/deliveries", summary: "A webhook's recent deliveries and the receiver's answers",
