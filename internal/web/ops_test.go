@@ -229,6 +229,12 @@ func TestPolicyChangeInTheBrowser(t *testing.T) {
 	if err != nil || on {
 		t.Errorf("the hub's policy = %v, %v; want off", on, err)
 	}
+	webtest.Do(t, ctx, "open the policy's history", chromedp.Click(chromedp.CSS(`a[href^="/audit?target_type=policy"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.audit")))
+	if row := webtest.Text(t, ctx, "table.audit tbody tr"); !strings.Contains(row, "admin@example.com") ||
+		!strings.Contains(row, "policy.set") || !strings.Contains(row, "true → false") {
+		t.Errorf("the policy's history shows %q", row)
+	}
 	events, err := b.env.Hub.Audit.List(context.Background(), store.AuditQuery{Action: "policy.set"})
 	if err != nil || len(events) != 1 || events[0].Actor != "admin@example.com" || events[0].After["value"] != "false" {
 		t.Errorf("audit of the change: %+v, %v", events, err)
