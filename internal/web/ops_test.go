@@ -288,6 +288,18 @@ func TestScreenshotsOps(t *testing.T) {
 	if _, err := b.env.Hub.Webhooks.SendTest(ctx, audit.CLI, h.ID); err != nil {
 		t.Fatal(err)
 	}
+	// A receiver that is down answers 503: its delivery waits for a retry.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(down.Close)
+	h2, _, err := b.env.Hub.Webhooks.Create(ctx, audit.Actor{ID: 2, Label: "ana@example.com"}, down.URL+"/ops-alerts", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.env.Hub.Webhooks.SendTest(ctx, audit.Actor{ID: 2, Label: "ana@example.com"}, h2.ID); err != nil {
+		t.Fatal(err)
+	}
 	br := webtest.Chrome(t)
 	webtest.SignIn(t, br, b.env.URL, "admin@example.com", webtest.AdminPassword)
 	webtest.Do(t, br, "open the audit log", chromedp.Navigate(b.env.URL+"/audit"), chromedp.WaitVisible(chromedp.CSS("table.audit")))
@@ -297,7 +309,8 @@ func TestScreenshotsOps(t *testing.T) {
 	webtest.Shot(t, br, "audit-log-filtered")
 	webtest.Do(t, br, "open settings", chromedp.Navigate(b.env.URL+"/settings"), chromedp.WaitVisible(chromedp.CSS("#webhooks")))
 	webtest.Get(t, br, "wait for the deliveries' answers", chromedp.Poll[bool](
-		`[...document.querySelectorAll("td.answer")].some(td => td.textContent === "HTTP 202")`,
+		`[...document.querySelectorAll("td.answer")].some(td => td.textContent === "HTTP 202") &&
+		 [...document.querySelectorAll("td.answer")].some(td => td.textContent === "HTTP 503")`,
 		chromedp.WithPollingTimeout(10*time.Second)))
 	webtest.Shot(t, br, "settings")
 	webtest.Do(t, br, "open a webhook's delete confirmation", chromedp.Navigate(b.env.URL+"/settings/webhooks/1/delete"),
