@@ -51,12 +51,12 @@ func (c *Console) actors(v *visit) ([]string, error) {
 }
 
 func (c *Console) auditList(v *visit) error {
-	f, q, err := readAuditFilter(v.r)
-	data := auditListData{Filter: f, CSV: f.link("/audit.csv")}
-	var aerr error
-	if data.Actors, aerr = c.actors(v); aerr != nil {
-		return aerr
+	actors, err := c.actors(v)
+	if err != nil {
+		return err
 	}
+	f, q, err := readAuditFilter(v.r)
+	data := auditListData{Filter: f, CSV: f.link("/audit.csv"), Actors: actors}
 	if before := v.r.URL.Query().Get("before"); before != "" && err == nil {
 		q.BeforeSeq, err = strconv.ParseInt(before, 10, 64)
 		if err != nil || q.BeforeSeq < 1 {
