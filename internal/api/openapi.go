@@ -168,8 +168,9 @@ var pathParam = regexp.MustCompile(`\{([a-z]+)\}`)
 
 // OpenAPIDocument is the OpenAPI 3.1 document of the admin API and the CRM
 // routes. A value that may be null says so the 3.1 way, with "null" in its
-// list of types (never 3.0's nullable); kin-openapi, which the tests hold
-// the hub to it with, reads that.
+// list of types (never 3.0's nullable). The tests hold the hub to it with
+// kin-openapi, which checks a 3.1 document's messages as JSON Schema
+// 2020-12, the dialect 3.1 uses.
 func OpenAPIDocument() map[string]any {
 	errorAnswer := map[string]any{"description": "An error, in HubSpot's shape",
 		"content": map[string]any{"application/json": map[string]any{"schema": ref("Error")}}}
