@@ -104,6 +104,7 @@ func (a *Admin) Routes(mux Mux) {
 			respond(w, r, a.log, status, body, err)
 		})))
 	}
+	mux.Handle("GET "+openAPIPath, http.HandlerFunc(serveOpenAPI))
 	handle("GET /api/v1/apps", manageIntegrations, a.listApps)
 	handle("POST /api/v1/apps", manageIntegrations, a.createApp)
 	handle("GET /api/v1/apps/{app}", manageIntegrations, a.getApp)
@@ -118,6 +119,7 @@ func (a *Admin) Routes(mux Mux) {
 	a.privateAppRoutes(handle)
 	a.syncRoutes(handle)
 	a.tokenRoutes(handle)
+	a.settingsRoutes(handle)
 }
 
 func (a *Admin) serve(r *http.Request, route string, g gate, h func(adminCall) (int, any, error)) (int, any, error) {

@@ -394,7 +394,8 @@ func (a *Admin) attention(c adminCall) (int, any, error) {
 
 func (a *Admin) auditLog(c adminCall) (int, any, error) {
 	q := c.r.URL.Query()
-	aq := store.AuditQuery{TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Limit: 100}
+	aq := store.AuditQuery{TargetType: q.Get("target_type"), TargetID: q.Get("target_id"), Actor: q.Get("actor"),
+		Action: q.Get("action"), Limit: 100}
 	for name, dst := range map[string]*int64{"before": &aq.BeforeSeq} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -405,6 +406,9 @@ func (a *Admin) auditLog(c adminCall) (int, any, error) {
 		}
 	}
 	var err error
+	if aq.Since, aq.Until, err = audit.ParseRange(q.Get("since"), q.Get("until"), time.Now()); err != nil {
+		return 0, nil, err
+	}
 	if aq.Limit, err = queryLimit(c, aq.Limit, audit.MaxListLimit); err != nil {
 		return 0, nil, err
 	}
@@ -421,11 +425,14 @@ func (a *Admin) listWebhooks(c adminCall) (int, any, error) {
 	return http.StatusOK, map[string]any{"results": out}, err
 }
 
+// webhookJSON is the body that creates a webhook.
+type webhookJSON struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
 func (a *Admin) createWebhook(c adminCall) (int, any, error) {
-	var in struct {
-		URL    string   `json:"url"`
-		Events []string `json:"events"`
-	}
+	var in webhookJSON
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}

@@ -108,7 +108,8 @@ const (
 	MaxListLimit     = 1000
 )
 
-// List returns audit events newest first. A limit of zero or less means
+// List returns audit events newest first, filtered by q (target, actor,
+// action or kind of action, time range). A limit of zero or less means
 // DefaultListLimit; larger than MaxListLimit is cut to it. Page with
 // q.BeforeSeq set to the last event's Seq.
 func (l *Log) List(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent, error) {
@@ -118,8 +119,12 @@ func (l *Log) List(ctx context.Context, q store.AuditQuery) ([]store.AuditEvent,
 	case q.Limit > MaxListLimit:
 		q.Limit = MaxListLimit
 	}
-	if q.BeforeSeq < 0 {
+	switch {
+	case q.BeforeSeq < 0:
 		return nil, fmt.Errorf("%w: before must not be negative", ErrInvalid)
+	case !q.Since.IsZero() && !q.Until.IsZero() && !q.Since.Before(q.Until):
+		return nil, fmt.Errorf("%w: the time range must end after it starts (since %s, until %s)", ErrInvalid,
+			q.Since.UTC().Format(time.RFC3339), q.Until.UTC().Format(time.RFC3339))
 	}
 	var events []store.AuditEvent
 	err := l.store.View(ctx, func(tx store.Tx) (err error) {

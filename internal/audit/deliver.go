@@ -132,8 +132,12 @@ func (w *Webhooks) claim(ctx context.Context) ([]job, error) {
 	return jobs, err
 }
 
-// stale says why d need not be sent, or "" when it must.
+// stale says why d need not be sent, or "" when it must. A test event is
+// always sent: it tells of no state.
 func (w *Webhooks) stale(ctx context.Context, tx store.Tx, d store.Delivery) (string, error) {
+	if d.Event == EventTest {
+		return "", nil
+	}
 	last, err := tx.LastDelivery(ctx, d.WebhookID, d.ConnectionID, store.DeliveryDelivered)
 	switch {
 	case isNotFound(err):
@@ -151,16 +155,17 @@ func (w *Webhooks) stale(ctx context.Context, tx store.Tx, d store.Delivery) (st
 // deliver sends one claimed delivery and records the outcome.
 func (w *Webhooks) deliver(ctx context.Context, j job) error {
 	d := j.d
-	ok, why := false, "webhook secret cannot be opened"
+	ok, why, code := false, "webhook secret cannot be opened", 0
 	secret, err := w.sealer.Unseal(j.hook.Secret, vault.WebhookAAD(j.hook.ID))
 	if err == nil {
-		ok, why = w.post(ctx, j, string(secret))
+		ok, why, code = w.post(ctx, j, string(secret))
 	}
 	if !ok && ctx.Err() != nil {
 		// Shutting down: the lease hands the delivery to the next pass.
 		return nil
 	}
 	now := w.now().UTC()
+	d.StatusCode = code
 	switch {
 	case ok:
 		d.State, d.DeliveredAt, d.LastError = store.DeliveryDelivered, now, ""
@@ -182,15 +187,16 @@ func (w *Webhooks) deliver(ctx context.Context, j job) error {
 }
 
 // post sends the delivery and reports whether the receiver took it, and if
-// not, why in words that hold no secret and no URL.
-func (w *Webhooks) post(ctx context.Context, j job, secret string) (bool, string) {
+// not, why in words that hold no secret and no URL, with the HTTP status the
+// receiver answered (0 when none came).
+func (w *Webhooks) post(ctx context.Context, j job, secret string) (bool, string, int) {
 	// Bounded well inside the lease, so no other pass claims it mid-send.
 	ctx, cancel := context.WithTimeout(ctx, w.lease/2)
 	defer cancel()
 	body := []byte(j.d.Payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.hook.URL, bytes.NewReader(body))
 	if err != nil {
-		return false, "invalid webhook URL"
+		return false, "invalid webhook URL", 0
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "hubsync-webhooks/1")
@@ -199,15 +205,15 @@ func (w *Webhooks) post(ctx context.Context, j job, secret string) (bool, string
 	req.Header.Set(HeaderSignature, Sign(secret, w.now(), body))
 	resp, err := w.client.Do(req)
 	if err != nil {
-		return false, errKind(err)
+		return false, errKind(err), 0
 	}
 	// Drain a little so the connection can be reused; the body is not read.
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		return true, ""
+		return true, "", resp.StatusCode
 	}
-	return false, "HTTP " + strconv.Itoa(resp.StatusCode)
+	return false, "HTTP " + strconv.Itoa(resp.StatusCode), resp.StatusCode
 }
 
 // errKind names a transport error without quoting it: url.Error carries the

@@ -225,13 +225,17 @@ func (w *Webhooks) Delete(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// Deliveries lists a webhook's recent deliveries, newest first.
+// Deliveries lists a webhook's recent deliveries, newest first, with the
+// receiver's answers; store.ErrNotFound when there is no such webhook.
 func (w *Webhooks) Deliveries(ctx context.Context, webhookID int64, limit int) ([]store.Delivery, error) {
 	if limit <= 0 || limit > MaxListLimit {
 		limit = DefaultListLimit
 	}
 	var ds []store.Delivery
 	err := w.store.View(ctx, func(tx store.Tx) (err error) {
+		if _, err := tx.Webhook(ctx, webhookID); err != nil {
+			return err
+		}
 		ds, err = tx.Deliveries(ctx, webhookID, limit)
 		return err
 	})

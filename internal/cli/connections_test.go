@@ -517,6 +517,23 @@ func TestWebhooksFromTheCommandLine(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^1\s+https://example\.com/hook\s+connection\.broken\s`).MatchString(list) {
 		t.Errorf("webhooks list:\n%s", list)
 	}
+	if out := b.must(t, "", "webhooks", "test", "1"); !strings.Contains(out, "test event queued for webhook 1 as delivery 1") {
+		t.Errorf("webhooks test: %q", out)
+	}
+	deliveries := b.must(t, "", "webhooks", "deliveries", "1")
+	if !regexp.MustCompile(`(?m)^1\s+webhook\.test\s+pending\s+0\s+-\s`).MatchString(deliveries) {
+		t.Errorf("webhooks deliveries:\n%s", deliveries)
+	}
+	if errOut := b.fails(t, "", "webhooks", "test", "7"); !strings.Contains(errOut, "webhook 7: not found") {
+		t.Errorf("testing a missing webhook: %q", errOut)
+	}
+	if got := b.must(t, "", "audit", "--action", "webhook.test", "--actor", "cli", "--since", "1h"); !strings.Contains(got, "webhook.test") ||
+		strings.Contains(got, "webhook.create") {
+		t.Errorf("audit --action webhook.test:\n%s", got)
+	}
+	if got := b.must(t, "", "audit", "--action", "webhook.", "--until", "2000-01-01"); strings.Contains(got, "webhook.") {
+		t.Errorf("audit --until 2000-01-01 lists later events:\n%s", got)
+	}
 	b.must(t, "", "webhooks", "delete", "1")
 	if errOut := b.fails(t, "", "webhooks", "delete", "1"); !strings.Contains(errOut, "webhook 1: not found") {
 		t.Errorf("deleting twice: %q", errOut)

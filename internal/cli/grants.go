@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hubsync/hubsync/internal/api"
+	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/oauth"
 )
@@ -122,7 +123,7 @@ func (a *app) policyCmd() *cobra.Command {
 				return fmt.Errorf("policy value must be true or false, not %q", args[1])
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
-				if err := oauth.SetPolicy(cmd.Context(), h.Store, args[0], v); err != nil {
+				if _, err := oauth.ChangePolicy(cmd.Context(), h.Store, audit.CLI, args[0], v); err != nil {
 					return err
 				}
 				fmt.Fprintf(a.stdout, "%s = %v\n", args[0], v)

@@ -120,13 +120,18 @@ func dash(s string) string {
 
 func (a *app) auditCmd() *cobra.Command {
 	var q store.AuditQuery
+	var since, until string
 	cmd := a.jsonAlias(&cobra.Command{
-		Use:   "audit [--target-type connection] [--target-id 3] [--limit 50] [--before SEQ]",
+		Use:   "audit [--actor E] [--action A] [--since 7d] [--until T] [--target-type connection] [--target-id 3] [--limit 50] [--before SEQ]",
 		Short: "Show the audit log, newest first: who did what to which connection, app or webhook",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if q.Limit < 1 || q.Limit > audit.MaxListLimit {
 				return fmt.Errorf("--limit must be 1 to %d", audit.MaxListLimit)
+			}
+			var err error
+			if q.Since, q.Until, err = audit.ParseRange(since, until, time.Now()); err != nil {
+				return err
 			}
 			return a.withHub(cmd.Context(), func(h *hub.Hub) error {
 				events, err := h.Audit.List(cmd.Context(), q)
@@ -148,6 +153,10 @@ func (a *app) auditCmd() *cobra.Command {
 	fl := cmd.Flags()
 	fl.StringVar(&q.TargetType, "target-type", "", "only events about this kind of target: connection, integration, webhook, …")
 	fl.StringVar(&q.TargetID, "target-id", "", "only events about this target id")
+	fl.StringVar(&q.Actor, "actor", "", "only events by this actor: a user's email, cli or system")
+	fl.StringVar(&q.Action, "action", "", "only this action (connection.pause), or every action of a kind when it ends with a dot (connection.)")
+	fl.StringVar(&since, "since", "", "only events at or after: a time (2026-12-03T14:00:00Z), a date (2026-12-03) or a time ago (24h, 7d)")
+	fl.StringVar(&until, "until", "", "only events before: a time, a date (up to the end of that day) or a time ago")
 	fl.IntVar(&q.Limit, "limit", 50, "at most this many events")
 	fl.Int64Var(&q.BeforeSeq, "before", 0, "only events older than this sequence number, to page")
 	return cmd
@@ -183,7 +192,7 @@ func changes(before, after map[string]string) string {
 
 func (a *app) webhooksCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "webhooks", Short: "Manage signed webhooks that say when a connection breaks or recovers"}
-	cmd.AddCommand(a.webhooksCreateCmd(), a.webhooksListCmd(), a.webhooksDeleteCmd())
+	cmd.AddCommand(a.webhooksCreateCmd(), a.webhooksListCmd(), a.webhooksDeleteCmd(), a.webhooksTestCmd(), a.webhooksDeliveriesCmd())
 	return cmd
 }
 

@@ -136,8 +136,15 @@ type AuditEvent struct {
 type AuditQuery struct {
 	TargetType string // "" for every type
 	TargetID   string // "" for every target
-	BeforeSeq  int64  // 0 for the newest
-	Limit      int
+	// Actor is who did it: a user's email, "cli" or "system"; "" for anyone.
+	Actor string
+	// Action is one action ("connection.pause"), or every action of a kind
+	// when it ends with a dot ("connection."); "" for every action.
+	Action    string
+	Since     time.Time // events at or after; zero for no bound
+	Until     time.Time // events before; zero for no bound
+	BeforeSeq int64     // 0 for the newest
+	Limit     int
 }
 
 // Webhook is a subscription to connection events.
@@ -169,8 +176,11 @@ type Delivery struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	LastError     string
-	CreatedAt     time.Time
-	DeliveredAt   time.Time
+	// StatusCode is the receiver's HTTP answer to the last attempt; 0 when
+	// none came (not attempted yet, or a network error).
+	StatusCode  int
+	CreatedAt   time.Time
+	DeliveredAt time.Time
 }
 
 // ConnectionReview is a person's attestation, in an access review, that a

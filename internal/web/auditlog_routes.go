@@ -1,6 +1,8 @@
 package web
 
-// auditRoutes registers this area's pages. Each page has a file named noun then
-// verb (connection_show.go, connection_pause.go) holding its handler.
+// auditRoutes registers the audit log: the page, with its filters and
+// pages, and the same selection as CSV.
 func (c *Console) auditRoutes(r *router) {
+	r.get("GET /audit", viewsIntegrations, c.auditList)
+	r.get("GET /audit.csv", viewsIntegrations, c.auditExport)
 }

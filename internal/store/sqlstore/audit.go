@@ -31,6 +31,22 @@ func (t *tx) AuditEvents(ctx context.Context, q store.AuditQuery) ([]store.Audit
 	if q.TargetID != "" {
 		where, args = append(where, "target_id = ?"), append(args, q.TargetID)
 	}
+	if q.Actor != "" {
+		where, args = append(where, "actor = ?"), append(args, q.Actor)
+	}
+	if prefix, ok := strings.CutSuffix(q.Action, "."); ok {
+		// A prefix, not LIKE: action names are plain, but LIKE would read
+		// a "_" or "%" in one as a pattern.
+		where, args = append(where, "substr(action, 1, ?) = ?"), append(args, len(prefix)+1, prefix+".")
+	} else if q.Action != "" {
+		where, args = append(where, "action = ?"), append(args, q.Action)
+	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, ms(q.Since))
+	}
+	if !q.Until.IsZero() {
+		where, args = append(where, "at < ?"), append(args, ms(q.Until))
+	}
 	if q.BeforeSeq != 0 {
 		where, args = append(where, "seq < ?"), append(args, q.BeforeSeq)
 	}

@@ -65,13 +65,13 @@ func (t *tx) DeleteWebhook(ctx context.Context, id int64) error {
 }
 
 const deliveryColumns = `id, webhook_id, connection_id, event, payload, state, attempts, next_attempt_at,
-	last_error, created_at, delivered_at`
+	last_error, status_code, created_at, delivered_at`
 
 func scanDelivery(row interface{ Scan(...any) error }) (store.Delivery, error) {
 	var d store.Delivery
 	var next, created, delivered int64
 	err := row.Scan(&d.ID, &d.WebhookID, &d.ConnectionID, &d.Event, &d.Payload, &d.State, &d.Attempts,
-		&next, &d.LastError, &created, &delivered)
+		&next, &d.LastError, &d.StatusCode, &created, &delivered)
 	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = fromMS(next), fromMS(created), fromMS(delivered)
 	return d, err
 }
@@ -86,10 +86,10 @@ func (t *tx) queryDeliveries(ctx context.Context, query string, args ...any) ([]
 
 func (t *tx) CreateDelivery(ctx context.Context, d store.Delivery) (store.Delivery, error) {
 	err := t.queryRow(ctx, `INSERT INTO webhook_deliveries (webhook_id, connection_id, event, payload, state,
-		attempts, next_attempt_at, last_error, created_at, delivered_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		attempts, next_attempt_at, last_error, status_code, created_at, delivered_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		d.WebhookID, d.ConnectionID, d.Event, d.Payload, d.State, d.Attempts, ms(d.NextAttemptAt),
-		d.LastError, ms(d.CreatedAt), ms(d.DeliveredAt)).Scan(&d.ID)
+		d.LastError, d.StatusCode, ms(d.CreatedAt), ms(d.DeliveredAt)).Scan(&d.ID)
 	d.NextAttemptAt, d.CreatedAt, d.DeliveredAt = stored(d.NextAttemptAt), stored(d.CreatedAt), stored(d.DeliveredAt)
 	return d, err
 }
@@ -126,8 +126,8 @@ func (t *tx) Deliveries(ctx context.Context, webhookID int64, limit int) ([]stor
 
 func (t *tx) UpdateDelivery(ctx context.Context, d store.Delivery) error {
 	res, err := t.exec(ctx, `UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?,
-		last_error = ?, delivered_at = ? WHERE id = ?`,
-		d.State, d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(d.DeliveredAt), d.ID)
+		last_error = ?, status_code = ?, delivered_at = ? WHERE id = ?`,
+		d.State, d.Attempts, ms(d.NextAttemptAt), d.LastError, d.StatusCode, ms(d.DeliveredAt), d.ID)
 	if err != nil {
 		return err
 	}

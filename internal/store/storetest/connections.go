@@ -469,6 +469,17 @@ func testAuditEvents(t *testing.T, s store.Store) {
 		{store.AuditQuery{BeforeSeq: e[0].Seq}, nil},
 		{store.AuditQuery{Limit: 2}, []store.AuditEvent{e[6], e[5]}},
 		{store.AuditQuery{TargetType: "connection", Limit: 3, BeforeSeq: e[6].Seq}, []store.AuditEvent{e[4], e[3], e[1]}},
+		{store.AuditQuery{Actor: "bo@example.com"}, []store.AuditEvent{e[4], e[3]}},
+		{store.AuditQuery{Actor: "BO@example.com"}, nil},
+		{store.AuditQuery{Action: "connection.create"}, []store.AuditEvent{e[1], e[0]}},
+		{store.AuditQuery{Action: "connection."}, []store.AuditEvent{e[6], e[4], e[3], e[1], e[0]}},
+		{store.AuditQuery{Action: "connection"}, nil},
+		{store.AuditQuery{Action: "connection_"}, nil},
+		{store.AuditQuery{Since: when(time.Minute), Until: when(3 * time.Hour)}, []store.AuditEvent{e[4], e[3], e[2]}},
+		// e[6] has no time, so it is before every bound.
+		{store.AuditQuery{Since: when(2 * time.Hour)}, []store.AuditEvent{e[5], e[4]}},
+		{store.AuditQuery{Until: when(time.Minute)}, []store.AuditEvent{e[6], e[1], e[0]}},
+		{store.AuditQuery{Actor: "bo@example.com", Action: "connection.", Until: when(2 * time.Hour), TargetID: "1"}, []store.AuditEvent{e[3]}},
 	} {
 		wantRead(t, s, fmt.Sprintf("AuditEvents(%+v)", tc.q), tc.want, audit(tc.q))
 	}
@@ -613,7 +624,7 @@ func testDeliveries(t *testing.T, s store.Store) {
 		// Due at the same time as the one before: the id breaks the tie.
 		pending(h2, c1, when(time.Minute)),
 		store.Delivery{WebhookID: h1, ConnectionID: c1, Event: "connection.broken", Payload: "{}", State: store.DeliveryFailed,
-			Attempts: 5, NextAttemptAt: when(10 * time.Minute), LastError: "502 Bad Gateway", CreatedAt: when(2 * time.Second)},
+			Attempts: 5, NextAttemptAt: when(10 * time.Minute), LastError: "502 Bad Gateway", StatusCode: 502, CreatedAt: when(2 * time.Second)},
 		pending(h1, c1, when(time.Hour)),
 		store.Delivery{WebhookID: h2, ConnectionID: c1, Event: "connection.broken", Payload: "{}", State: store.DeliverySuppressed,
 			LastError: "replaced", NextAttemptAt: when(0), CreatedAt: when(3 * time.Second)},
@@ -686,11 +697,11 @@ func testDeliveries(t *testing.T, s store.Store) {
 
 	// Every mutable field changes; a delivered one no longer is due.
 	sent := d[0]
-	sent.State, sent.Attempts, sent.NextAttemptAt, sent.LastError, sent.DeliveredAt =
-		store.DeliveryDelivered, 3, when(3*time.Minute), "timeout, then 200", when(4*time.Minute)
+	sent.State, sent.Attempts, sent.NextAttemptAt, sent.LastError, sent.StatusCode, sent.DeliveredAt =
+		store.DeliveryDelivered, 3, when(3*time.Minute), "timeout, then 200", 200, when(4*time.Minute)
 	sent = storedDelivery(sent)
 	retry := d[2]
-	retry.Attempts, retry.NextAttemptAt, retry.LastError = 1, when(5*time.Minute), "503"
+	retry.Attempts, retry.NextAttemptAt, retry.LastError, retry.StatusCode = 1, when(5*time.Minute), "503", 503
 	retry = storedDelivery(retry)
 	update(t, s, func(ctx context.Context, tx store.Tx) error {
 		if err := tx.UpdateDelivery(ctx, sent); err != nil {
