@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/hubsync/hubsync/internal/syncer"
 )
 
 // openAPIPath is where the hub serves its OpenAPI document, to anyone:
@@ -46,8 +48,12 @@ type listOf[T any] struct {
 // Answers of handlers that build them as maps, written as the types they are.
 type (
 	reviewAnswer struct {
-		StaleDays int             `json:"stale_days"`
-		Results   []ReviewRowView `json:"results"`
+		StaleDays          int             `json:"stale_days"`
+		ReviewIntervalDays int             `json:"review_interval_days"`
+		Results            []ReviewRowView `json:"results"`
+	}
+	reviewIntervalAnswer struct {
+		ReviewIntervalDays int `json:"review_interval_days"`
 	}
 	offboardAnswer struct {
 		User        UserView        `json:"user"`
@@ -107,6 +113,16 @@ var operations = []operation{
 	{pattern: "GET /api/v1/tokens", summary: "The caller's personal admin tokens", ok: ok("200", listOf[AdminTokenView]{})},
 	{pattern: "POST /api/v1/tokens", summary: "Make a personal admin token; the token is in this answer only", body: true, ok: ok("201", AdminTokenView{})},
 	{pattern: "DELETE /api/v1/tokens/{id}", summary: "Revoke a personal admin token", ok: gone},
+	{pattern: "GET /api/v1/users", summary: "Users", ok: ok("200", listOf[UserView]{})},
+	{pattern: "POST /api/v1/users", summary: "Add a user", body: true, in: userInputJSON{}, ok: ok("201", UserView{})},
+	{pattern: "PATCH /api/v1/users/{user}", summary: "Change a user's role or permissions; with dry_run, only say what it would degrade",
+		body: true, in: userInputJSON{}, ok: ok("200", UserChangeView{})},
+	{pattern: "POST /api/v1/users/{user}/reactivate", summary: "Reactivate a deactivated user", ok: ok("200", UserView{})},
+	{pattern: "GET /api/v1/private-apps", summary: "Private apps", ok: ok("200", listOf[PrivateAppView]{})},
+	{pattern: "POST /api/v1/private-apps", summary: "Create a private app; its token is in this answer only", body: true, ok: ok("201", privateAppTokenView{})},
+	{pattern: "POST /api/v1/private-apps/{id}/rotate", summary: "Rotate a private app's token, the old one working for a grace period; the new one is in this answer only",
+		body: true, ok: ok("200", privateAppTokenView{})},
+	{pattern: "DELETE /api/v1/private-apps/{id}", summary: "Delete a private app", ok: gone},
 	{pattern: "GET /api/v1/users/{user}/impact", summary: "What removing the user would break", ok: ok("200", ImpactView{})},
 	{pattern: "POST /api/v1/users/{user}/remove", summary: "Remove a user, transferring or forcing", body: true, ok: ok("200", offboardAnswer{})},
 	{pattern: "POST /api/v1/users/{user}/deactivate", summary: "Deactivate a user, transferring or forcing", body: true, ok: ok("200", offboardAnswer{})},
@@ -115,7 +131,8 @@ var operations = []operation{
 	{pattern: "POST /api/v1/integrations", summary: "Create an integration", body: true, in: integrationJSON{}, ok: ok("201", IntegrationView{})},
 	{pattern: "PATCH /api/v1/integrations/{integration}", summary: "Change an integration", body: true, ok: ok("200", IntegrationView{})},
 	{pattern: "DELETE /api/v1/integrations/{integration}", summary: "Delete an integration", ok: gone},
-	{pattern: "GET /api/v1/connections", summary: "Connections", ok: ok("200", listOf[ConnectionView]{})},
+	{pattern: "GET /api/v1/connections", summary: "Connections, filtered, 50 a page when a page is asked for",
+		query: []string{"status", "provider", "owner", "q", "page"}, ok: ok("200", listOf[ConnectionView]{})},
 	{pattern: "POST /api/v1/connections", summary: "Create a connection: done at once (201), or an approval URL for OAuth (202)", body: true, in: connectionJSON{},
 		ok: map[string]any{"201": StartedView{}, "202": StartedView{}}},
 	{pattern: "GET /api/v1/connections/{id}", summary: "Read a connection and its health", ok: ok("200", ConnectionSummaryView{})},
@@ -129,12 +146,17 @@ var operations = []operation{
 	{pattern: "GET /api/v1/connections/{id}/syncs", summary: "A connection's object syncs", ok: ok("200", listOf[ObjectSyncView]{})},
 	{pattern: "POST /api/v1/connections/{id}/syncs", summary: "Add an object sync", body: true, in: objectSyncJSON{}, ok: ok("201", ObjectSyncView{})},
 	{pattern: "PATCH /api/v1/connections/{id}/syncs/{sync}", summary: "Change an object sync", body: true, in: objectSyncPatchJSON{}, ok: ok("200", ObjectSyncView{})},
+	{pattern: "POST /api/v1/connections/{id}/syncs/dry-run", summary: "What adding (or, with ?sync=, changing) an object sync would create and update on each side; saves nothing",
+		query: []string{"sync"}, body: true, ok: ok("200", syncer.Preview{})},
 	{pattern: "DELETE /api/v1/connections/{id}/syncs/{sync}", summary: "Remove an object sync", ok: gone},
 	{pattern: "POST /api/v1/connections/{id}/sync-now", summary: "Ask for a sync run now", ok: ok("202", syncNowAnswer{})},
 	{pattern: "GET /api/v1/connections/{id}/runs", summary: "A connection's runs, newest first", query: []string{"limit"}, ok: ok("200", listOf[RunView]{})},
 	{pattern: "GET /api/v1/connections/{id}/errors", summary: "Quarantined records", query: []string{"all", "limit"}, ok: ok("200", listOf[RecordErrorView]{})},
 	{pattern: "POST /api/v1/connections/{id}/errors/{error}/retry", summary: "Retry a quarantined record", ok: gone},
-	{pattern: "GET /api/v1/review", summary: "Every connection, with review flags", query: []string{"stale_days"}, ok: ok("200", reviewAnswer{})},
+	{pattern: "GET /api/v1/review", summary: "Every connection, with review flags and its last review", query: []string{"stale_days"}, ok: ok("200", reviewAnswer{})},
+	{pattern: "PUT /api/v1/review/interval", summary: "How many days a connection may go unreviewed", body: true, ok: ok("200", reviewIntervalAnswer{})},
+	{pattern: "POST /api/v1/connections/{id}/reviewed", summary: "Record who reviewed a connection and when", body: true, ok: ok("200", ConnectionReviewView{})},
+	{pattern: "GET /api/v1/attention", summary: "Connections that need a person: reason, since, next step", ok: ok("200", AttentionView{})},
 	{pattern: "GET /api/v1/audit", summary: "The audit log, newest first, filtered",
 		query: []string{"actor", "action", "since", "until", "target_type", "target_id", "before", "limit"},
 		ok:    ok("200", listOf[AuditView]{})},

@@ -138,6 +138,7 @@ func TestOpenAPIHappyPathsAreTrue(t *testing.T) {
 	b.call(t, 200, "PATCH", conn+"/syncs/"+id(sync), admin, map[string]any{"propagate_deletes": true})
 	b.call(t, 202, "POST", conn+"/sync-now", admin, nil)
 	b.call(t, 200, "GET", conn+"/runs", admin, nil)
+	b.call(t, 200, "POST", conn+"/syncs/dry-run?sync="+id(sync), admin, map[string]any{"propagate_deletes": false})
 	// A record the app refused, as a run against a misbehaving app leaves it.
 	var refused store.RecordError
 	err := env.Hub.Store.Update(context.Background(), func(tx store.Tx) (err error) {
@@ -153,10 +154,23 @@ func TestOpenAPIHappyPathsAreTrue(t *testing.T) {
 	b.call(t, 204, "POST", conn+"/errors/"+fmt.Sprint(refused.ID)+"/retry", admin, nil)
 	b.call(t, 204, "DELETE", conn+"/syncs/"+id(sync), admin, nil)
 	b.call(t, 200, "GET", "/api/v1/review", admin, nil)
+	b.call(t, 200, "PUT", "/api/v1/review/interval", admin, map[string]any{"days": 30})
+	b.call(t, 200, "POST", conn+"/reviewed", admin, map[string]any{"note": "still needed"})
+	b.call(t, 200, "GET", "/api/v1/attention", admin, nil)
 
-	// Users: what removing one breaks, and offboarding.
+	// Private apps.
+	pa := b.call(t, 201, "POST", "/api/v1/private-apps", admin, map[string]any{"name": "export", "scopes": []string{"crm.objects.contacts.read"}})
+	b.call(t, 200, "GET", "/api/v1/private-apps", admin, nil)
+	b.call(t, 200, "POST", "/api/v1/private-apps/"+id(pa)+"/rotate", admin, map[string]any{"grace": "1h"})
+	b.call(t, 204, "DELETE", "/api/v1/private-apps/"+id(pa), admin, nil)
+
+	// Users: adding, changing, what removing one breaks, and offboarding.
+	b.call(t, 201, "POST", "/api/v1/users", admin, map[string]any{"email": "new@example.com", "role": "member"})
+	b.call(t, 200, "GET", "/api/v1/users", admin, nil)
+	b.call(t, 200, "PATCH", "/api/v1/users/new@example.com", admin, map[string]any{"permissions": map[string]string{"contacts": "view"}, "dry_run": true})
 	b.call(t, 200, "GET", "/api/v1/users/ops@example.com/impact", admin, nil)
 	b.call(t, 200, "POST", "/api/v1/users/sam@example.com/deactivate", admin, map[string]any{"force": true})
+	b.call(t, 200, "POST", "/api/v1/users/sam@example.com/reactivate", admin, nil)
 	b.call(t, 200, "POST", "/api/v1/users/lee@example.com/remove", admin, map[string]any{"force": true})
 
 	// Webhooks, policies and the audit log.
