@@ -1,0 +1,185 @@
+package syncer
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/audit"
+	"github.com/hubsync/hubsync/internal/store"
+)
+
+// HealthWindow is how far back a connection's health and activity look
+// at its runs.
+const HealthWindow = 7 * 24 * time.Hour
+
+// ObjectHealth is how one object sync is doing.
+type ObjectHealth struct {
+	Sync store.ObjectSync
+	// InSync is how many records are linked on both sides.
+	InSync int
+	// Excluded is how many records the runs of the HealthWindow set aside
+	// because a filter excludes them.
+	Excluded int
+	// Failing is how many records are quarantined, waiting for a retry.
+	Failing int
+}
+
+// ErrorGroup is the open record errors of one kind, newest first.
+type ErrorGroup struct {
+	Reason string
+	Errors []store.RecordError
+}
+
+// Health is a connection's sync health: per object sync, and its failing
+// records grouped by kind of error, the largest group first.
+type Health struct {
+	Objects []ObjectHealth
+	Groups  []ErrorGroup
+	// Since is where the HealthWindow starts.
+	Since time.Time
+}
+
+// Failing is how many records are quarantined in all.
+func (h Health) Failing() int {
+	n := 0
+	for _, g := range h.Groups {
+		n += len(g.Errors)
+	}
+	return n
+}
+
+// Health reads a connection's sync health.
+func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error) {
+	h := Health{Since: e.clock().Add(-HealthWindow)}
+	var errs []store.RecordError
+	var runs []store.SyncRun
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		if _, err := tx.Connection(ctx, connectionID); err != nil {
+			return err
+		}
+		syncs, err := tx.ObjectSyncs(ctx, connectionID)
+		if err != nil {
+			return err
+		}
+		for _, os := range syncs {
+			n, err := tx.CountLinks(ctx, os.ID)
+			if err != nil {
+				return err
+			}
+			h.Objects = append(h.Objects, ObjectHealth{Sync: os, InSync: n})
+		}
+		if errs, err = tx.RecordErrors(ctx, connectionID, true, MaxListed); err != nil {
+			return err
+		}
+		runs, err = tx.SyncRuns(ctx, connectionID, MaxListed)
+		return err
+	})
+	if err != nil {
+		return Health{}, err
+	}
+	bySync := map[int64]*ObjectHealth{}
+	for i := range h.Objects {
+		bySync[h.Objects[i].Sync.ID] = &h.Objects[i]
+	}
+	groups := map[string]*ErrorGroup{}
+	for _, re := range errs {
+		if o := bySync[re.SyncID]; o != nil {
+			o.Failing++
+		}
+		g := groups[re.Reason]
+		if g == nil {
+			g = &ErrorGroup{Reason: re.Reason}
+			groups[re.Reason] = g
+		}
+		g.Errors = append(g.Errors, re)
+	}
+	for _, g := range groups {
+		h.Groups = append(h.Groups, *g)
+	}
+	slices.SortFunc(h.Groups, func(a, b ErrorGroup) int {
+		return cmp.Or(cmp.Compare(len(b.Errors), len(a.Errors)), strings.Compare(a.Reason, b.Reason))
+	})
+	for _, r := range runs {
+		if r.StartedAt.Before(h.Since) {
+			break
+		}
+		for i := range h.Objects {
+			o := &h.Objects[i]
+			o.Excluded += r.Counts[o.Sync.HubObject+".to_app.skipped_filter"] + r.Counts[o.Sync.HubObject+".to_hub.skipped_filter"]
+		}
+	}
+	return h, nil
+}
+
+// Synced is what a run wrote: records created, updated and archived on
+// either side.
+func Synced(r store.SyncRun) int {
+	n := 0
+	for k, v := range r.Counts {
+		switch k[strings.LastIndexByte(k, '.')+1:] {
+		case "created", "updated", "archived":
+			n += v
+		}
+	}
+	return n
+}
+
+// Hourly is how many records a connection's runs wrote in each hour of
+// the HealthWindow, oldest hour first, by the hour each run started.
+func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Time, counts []int, err error) {
+	runs, err := e.Runs(ctx, connectionID, MaxListed)
+	if err != nil {
+		return time.Time{}, nil, err
+	}
+	end := e.clock().Truncate(time.Hour).Add(time.Hour)
+	start = end.Add(-HealthWindow)
+	counts = make([]int, int(HealthWindow/time.Hour))
+	for _, r := range runs {
+		if r.StartedAt.Before(start) {
+			break
+		}
+		if i := int(r.StartedAt.Sub(start) / time.Hour); i < len(counts) {
+			counts[i] += Synced(r)
+		}
+	}
+	return start, counts, nil
+}
+
+// RetryGroup retries every open record error of a connection of one kind
+// (reason), as Retry does each, and says how many it retried and how many
+// of them went through.
+func (e *Engine) RetryGroup(ctx context.Context, a audit.Actor, connectionID int64, reason string) (retried, resolved int, err error) {
+	errs, err := e.RecordErrors(ctx, connectionID, true, MaxListed)
+	if err != nil {
+		return 0, 0, err
+	}
+	var ids []int64
+	for _, re := range errs {
+		if re.Reason == reason {
+			ids = append(ids, re.ID)
+		}
+	}
+	for _, id := range ids {
+		if err := e.Retry(ctx, a, connectionID, id); err != nil {
+			return retried, resolved, err
+		}
+		retried++
+	}
+	left, err := e.RecordErrors(ctx, connectionID, true, MaxListed)
+	if err != nil {
+		return retried, 0, err
+	}
+	open := map[int64]bool{}
+	for _, re := range left {
+		open[re.ID] = true
+	}
+	for _, id := range ids {
+		if !open[id] {
+			resolved++
+		}
+	}
+	return retried, resolved, nil
+}
