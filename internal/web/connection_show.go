@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/syncer"
 )
@@ -50,6 +51,12 @@ type pager struct {
 func (p connectionPage) Held() bool {
 	s := p.Connection.Status
 	return s != connection.StatusActive && s != connection.StatusPaused && s != connection.StatusDisconnected
+}
+
+// OwnerGone says the connector user of a user-mode connection left the
+// hub (removed or deactivated): a reconnect must name someone else.
+func (p connectionPage) OwnerGone() bool {
+	return p.Connection.AuthMode != connection.ModeApp && p.Connection.OwnerID != 0 && p.Owner.Status != identity.StatusActive
 }
 
 // Deleted says the connection was deleted: nothing can be done with it.
