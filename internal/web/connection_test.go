@@ -171,3 +171,185 @@ func TestReconnectToAnotherAccountIsRefused(t *testing.T) {
 		t.Fatalf("the refused approval changed the connection: %v", after.External)
 	}
 }
+
+// contact makes a contact on env; source "" is a person's edit, which
+// syncs, and syncer.Source(id) a write of connection id's runs, which that
+// connection does not sync again.
+func contact(t *testing.T, env *hubtest.Env, source, email, name string) store.Record {
+	t.Helper()
+	if source == "" {
+		source = "test"
+	}
+	r, err := env.Hub.CRM.Create(context.Background(), source, "contacts", map[string]string{"email": email, "firstname": name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// emails lists the contacts' emails on env.
+func emails(t *testing.T, env *hubtest.Env) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	recs, _, err := env.Hub.CRM.List(context.Background(), "contacts", false, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		out[r.Props["email"]] = true
+	}
+	return out
+}
+
+// refuse quarantines hub record r as refused by the external app, as a run
+// does when the app refuses a write.
+func refuse(t *testing.T, p *webtest.Pair, syncID int64, r store.Record, reason, msg string) {
+	t.Helper()
+	ctx := context.Background()
+	err := p.Ours.Hub.Store.Update(ctx, func(tx store.Tx) error {
+		_, err := tx.PutRecordError(ctx, store.RecordError{SyncID: syncID, Side: store.SideApp, HubID: r.ID,
+			Reason: reason, Message: msg, CreatedAt: time.Now(), UpdatedAt: time.Now()})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// pastRuns records runs of the last days, as a connection that has synced
+// for a week has them, so the activity chart has a history to draw.
+func pastRuns(t *testing.T, p *webtest.Pair, id int64) {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now().UTC()
+	err := p.Ours.Hub.Store.Update(ctx, func(tx store.Tx) error {
+		for h := 160; h > 1; h -= 3 {
+			at := now.Add(-time.Duration(h) * time.Hour)
+			n := 5 + (h*37)%40
+			if at.Hour() < 7 || at.Hour() > 19 {
+				n /= 5
+			}
+			_, err := tx.CreateSyncRun(ctx, store.SyncRun{ConnectionID: id, Trigger: "schedule", Status: "succeeded",
+				StartedAt: at, FinishedAt: at.Add(1500 * time.Millisecond), HeartbeatAt: at.Add(1500 * time.Millisecond),
+				Counts: map[string]int{"contacts.to_app.read": n, "contacts.to_app.updated": n, "contacts.to_hub.created": n / 3}})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Every tab of a connection's page, with a week of runs and failing
+// records; and the retry story: "Retry these" on one group of failing
+// records delivers them and leaves the other group failing.
+func TestScreenshotsConnection(t *testing.T) {
+	p, conn := connected(t)
+	ctx := context.Background()
+	pastRuns(t, p, conn.ID)
+	for i := range 12 {
+		contact(t, p.Ours, "", fmt.Sprintf("person%d@example.com", i), fmt.Sprintf("Person %d", i))
+	}
+	for i := range 5 {
+		contact(t, p.Acme, "", fmt.Sprintf("acme%d@example.com", i), fmt.Sprintf("Acme %d", i))
+	}
+	if err := p.Ours.Hub.Syncer.Run(ctx, conn.ID, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	syncs, err := p.Ours.Hub.Syncer.ObjectSyncs(ctx, conn.ID)
+	if err != nil || len(syncs) != 1 {
+		t.Fatal(syncs, err)
+	}
+	refused := []string{"ada@example.com", "grace@example.com", "edsger@example.com"}
+	for _, email := range refused {
+		r := contact(t, p.Ours, syncer.Source(conn.ID), email, "Refused")
+		refuse(t, p, syncs[0].ID, r, "record_rejected", `Property "lifecyclestage" does not accept the value "vip".`)
+	}
+	other := contact(t, p.Ours, syncer.Source(conn.ID), "barbara@example.com", "Barbara")
+	refuse(t, p, syncs[0].ID, other, "rate_limited", "The external app asked the hub to slow down.")
+
+	b := webtest.Chrome(t)
+	webtest.SignIn(t, b, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
+	base := fmt.Sprintf("%s/connections/%d", p.Ours.URL, conn.ID)
+	webtest.Do(t, b, "open the connection", chromedp.Navigate(base), chromedp.WaitVisible(chromedp.CSS("#conn-live")))
+	if got := webtest.Text(t, b, "#conn-live h2"); !strings.Contains(got, "active") {
+		t.Fatalf("status %q", got)
+	}
+	webtest.Shot(t, b, "connection-status")
+
+	webtest.Do(t, b, "open the health tab", chromedp.Navigate(base+"/health"), chromedp.WaitVisible(chromedp.CSS(".error-groups")))
+	if got := webtest.Text(t, b, ".error-group h3"); !strings.Contains(got, "3 record_rejected") {
+		t.Fatalf("the largest group of failing records reads %q", got)
+	}
+	webtest.Shot(t, b, "connection-health")
+	for _, email := range refused {
+		if emails(t, p.Acme)[email] {
+			t.Fatalf("%s reached Acme before the retry", email)
+		}
+	}
+	webtest.Do(t, b, "retry the rejected records",
+		chromedp.Click(chromedp.CSS(".error-group button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if got := webtest.Text(t, b, ".notice"); !strings.Contains(got, "Retried 3 records (record_rejected): 3 went through, 0 still failing") {
+		t.Fatalf("after the retry the page says %q", got)
+	}
+	if got := webtest.Text(t, b, ".error-groups"); strings.Contains(got, "record_rejected") || !strings.Contains(got, "rate_limited") {
+		t.Fatalf("after the retry the failing groups are %q", got)
+	}
+	on := emails(t, p.Acme)
+	for _, email := range refused {
+		if !on[email] {
+			t.Fatalf("the retry did not deliver %s to Acme", email)
+		}
+	}
+	if on["barbara@example.com"] {
+		t.Fatal("the retry of one group delivered a record of another")
+	}
+
+	webtest.Do(t, b, "open the activity tab", chromedp.Navigate(base+"/activity"), chromedp.WaitVisible(chromedp.CSS("svg.chart")))
+	if got := webtest.Text(t, b, "#runs-live"); !strings.Contains(got, "a person (sync now)") || !strings.Contains(got, "retry of failed records") {
+		t.Fatalf("the run timeline lacks the manual run or the retries: %q", got)
+	}
+	if n := webtest.Get(t, b, "count bars", chromedp.Evaluate[int](`document.querySelectorAll("svg.chart rect.bar").length`)); n < 20 {
+		t.Fatalf("the chart draws %d bars", n)
+	}
+	webtest.Shot(t, b, "connection-activity")
+
+	webtest.Do(t, b, "open the diagnose tab", chromedp.Navigate(base+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
+	if got := webtest.Text(t, b, `li[data-step=status]`); !strings.Contains(got, "pass") {
+		t.Fatalf("the status step reads %q", got)
+	}
+	webtest.Do(t, b, "run it again", chromedp.Click(chromedp.CSS("#run-again")), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
+	webtest.Shot(t, b, "connection-diagnose")
+
+	webtest.Do(t, b, "open the audit tab", chromedp.Navigate(base+"/audit"), chromedp.WaitVisible(chromedp.CSS("table.audit")))
+	if got := webtest.Text(t, b, "table.audit"); !strings.Contains(got, "record_error.retry") || !strings.Contains(got, "connection.create") {
+		t.Fatalf("the audit tab lacks entries: %q", got)
+	}
+	webtest.Shot(t, b, "connection-audit")
+
+	webtest.Do(t, b, "open the transfer page", chromedp.Navigate(base+"/transfer"), chromedp.WaitVisible(chromedp.CSS("#to")))
+	webtest.Shot(t, b, "connection-transfer")
+	webtest.Do(t, b, "open the reconnect page", chromedp.Navigate(base+"/reconnect"), chromedp.WaitVisible(chromedp.CSS("#owner")))
+	webtest.Shot(t, b, "connection-reconnect")
+
+	webtest.Do(t, b, "open the delete page and type a wrong name", chromedp.Navigate(base+"/delete"),
+		chromedp.WaitVisible(chromedp.CSS("#confirm-name")),
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "Acme"),
+		chromedp.Click(chromedp.CSS(".confirm button.danger")),
+		chromedp.WaitVisible(chromedp.CSS(".field-error")))
+	if c, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID); c.Status != connection.StatusActive {
+		t.Fatalf("a wrong name deleted the connection: %s", c.Status)
+	}
+	webtest.Shot(t, b, "connection-delete")
+	webtest.Do(t, b, "type the name and delete", chromedp.Evaluate[chromedp.Void](`document.querySelector("#confirm-name").value = ""`),
+		chromedp.SendKeys(chromedp.CSS("#confirm-name"), "Acme CRM"),
+		chromedp.Click(chromedp.CSS(".confirm button.danger")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")))
+	if c, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID); c.Status != connection.StatusDisconnected {
+		t.Fatalf("after the confirmed delete the connection is %s", c.Status)
+	}
+}
