@@ -9,10 +9,10 @@ import (
 // SVG: the browser needs no script to show it.
 type chart struct {
 	Width, Height, Top, Bottom, Left int
-	Bars                           []bar
-	Days                           []tick
-	Ticks                          []tick
-	Total, Max                     int
+	Bars                             []bar
+	Days                             []tick
+	Ticks                            []tick
+	Total, Max                       int
 	// Summary says in words what the chart shows, for whoever cannot see it.
 	Summary string
 	// PerDay is the chart as a table.
@@ -63,7 +63,11 @@ func newChart(start time.Time, counts []int) chart {
 		ch.Bars = append(ch.Bars, bar{X: plotLeft + i*barWidth, Y: ch.Bottom - h, W: barWidth - 1, H: h,
 			Title: fmt.Sprintf("%s: %s", at.Format("Mon Jan 2, 15:00 UTC"), plural(n, "record"))})
 		if at.Hour() == 0 || i == 0 {
-			ch.Days = append(ch.Days, tick{X: plotLeft + i*barWidth, Y: ch.Bottom + 16, Label: at.Format("Mon Jan 2")})
+			// A partial first day is labelled only when its label fits
+			// before the next midnight's.
+			if at.Hour() == 0 || at.Hour() <= 12 {
+				ch.Days = append(ch.Days, tick{X: plotLeft + i*barWidth, Y: ch.Bottom + 16, Label: at.Format("Mon Jan 2")})
+			}
 			ch.PerDay = append(ch.PerDay, dayTotal{Day: at.Format("Mon Jan 2")})
 		}
 		ch.PerDay[len(ch.PerDay)-1].Count += n

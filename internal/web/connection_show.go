@@ -169,6 +169,7 @@ var startedBy = map[string]string{
 	"change":    "a change in this hub",
 	"manual":    "a person (sync now)",
 	"reconnect": "the reconnect (catch-up)",
+	"connect":   "the approval (first sync)",
 	"retry":     "a person (retry of failed records)",
 	"poll":      "polling the external app",
 }

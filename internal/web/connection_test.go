@@ -96,6 +96,12 @@ func TestScreenshotsConnectionReconnect(t *testing.T) {
 		t.Fatalf("next step %q, want %q", got, broken.NextStep)
 	}
 	webtest.Shot(t, b, "connection-broken")
+	webtest.Do(t, b, "diagnose the broken connection", chromedp.Navigate(page+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
+	if got := webtest.Text(t, b, "li[data-step=connector_user]"); !strings.Contains(got, "fail") || !strings.Contains(got, "Reconnect as another user") {
+		t.Fatalf("the connector user step of a connection whose user was removed reads %q", got)
+	}
+	webtest.Shot(t, b, "connection-diagnose-broken")
+	webtest.Do(t, b, "back to the status", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#conn-live")))
 
 	// The connector user is gone, so Reconnect asks whom to connect as.
 	webtest.Do(t, b, "click Reconnect and choose the second admin",
@@ -279,6 +285,17 @@ func TestScreenshotsConnection(t *testing.T) {
 		t.Fatalf("status %q", got)
 	}
 	webtest.Shot(t, b, "connection-status")
+	markPage(t, b)
+	if _, err := p.Ours.Hub.Connections.Pause(ctx, p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	// The page polls every second; 5 s leaves room for a slow machine.
+	waitText(t, b, "the status turns paused without a reload", "#conn-live h2", "paused")
+	waitText(t, b, "the reason follows", "#conn-live .reason", "paused by admin@example.com")
+	stillSamePage(t, b)
+	if _, err := p.Ours.Hub.Connections.Resume(ctx, p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	webtest.Do(t, b, "open the health tab", chromedp.Navigate(base+"/health"), chromedp.WaitVisible(chromedp.CSS(".error-groups")))
 	if got := webtest.Text(t, b, ".error-group h3"); !strings.Contains(got, "3 record_rejected") {
@@ -351,5 +368,33 @@ func TestScreenshotsConnection(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice")))
 	if c, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID); c.Status != connection.StatusDisconnected {
 		t.Fatalf("after the confirmed delete the connection is %s", c.Status)
+	}
+}
+
+// A member sees a connection they do not own as not found, is offered no
+// management action on one they maintain, and a change they forge with
+// their own form token is refused.
+func TestMemberCannotManageAConnection(t *testing.T) {
+	p, conn := connected(t)
+	member := p.Ours.Browser()
+	member.SignIn(t, p.Member.Email)
+	path := fmt.Sprintf("/connections/%d", conn.ID)
+	if status, _, _ := member.Page(t, http.MethodGet, path, nil); status != http.StatusNotFound {
+		t.Fatalf("a member opened another's connection: %d", status)
+	}
+	if _, err := p.Ours.Hub.Connections.Transfer(context.Background(), p.Admin, conn.ID,
+		connection.TransferTo{Maintainer: p.Member.Email}); err != nil {
+		t.Fatal(err)
+	}
+	status, _, page := member.Page(t, http.MethodGet, path, nil)
+	if status != http.StatusOK || strings.Contains(page, "/pause") || strings.Contains(page, "/delete") || strings.Contains(page, `id="reconnect"`) {
+		t.Fatalf("the maintainer's read-only view: %d\n%s", status, page)
+	}
+	status, _, body := member.Page(t, http.MethodPost, path+"/pause", url.Values{"csrf": {hubtest.CSRF(t, page)}})
+	if status != http.StatusForbidden || !strings.Contains(body, "Not allowed") {
+		t.Fatalf("a member's forged pause: %d\n%s", status, body)
+	}
+	if c, _ := p.Ours.Hub.Connections.Get(context.Background(), conn.ID); c.Status != connection.StatusActive {
+		t.Fatalf("the refused pause changed the connection: %s", c.Status)
 	}
 }
