@@ -398,3 +398,49 @@ func TestMemberCannotManageAConnection(t *testing.T) {
 		t.Fatalf("the refused pause changed the connection: %s", c.Status)
 	}
 }
+
+// Transfer, pause and resume from the connection's page change the
+// connection as the domain does and say so on the page they lead back to.
+func TestTransferPauseAndResumeFromThePage(t *testing.T) {
+	p, conn := connected(t)
+	ctx := context.Background()
+	admin := p.Ours.Browser()
+	admin.SignIn(t, p.Second.Email)
+	path := fmt.Sprintf("/connections/%d", conn.ID)
+	_, _, form := admin.Page(t, http.MethodGet, path+"/transfer", nil)
+	csrf := hubtest.CSRF(t, form)
+	status, loc, body := admin.Page(t, http.MethodPost, path+"/transfer", url.Values{"csrf": {csrf}, "mode": {"user"},
+		"to": {p.Second.Email}, "maintainer": {p.Member.Email}})
+	if status != http.StatusSeeOther || !strings.Contains(loc, "notice=") {
+		t.Fatalf("transfer: %d %s\n%s", status, loc, body)
+	}
+	if c, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID); c.OwnerID != p.Second.ID || c.MaintainerID != p.Member.ID {
+		t.Fatalf("after the transfer: owner %d maintainer %d", c.OwnerID, c.MaintainerID)
+	}
+	if _, _, page := admin.Page(t, http.MethodGet, loc, nil); !strings.Contains(page, "owned by "+p.Second.Email) {
+		t.Fatalf("the page after the transfer does not say so:\n%s", page)
+	}
+	for _, step := range []struct{ action, want string }{{"pause", connection.StatusPaused}, {"resume", connection.StatusActive}} {
+		status, loc, body := admin.Page(t, http.MethodPost, path+"/"+step.action, url.Values{"csrf": {csrf}})
+		if status != http.StatusSeeOther || !strings.HasPrefix(loc, path+"?notice=") {
+			t.Fatalf("%s: %d %s\n%s", step.action, status, loc, body)
+		}
+		if c, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID); c.Status != step.want {
+			t.Fatalf("after %s the connection is %s", step.action, c.Status)
+		}
+	}
+	// A transfer the domain refuses shows its sentence.
+	status, _, body = admin.Page(t, http.MethodPost, path+"/transfer", url.Values{"csrf": {csrf}, "to": {"nobody@example.com"}})
+	if status < 400 || !strings.Contains(body, "nobody@example.com") {
+		t.Fatalf("a transfer to an unknown user: %d\n%s", status, body)
+	}
+}
+
+// The callback with a link that is unknown, used or expired says so.
+func TestCallbackWithAnUnknownLink(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	status, _, body := env.Browser().Page(t, http.MethodGet, "/connections/callback?state=nope&code=x", nil)
+	if status != http.StatusBadRequest || !strings.Contains(body, "unknown, used or expired") {
+		t.Fatalf("callback with an unknown state: %d\n%s", status, body)
+	}
+}
