@@ -40,6 +40,9 @@ func (p connectionPage) StepActions(st connection.Step) []stepAction {
 		if p.Connection.Status == connection.StatusPaused {
 			return []stepAction{{Post: base + "/resume", Label: "Resume"}}
 		}
+		if p.OwnerGone() {
+			return []stepAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
+		}
 		return []stepAction{{Post: base + "/reconnect", Label: "Reconnect"}, {Href: base + "/transfer", Label: "Transfer"}}
 	case "connector_user":
 		return []stepAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
