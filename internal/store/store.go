@@ -241,6 +241,9 @@ type Tx interface {
 	UpdateSyncRun(ctx context.Context, r SyncRun) error
 	// SyncRuns lists a connection's runs, newest first.
 	SyncRuns(ctx context.Context, connectionID int64, limit int) ([]SyncRun, error)
+	// SyncRunsSince lists a connection's runs that started at or after
+	// since, newest first, at most limit of them.
+	SyncRunsSince(ctx context.Context, connectionID int64, since time.Time, limit int) ([]SyncRun, error)
 	// SyncRunsWithStatus lists the runs of every connection that have
 	// status, oldest first.
 	SyncRunsWithStatus(ctx context.Context, status string) ([]SyncRun, error)

@@ -15,6 +15,10 @@ import (
 // at its runs.
 const HealthWindow = 7 * 24 * time.Hour
 
+// maxWindowRuns bounds the runs of the HealthWindow read at once: a run a
+// minute for the whole week fits.
+const maxWindowRuns = 12_000
+
 // ObjectHealth is how one object sync is doing.
 type ObjectHealth struct {
 	Sync store.ObjectSync
@@ -74,7 +78,7 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 		if errs, err = tx.RecordErrors(ctx, connectionID, true, MaxListed); err != nil {
 			return err
 		}
-		runs, err = tx.SyncRuns(ctx, connectionID, MaxListed)
+		runs, err = tx.SyncRunsSince(ctx, connectionID, h.Since, maxWindowRuns)
 		return err
 	})
 	if err != nil {
@@ -103,9 +107,6 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 		return cmp.Or(cmp.Compare(len(b.Errors), len(a.Errors)), strings.Compare(a.Reason, b.Reason))
 	})
 	for _, r := range runs {
-		if r.StartedAt.Before(h.Since) {
-			break
-		}
 		for i := range h.Objects {
 			o := &h.Objects[i]
 			o.Excluded += r.Counts[o.Sync.HubObject+".to_app.skipped_filter"] + r.Counts[o.Sync.HubObject+".to_hub.skipped_filter"]
@@ -130,18 +131,19 @@ func Synced(r store.SyncRun) int {
 // Hourly is how many records a connection's runs wrote in each hour of
 // the HealthWindow, oldest hour first, by the hour each run started.
 func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Time, counts []int, err error) {
-	runs, err := e.Runs(ctx, connectionID, MaxListed)
+	end := e.clock().Truncate(time.Hour).Add(time.Hour)
+	start = end.Add(-HealthWindow)
+	var runs []store.SyncRun
+	err = e.st.View(ctx, func(tx store.Tx) error {
+		runs, err = tx.SyncRunsSince(ctx, connectionID, start, maxWindowRuns)
+		return err
+	})
 	if err != nil {
 		return time.Time{}, nil, err
 	}
-	end := e.clock().Truncate(time.Hour).Add(time.Hour)
-	start = end.Add(-HealthWindow)
 	counts = make([]int, int(HealthWindow/time.Hour))
 	for _, r := range runs {
-		if r.StartedAt.Before(start) {
-			break
-		}
-		if i := int(r.StartedAt.Sub(start) / time.Hour); i < len(counts) {
+		if i := int(r.StartedAt.Sub(start) / time.Hour); i >= 0 && i < len(counts) {
 			counts[i] += Synced(r)
 		}
 	}

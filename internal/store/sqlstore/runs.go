@@ -61,6 +61,18 @@ func (t *tx) SyncRuns(ctx context.Context, connectionID int64, limit int) ([]sto
 	return scanAll(rows, scanSyncRun)
 }
 
+func (t *tx) SyncRunsSince(ctx context.Context, connectionID int64, since time.Time, limit int) ([]store.SyncRun, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	rows, err := t.query(ctx, `SELECT `+syncRunColumns+` FROM sync_runs WHERE connection_id = ? AND started_at >= ?
+		ORDER BY id DESC LIMIT ?`, connectionID, ms(since), limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scanSyncRun)
+}
+
 const recordErrorColumns = `id, sync_id, side, hub_id, external_id, reason, message, attempts, created_at,
 	updated_at, resolved_at`
 

@@ -429,6 +429,15 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	wantRead(t, s, "SyncRuns(1, 0)", []store.SyncRun{r[3], r[2], r[0]}, runs(1, 0))
 	wantRead(t, s, "SyncRuns(2, 10)", []store.SyncRun{r[1]}, runs(2, 10))
 	wantRead(t, s, "SyncRuns(unknown)", nil, runs(3, 10))
+	since := func(connectionID int64, at time.Time, limit int) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+			return tx.SyncRunsSince(ctx, connectionID, at, limit)
+		}
+	}
+	wantRead(t, s, "SyncRunsSince(1, 2h, 10)", []store.SyncRun{r[3], r[2]}, since(1, when(2*time.Hour), 10))
+	wantRead(t, s, "SyncRunsSince(1, 0, 1)", []store.SyncRun{r[3]}, since(1, when(0), 1))
+	wantRead(t, s, "SyncRunsSince(1, 4h, 10)", nil, since(1, when(4*time.Hour), 10))
+	wantRead(t, s, "SyncRunsSince(2, 0, 10)", []store.SyncRun{r[1]}, since(2, when(0), 10))
 	withStatus := func(status string) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 			return tx.SyncRunsWithStatus(ctx, status)
