@@ -22,7 +22,7 @@ const maxWindowRuns = 12_000
 // ObjectHealth is how one object sync is doing.
 type ObjectHealth struct {
 	Sync store.ObjectSync
-	// InSync is how many records are linked on both sides.
+	// InSync is how many records are linked on both sides and not failing.
 	InSync int
 	// Excluded is how many records the runs of the HealthWindow set aside
 	// because a filter excludes them.
@@ -77,6 +77,28 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 		}
 		if errs, err = tx.RecordErrors(ctx, connectionID, true, MaxListed); err != nil {
 			return err
+		}
+		// A failing record may have a link (one being created leaves a
+		// pending one, one being updated has its own): it is not in sync.
+		byHub, byApp := map[int64][]int64{}, map[int64][]string{}
+		for _, re := range errs {
+			if re.HubID != 0 {
+				byHub[re.SyncID] = append(byHub[re.SyncID], re.HubID)
+			} else if re.ExternalID != "" {
+				byApp[re.SyncID] = append(byApp[re.SyncID], re.ExternalID)
+			}
+		}
+		for i := range h.Objects {
+			o := &h.Objects[i]
+			linked, err := tx.LinksByHubID(ctx, o.Sync.ID, byHub[o.Sync.ID])
+			if err != nil {
+				return err
+			}
+			o.InSync -= len(linked)
+			if linked, err = tx.LinksByExternalID(ctx, o.Sync.ID, byApp[o.Sync.ID]); err != nil {
+				return err
+			}
+			o.InSync -= len(linked)
 		}
 		runs, err = tx.SyncRunsSince(ctx, connectionID, h.Since, maxWindowRuns)
 		return err
