@@ -15,10 +15,6 @@ import (
 // at its runs.
 const HealthWindow = 7 * 24 * time.Hour
 
-// maxWindowRuns bounds the runs of the HealthWindow read at once: a run a
-// minute for the whole week fits.
-const maxWindowRuns = 12_000
-
 // ObjectHealth is how one object sync is doing.
 type ObjectHealth struct {
 	Sync store.ObjectSync
@@ -59,7 +55,7 @@ func (h Health) Failing() int {
 func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error) {
 	h := Health{Since: e.clock().Add(-HealthWindow)}
 	var errs []store.RecordError
-	var runs []store.SyncRun
+	var totals []store.RunTotal
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		if _, err := tx.Connection(ctx, connectionID); err != nil {
 			return err
@@ -100,7 +96,7 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 			}
 			o.InSync -= len(linked)
 		}
-		runs, err = tx.SyncRunsSince(ctx, connectionID, h.Since, maxWindowRuns)
+		totals, err = tx.SyncRunTotals(ctx, connectionID, h.Since)
 		return err
 	})
 	if err != nil {
@@ -128,26 +124,24 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 	slices.SortFunc(h.Groups, func(a, b ErrorGroup) int {
 		return cmp.Or(cmp.Compare(len(b.Errors), len(a.Errors)), strings.Compare(a.Reason, b.Reason))
 	})
-	for _, r := range runs {
+	for _, rt := range totals {
 		for i := range h.Objects {
 			o := &h.Objects[i]
-			o.Excluded += r.Counts[o.Sync.HubObject+".to_app.skipped_filter"] + r.Counts[o.Sync.HubObject+".to_hub.skipped_filter"]
+			if rt.Key == o.Sync.HubObject+".to_app.skipped_filter" || rt.Key == o.Sync.HubObject+".to_hub.skipped_filter" {
+				o.Excluded += rt.Sum
+			}
 		}
 	}
 	return h, nil
 }
 
-// Synced is what a run wrote: records created, updated and archived on
-// either side.
-func Synced(r store.SyncRun) int {
-	n := 0
-	for k, v := range r.Counts {
-		switch k[strings.LastIndexByte(k, '.')+1:] {
-		case "created", "updated", "archived":
-			n += v
-		}
+// written says a count key counts records written.
+func written(key string) bool {
+	switch key[strings.LastIndexByte(key, '.')+1:] {
+	case "created", "updated", "archived":
+		return true
 	}
-	return n
+	return false
 }
 
 // Hourly is how many records a connection's runs wrote in each hour of
@@ -155,18 +149,18 @@ func Synced(r store.SyncRun) int {
 func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Time, counts []int, err error) {
 	end := e.clock().Truncate(time.Hour).Add(time.Hour)
 	start = end.Add(-HealthWindow)
-	var runs []store.SyncRun
+	var totals []store.RunTotal
 	err = e.st.View(ctx, func(tx store.Tx) error {
-		runs, err = tx.SyncRunsSince(ctx, connectionID, start, maxWindowRuns)
+		totals, err = tx.SyncRunTotals(ctx, connectionID, start)
 		return err
 	})
 	if err != nil {
 		return time.Time{}, nil, err
 	}
 	counts = make([]int, int(HealthWindow/time.Hour))
-	for _, r := range runs {
-		if i := int(r.StartedAt.Sub(start) / time.Hour); i >= 0 && i < len(counts) {
-			counts[i] += Synced(r)
+	for _, rt := range totals {
+		if i := int(rt.Hour.Sub(start) / time.Hour); i >= 0 && i < len(counts) && written(rt.Key) {
+			counts[i] += rt.Sum
 		}
 	}
 	return start, counts, nil
