@@ -201,3 +201,16 @@ func (e *Engine) RetryGroup(ctx context.Context, a audit.Actor, connectionID int
 	}
 	return retried, resolved, nil
 }
+
+// RunsBefore lists a connection's runs older than run beforeID, newest
+// first: limit of them, at most MaxListed. It pages on from Runs.
+func (e *Engine) RunsBefore(ctx context.Context, connectionID, beforeID int64, limit int) ([]store.SyncRun, error) {
+	limit = min(limit, MaxListed)
+	var out []store.SyncRun
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = tx.SyncRunsBefore(ctx, connectionID, beforeID, limit)
+		return err
+	})
+	return out, err
+}

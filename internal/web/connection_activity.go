@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/hubsync/hubsync/internal/syncer"
+	"github.com/hubsync/hubsync/internal/store"
 )
 
 // runsPerPage is how many runs one page of the timeline lists.
@@ -43,27 +43,30 @@ func (c *Console) connectionActivityPart(v *visit) error {
 	return c.part(v, "connection", "runs-live", p)
 }
 
-// runPage fills p with the page of runs the query asks for (?page=, from 1).
+// runPage fills p with a page of runs: the newest, or with ?before= a
+// run's id, those older than it.
 func (c *Console) runPage(v *visit, p *connectionPage) error {
-	page, _ := strconv.Atoi(v.r.URL.Query().Get("page"))
-	page = max(page, 1)
-	page = min(page, syncer.MaxListed/runsPerPage)
-	runs, err := c.Syncer.Runs(v.r.Context(), p.Connection.ID, page*runsPerPage+1)
+	before, _ := strconv.ParseInt(v.r.URL.Query().Get("before"), 10, 64)
+	var runs []store.SyncRun
+	var err error
+	if before > 0 {
+		runs, err = c.Syncer.RunsBefore(v.r.Context(), p.Connection.ID, before, runsPerPage+1)
+	} else {
+		runs, err = c.Syncer.Runs(v.r.Context(), p.Connection.ID, runsPerPage+1)
+	}
 	if err != nil {
 		return err
 	}
-	from := min((page-1)*runsPerPage, len(runs))
-	to := min(page*runsPerPage, len(runs))
 	now := time.Now()
-	for _, r := range runs[from:to] {
+	for _, r := range runs[:min(len(runs), runsPerPage)] {
 		p.Runs = append(p.Runs, newRunRow(r, now))
 	}
 	base := connectionURL(p.Connection.ID, "activity", "")
-	if page > 1 {
-		p.Pager.Prev = base + "?page=" + strconv.Itoa(page-1)
+	if before > 0 {
+		p.Pager.Prev = base
 	}
-	if len(runs) > to && page < syncer.MaxListed/runsPerPage {
-		p.Pager.Next = base + "?page=" + strconv.Itoa(page+1)
+	if len(runs) > runsPerPage {
+		p.Pager.Next = base + "?before=" + strconv.FormatInt(p.Runs[runsPerPage-1].ID, 10)
 	}
 	return nil
 }

@@ -334,6 +334,16 @@ func TestScreenshotsConnection(t *testing.T) {
 		t.Fatalf("the chart draws %d bars", n)
 	}
 	webtest.Shot(t, b, "connection-activity")
+	firstRun := `Number(document.querySelector("#runs-live tbody tr").dataset.run)`
+	newest := webtest.Get(t, b, "read the first run", chromedp.Evaluate[int](firstRun))
+	// The list is swapped every second, so follow the link's address.
+	older := webtest.Get(t, b, "the older runs' address", chromedp.Evaluate[string](`document.querySelector("nav.pager a").href`))
+	webtest.Do(t, b, "open the older runs", chromedp.Navigate(older), chromedp.WaitVisible(chromedp.CSS(`#runs-live tbody tr`)))
+	oldest := webtest.Get(t, b, "read the first older run", chromedp.Evaluate[int](firstRun))
+	if n := webtest.Get(t, b, "count the older runs", chromedp.Evaluate[int](`document.querySelectorAll("#runs-live tbody tr").length`)); n != 25 ||
+		oldest >= newest || !strings.Contains(webtest.Text(t, b, "nav.pager"), "Newest runs") {
+		t.Fatalf("the second page of runs: %d rows from run %d (the first page starts at %d)", n, oldest, newest)
+	}
 
 	webtest.Do(t, b, "open the diagnose tab", chromedp.Navigate(base+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
 	if got := webtest.Text(t, b, `li[data-step=status]`); !strings.Contains(got, "pass") {

@@ -61,6 +61,18 @@ func (t *tx) SyncRuns(ctx context.Context, connectionID int64, limit int) ([]sto
 	return scanAll(rows, scanSyncRun)
 }
 
+func (t *tx) SyncRunsBefore(ctx context.Context, connectionID, beforeID int64, limit int) ([]store.SyncRun, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	rows, err := t.query(ctx, `SELECT `+syncRunColumns+` FROM sync_runs WHERE connection_id = ? AND id < ?
+		ORDER BY id DESC LIMIT ?`, connectionID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scanSyncRun)
+}
+
 // SyncRunTotals leaves out runs without counts, stored as JSON null.
 func (t *tx) SyncRunTotals(ctx context.Context, connectionID int64, since time.Time) ([]store.RunTotal, error) {
 	const hour = int64(time.Hour / time.Millisecond)

@@ -431,6 +431,15 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	wantRead(t, s, "SyncRuns(1, 0)", []store.SyncRun{r[3], r[2], r[0]}, runs(1, 0))
 	wantRead(t, s, "SyncRuns(2, 10)", []store.SyncRun{r[1]}, runs(2, 10))
 	wantRead(t, s, "SyncRuns(unknown)", nil, runs(3, 10))
+	before := func(connectionID, beforeID int64, limit int) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+			return tx.SyncRunsBefore(ctx, connectionID, beforeID, limit)
+		}
+	}
+	wantRead(t, s, "SyncRunsBefore(1, r3, 10)", []store.SyncRun{r[2], r[0]}, before(1, r[3].ID, 10))
+	wantRead(t, s, "SyncRunsBefore(1, r3, 1)", []store.SyncRun{r[2]}, before(1, r[3].ID, 1))
+	wantRead(t, s, "SyncRunsBefore(1, r0, 10)", nil, before(1, r[0].ID, 10))
+	wantRead(t, s, "SyncRunsBefore(2, r3, 10)", []store.SyncRun{r[1]}, before(2, r[3].ID, 10))
 	withStatus := func(status string) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 			return tx.SyncRunsWithStatus(ctx, status)
