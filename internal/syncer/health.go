@@ -5,6 +5,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/audit"
@@ -53,7 +54,7 @@ func (h Health) Failing() int {
 
 // Health reads a connection's sync health.
 func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error) {
-	h := Health{Since: e.clock().Add(-HealthWindow)}
+	h := Health{Since: windowStart(e.clock())}
 	var errs []store.RecordError
 	var totals []store.RunTotal
 	err := e.st.View(ctx, func(tx store.Tx) error {
@@ -96,9 +97,11 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 			}
 			o.InSync -= len(linked)
 		}
-		totals, err = tx.SyncRunTotals(ctx, connectionID, h.Since)
-		return err
+		return nil
 	})
+	if err == nil {
+		totals, err = e.windowTotals(ctx, connectionID, h.Since)
+	}
 	if err != nil {
 		return Health{}, err
 	}
@@ -144,16 +147,16 @@ func written(key string) bool {
 	return false
 }
 
+// windowStart is where the HealthWindow ending with the hour of now starts.
+func windowStart(now time.Time) time.Time {
+	return now.Truncate(time.Hour).Add(time.Hour - HealthWindow)
+}
+
 // Hourly is how many records a connection's runs wrote in each hour of
 // the HealthWindow, oldest hour first, by the hour each run started.
 func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Time, counts []int, err error) {
-	end := e.clock().Truncate(time.Hour).Add(time.Hour)
-	start = end.Add(-HealthWindow)
-	var totals []store.RunTotal
-	err = e.st.View(ctx, func(tx store.Tx) error {
-		totals, err = tx.SyncRunTotals(ctx, connectionID, start)
-		return err
-	})
+	start = windowStart(e.clock())
+	totals, err := e.windowTotals(ctx, connectionID, start)
 	if err != nil {
 		return time.Time{}, nil, err
 	}
@@ -164,6 +167,59 @@ func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Tim
 		}
 	}
 	return start, counts, nil
+}
+
+// settleAfter is how long after the hour it started in a run's counts are
+// taken as final: runs take seconds to minutes, never hours.
+const settleAfter = 2 * time.Hour
+
+// connTotals are the run totals of one connection's settled hours, those
+// before upTo, so that a page reads only the last hours' runs.
+type connTotals struct {
+	mu     sync.Mutex
+	upTo   time.Time
+	totals []store.RunTotal
+}
+
+// windowTotals sums a connection's run counts per hour and key since the
+// hour since: the settled hours from memory, the others from the store.
+func (e *Engine) windowTotals(ctx context.Context, connectionID int64, since time.Time) ([]store.RunTotal, error) {
+	v, _ := e.totals.LoadOrStore(connectionID, &connTotals{})
+	c := v.(*connTotals)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.upTo.Before(since) {
+		c.upTo, c.totals = since, nil
+	}
+	var fresh []store.RunTotal
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		fresh, err = tx.SyncRunTotals(ctx, connectionID, c.upTo)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	settled := e.clock().Truncate(time.Hour).Add(-settleAfter)
+	kept := c.totals[:0]
+	for _, rt := range c.totals {
+		if !rt.Hour.Before(since) {
+			kept = append(kept, rt)
+		}
+	}
+	c.totals = kept
+	var recent []store.RunTotal
+	for _, rt := range fresh {
+		if rt.Hour.Before(settled) {
+			c.totals = append(c.totals, rt)
+		} else {
+			recent = append(recent, rt)
+		}
+	}
+	if settled.After(c.upTo) {
+		c.upTo = settled
+	}
+	return append(slices.Clone(c.totals), recent...), nil
 }
 
 // RetryGroup retries every open record error of a connection of one kind

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,7 +51,11 @@ func BenchmarkConnectionPages(b *testing.B) {
 	browser.SignIn(b, p.Second.Email)
 	for _, tab := range []string{"", "/status/part", "/health", "/activity", "/activity/part", "/audit"} {
 		path := fmt.Sprintf("/connections/%d%s", conn.ID, tab)
-		b.Run(tab, func(b *testing.B) {
+		name := strings.ReplaceAll(strings.TrimPrefix(tab, "/"), "/", "-")
+		if name == "" {
+			name = "status"
+		}
+		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if status, _, body := browser.Page(b, http.MethodGet, path, nil); status != http.StatusOK {
 					b.Fatalf("%s: %d\n%s", path, status, body)
