@@ -170,7 +170,7 @@ func (e *Engine) Hourly(ctx context.Context, connectionID int64) (start time.Tim
 }
 
 // settleAfter is how long after the hour it started in a run's counts are
-// taken as final: runs take seconds to minutes, never hours.
+// taken as final, unless it is still running.
 const settleAfter = 2 * time.Hour
 
 // connTotals are the run totals of one connection's settled hours, those
@@ -192,15 +192,25 @@ func (e *Engine) windowTotals(ctx context.Context, connectionID int64, since tim
 		c.upTo, c.totals = since, nil
 	}
 	var fresh []store.RunTotal
+	settled := e.clock().Truncate(time.Hour).Add(-settleAfter)
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		fresh, err = tx.SyncRunTotals(ctx, connectionID, c.upTo)
+		if fresh, err = tx.SyncRunTotals(ctx, connectionID, c.upTo); err != nil {
+			return err
+		}
+		// A run still going (a first sync of a large account, say) has
+		// counts yet to come: its hour is not settled.
+		running, err := tx.SyncRunsWithStatus(ctx, RunRunning)
+		for _, r := range running {
+			if r.ConnectionID == connectionID && r.StartedAt.Before(settled) {
+				settled = r.StartedAt.UTC().Truncate(time.Hour)
+			}
+		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	settled := e.clock().Truncate(time.Hour).Add(-settleAfter)
 	kept := c.totals[:0]
 	for _, rt := range c.totals {
 		if !rt.Hour.Before(since) {
