@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -452,5 +453,32 @@ func TestCallbackWithAnUnknownLink(t *testing.T) {
 	status, _, body := env.Browser().Page(t, http.MethodGet, "/connections/callback?state=nope&code=x", nil)
 	if status != http.StatusBadRequest || !strings.Contains(body, "unknown, used or expired") {
 		t.Fatalf("callback with an unknown state: %d\n%s", status, body)
+	}
+}
+
+// The failing records export as CSV, one row each, with a message that
+// would start a spreadsheet formula made plain text.
+func TestFailingRecordsExportAsCSV(t *testing.T) {
+	p, conn := connected(t)
+	syncs, err := p.Ours.Hub.Syncer.ObjectSyncs(context.Background(), conn.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := contact(t, p.Ours, syncer.Source(conn.ID), "ada@example.com", "Ada")
+	refuse(t, p, syncs[0].ID, ada, "record_rejected", `=HYPERLINK("http://evil.example")`)
+	viewer := p.Ours.Browser()
+	viewer.SignIn(t, p.Second.Email)
+	resp, err := viewer.Client.Get(fmt.Sprintf("%s/connections/%d/errors.csv", p.Ours.URL, conn.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("export: %d %s %v", resp.StatusCode, resp.Header.Get("Content-Type"), err)
+	}
+	if len(rows) != 2 || rows[0][0] != "id" || rows[1][2] != "contacts" || rows[1][4] != fmt.Sprint(ada.ID) ||
+		rows[1][6] != "record_rejected" || rows[1][7] != `'=HYPERLINK("http://evil.example")` {
+		t.Fatalf("export rows: %q", rows)
 	}
 }
