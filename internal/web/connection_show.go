@@ -166,7 +166,10 @@ type runRow struct {
 // startedBy words what a run's trigger means.
 var startedBy = map[string]string{
 	"schedule":  "the schedule",
+	"feed":      "a change in this hub",
 	"change":    "a change in this hub",
+	"resume":    "the resume (catch-up)",
+	"check":     "a health check that found it working again",
 	"manual":    "a person (sync now)",
 	"reconnect": "the reconnect (catch-up)",
 	"connect":   "the approval (first sync)",
