@@ -482,3 +482,43 @@ func TestFailingRecordsExportAsCSV(t *testing.T) {
 		t.Fatalf("export rows: %q", rows)
 	}
 }
+
+// A running run shows its progress in the timeline as it goes, and its
+// end, without a reload.
+func TestRunningRunShowsItsProgressLive(t *testing.T) {
+	p, conn := connected(t)
+	ctx := context.Background()
+	save := func(r store.SyncRun) store.SyncRun {
+		t.Helper()
+		err := p.Ours.Hub.Store.Update(ctx, func(tx store.Tx) (err error) {
+			if r.ID == 0 {
+				r, err = tx.CreateSyncRun(ctx, r)
+				return err
+			}
+			return tx.UpdateSyncRun(ctx, r)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	// A run as the engine saves one in progress (the page reads the store).
+	run := save(store.SyncRun{ConnectionID: conn.ID, Trigger: "manual", Status: "running", StartedAt: time.Now(),
+		HeartbeatAt: time.Now(), Counts: map[string]int{"contacts.to_app.read": 10}})
+	b := webtest.Chrome(t)
+	webtest.SignIn(t, b, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
+	row := fmt.Sprintf(`#runs-live tr[data-run="%d"]`, run.ID)
+	webtest.Do(t, b, "open the activity", chromedp.Navigate(fmt.Sprintf("%s/connections/%d/activity", p.Ours.URL, conn.ID)),
+		chromedp.WaitVisible(chromedp.CSS(row)))
+	markPage(t, b)
+	if got := webtest.Text(t, b, row); !strings.Contains(got, "running for") || !strings.Contains(got, "10 read") {
+		t.Fatalf("the running run reads %q", got)
+	}
+	run.Counts = map[string]int{"contacts.to_app.read": 250, "contacts.to_app.created": 40}
+	run = save(run)
+	waitText(t, b, "the progress shows within 5 s", row, "250 read, 40 created")
+	run.Status, run.FinishedAt = "succeeded", time.Now()
+	save(run)
+	waitText(t, b, "the end shows within 5 s", row, "succeeded")
+	stillSamePage(t, b)
+}
