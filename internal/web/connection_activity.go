@@ -9,7 +9,7 @@ import (
 )
 
 // runsPerPage is how many runs one page of the timeline lists.
-const runsPerPage = 25
+const connRunsPerPage = 25
 
 // connectionActivity shows records synced per hour over the last week and
 // the run timeline, a page at a time.
@@ -22,7 +22,7 @@ func (c *Console) connectionActivity(v *visit) error {
 	if err != nil {
 		return err
 	}
-	p.Chart = newChart(start, counts)
+	p.Chart = newHourChart(start, counts)
 	if err := c.runPage(v, &p); err != nil {
 		return err
 	}
@@ -50,23 +50,23 @@ func (c *Console) runPage(v *visit, p *connectionPage) error {
 	var runs []store.SyncRun
 	var err error
 	if before > 0 {
-		runs, err = c.Syncer.RunsBefore(v.r.Context(), p.Connection.ID, before, runsPerPage+1)
+		runs, err = c.Syncer.RunsBefore(v.r.Context(), p.Connection.ID, before, connRunsPerPage+1)
 	} else {
-		runs, err = c.Syncer.Runs(v.r.Context(), p.Connection.ID, runsPerPage+1)
+		runs, err = c.Syncer.Runs(v.r.Context(), p.Connection.ID, connRunsPerPage+1)
 	}
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	for _, r := range runs[:min(len(runs), runsPerPage)] {
-		p.Runs = append(p.Runs, newRunRow(r, now))
+	for _, r := range runs[:min(len(runs), connRunsPerPage)] {
+		p.Runs = append(p.Runs, newTimelineRun(r, now))
 	}
 	base := connectionURL(p.Connection.ID, "activity", "")
 	if before > 0 {
 		p.Pager.Prev = base
 	}
-	if len(runs) > runsPerPage {
-		p.Pager.Next = base + "?before=" + strconv.FormatInt(p.Runs[runsPerPage-1].ID, 10)
+	if len(runs) > connRunsPerPage {
+		p.Pager.Next = base + "?before=" + strconv.FormatInt(p.Runs[connRunsPerPage-1].ID, 10)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // auditPerPage is how many entries one page of a connection's audit lists.
-const auditPerPage = 50
+const connAuditPerPage = 50
 
 // connectionAudit lists this connection's audit entries, newest first, a
 // page at a time (?before= the last entry's number).
@@ -21,13 +21,13 @@ func (c *Console) connectionAudit(v *visit) error {
 	}
 	before, _ := strconv.ParseInt(v.r.URL.Query().Get("before"), 10, 64)
 	q := store.AuditQuery{TargetType: "connection", TargetID: strconv.FormatInt(p.Connection.ID, 10),
-		BeforeSeq: max(before, 0), Limit: auditPerPage + 1}
+		BeforeSeq: max(before, 0), Limit: connAuditPerPage + 1}
 	if p.Audit, err = c.Audit.List(v.r.Context(), q); err != nil {
 		return err
 	}
-	if len(p.Audit) > auditPerPage {
-		p.Audit = p.Audit[:auditPerPage]
-		p.Pager.Next = connectionURL(p.Connection.ID, "audit", "") + "?before=" + strconv.FormatInt(p.Audit[auditPerPage-1].Seq, 10)
+	if len(p.Audit) > connAuditPerPage {
+		p.Audit = p.Audit[:connAuditPerPage]
+		p.Pager.Next = connectionURL(p.Connection.ID, "audit", "") + "?before=" + strconv.FormatInt(p.Audit[connAuditPerPage-1].Seq, 10)
 	}
 	if before > 0 {
 		p.Pager.Prev = connectionURL(p.Connection.ID, "audit", "")
@@ -36,33 +36,33 @@ func (c *Console) connectionAudit(v *visit) error {
 }
 
 func init() {
-	funcs["changes"] = auditChanges
+	funcs["connChanges"] = connAuditChanges
 }
 
 // auditChange is one field an audit entry changed.
-type auditChange struct {
+type connAuditChange struct {
 	Field, Before, After string
 }
 
 // auditChanges lists the fields an entry changed, or set when it has no
 // before.
-func auditChanges(e store.AuditEvent) []auditChange {
-	var out []auditChange
+func connAuditChanges(e store.AuditEvent) []connAuditChange {
+	var out []connAuditChange
 	seen := map[string]bool{}
-	for _, k := range sortedKeys(e.After) {
+	for _, k := range connSortedKeys(e.After) {
 		seen[k] = true
 		if e.Before[k] != e.After[k] {
-			out = append(out, auditChange{k, e.Before[k], e.After[k]})
+			out = append(out, connAuditChange{k, e.Before[k], e.After[k]})
 		}
 	}
-	for _, k := range sortedKeys(e.Before) {
+	for _, k := range connSortedKeys(e.Before) {
 		if !seen[k] {
-			out = append(out, auditChange{k, e.Before[k], ""})
+			out = append(out, connAuditChange{k, e.Before[k], ""})
 		}
 	}
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
+func connSortedKeys(m map[string]string) []string {
 	return slices.Sorted(maps.Keys(m))
 }

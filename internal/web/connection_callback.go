@@ -29,7 +29,7 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 			Hint: "Start the connection or the reconnect again from the hub's console."})
 		return
 	}
-	done := approved(conn)
+	done := approvedAs(conn)
 	if signedIn {
 		http.Redirect(w, r, connectionURL(conn.ID, "", done), http.StatusSeeOther)
 		return
@@ -43,7 +43,7 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 
 // approved says what an approval did: "Reconnected as <user> on <account>"
 // for a connection that existed before it, "Connected as ..." for a new one.
-func approved(c store.Connection) string {
+func approvedAs(c store.Connection) string {
 	word := "Reconnected"
 	if c.CreatedAt.Equal(c.UpdatedAt) {
 		word = "Connected" // made by this approval

@@ -24,13 +24,13 @@ func (c *Console) connectionDiagnose(v *visit) error {
 
 // stepAction is where a checklist step that did not pass leads: the page or
 // button of its next step.
-type stepAction struct {
+type diagnoseAction struct {
 	// Href is a page to open; Post an action to confirm with a button.
 	Href, Post, Label string
 }
 
 // StepActions are the ways to act on a step's next step.
-func (p connectionPage) StepActions(st connection.Step) []stepAction {
+func (p connectionPage) StepActions(st connection.Step) []diagnoseAction {
 	if st.Verdict == connection.Pass || p.Deleted() {
 		return nil
 	}
@@ -38,23 +38,23 @@ func (p connectionPage) StepActions(st connection.Step) []stepAction {
 	switch st.Name {
 	case "status":
 		if p.Connection.Status == connection.StatusPaused {
-			return []stepAction{{Post: base + "/resume", Label: "Resume"}}
+			return []diagnoseAction{{Post: base + "/resume", Label: "Resume"}}
 		}
 		if p.OwnerGone() {
-			return []stepAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
+			return []diagnoseAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
 		}
-		return []stepAction{{Post: base + "/reconnect", Label: "Reconnect"}, {Href: base + "/transfer", Label: "Transfer"}}
+		return []diagnoseAction{{Post: base + "/reconnect", Label: "Reconnect"}, {Href: base + "/transfer", Label: "Transfer"}}
 	case "connector_user":
-		return []stepAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
+		return []diagnoseAction{{Href: base + "/reconnect", Label: "Reconnect as another user"}, {Href: base + "/transfer", Label: "Transfer"}}
 	case "permissions":
 		if p.Owner.ID != 0 {
-			return []stepAction{{Href: "/users/" + strconv.FormatInt(p.Owner.ID, 10), Label: "Open " + person(p.Owner)},
+			return []diagnoseAction{{Href: "/users/" + strconv.FormatInt(p.Owner.ID, 10), Label: "Open " + connPerson(p.Owner)},
 				{Href: base + "/reconnect", Label: "Reconnect as another user"}}
 		}
 	case "external_credential", "external_grant":
-		return []stepAction{{Post: base + "/reconnect", Label: "Reconnect"}}
+		return []diagnoseAction{{Post: base + "/reconnect", Label: "Reconnect"}}
 	case "last_run":
-		return []stepAction{{Href: base + "/activity", Label: "Open the activity"}}
+		return []diagnoseAction{{Href: base + "/activity", Label: "Open the activity"}}
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ func (c *Console) connectionReconnect(v *visit) error {
 	if started.AuthorizeURL != "" {
 		return v.redirect(started.AuthorizeURL)
 	}
-	return v.redirect(connectionURL(id, "", approved(started.Connection)))
+	return v.redirect(connectionURL(id, "", approvedAs(started.Connection)))
 }
 
 // activeUsers are the people a connection may be handed to.

@@ -27,12 +27,12 @@ type connectionPage struct {
 	// domain's words, right after the browser came back.
 	Refused string
 	// Recent are the newest runs, shown live on the status tab.
-	Recent []runRow
+	Recent []timelineRun
 
 	Health    syncer.Health
-	Chart     chart
-	Runs      []runRow
-	Pager     pager
+	Chart     hourChart
+	Runs      []timelineRun
+	Pager     connPager
 	Diagnosis connection.Diagnosis
 	Audit     []store.AuditEvent
 	// Users are whom a connection may be reconnected as or transferred to.
@@ -42,7 +42,7 @@ type connectionPage struct {
 }
 
 // pager links the pages of a list.
-type pager struct {
+type connPager struct {
 	Prev, Next string
 }
 
@@ -80,7 +80,7 @@ func externalIdentity(c store.Connection) string {
 }
 
 // Person is how pages name a user: email, or their id when they are gone.
-func person(u store.User) string {
+func connPerson(u store.User) string {
 	switch {
 	case u.Email != "":
 		return u.Email
@@ -91,8 +91,7 @@ func person(u store.User) string {
 }
 
 func init() {
-	funcs["person"] = person
-	funcs["ext"] = externalIdentity
+	funcs["connPerson"] = connPerson
 }
 
 // connectionFor reads the connection of the path with its summary, if the
@@ -142,17 +141,17 @@ func (c *Console) connectionStatusPart(v *visit) error {
 	return c.part(v, "connection", "status-live", p)
 }
 
-func (c *Console) recentRuns(v *visit, id int64, n int) ([]runRow, error) {
+func (c *Console) recentRuns(v *visit, id int64, n int) ([]timelineRun, error) {
 	runs, err := c.Syncer.Runs(v.r.Context(), id, n)
-	rows := make([]runRow, len(runs))
+	rows := make([]timelineRun, len(runs))
 	for i, r := range runs {
-		rows[i] = newRunRow(r, time.Now())
+		rows[i] = newTimelineRun(r, time.Now())
 	}
 	return rows, err
 }
 
 // runRow is a run as the timeline shows it.
-type runRow struct {
+type timelineRun struct {
 	store.SyncRun
 	// By says who or what started the run.
 	By string
@@ -164,7 +163,7 @@ type runRow struct {
 }
 
 // startedBy words what a run's trigger means.
-var startedBy = map[string]string{
+var runStartedBy = map[string]string{
 	"schedule":  "the schedule",
 	"feed":      "a change in this hub",
 	"change":    "a change in this hub",
@@ -179,22 +178,22 @@ var startedBy = map[string]string{
 
 // countKinds orders a run's counts as a person reads them; kinds not
 // listed come after, by name.
-var countKinds = []string{"read", "created", "updated", "archived", "matched", "unchanged", "conflicts",
+var runCountKinds = []string{"read", "created", "updated", "archived", "matched", "unchanged", "conflicts",
 	"skipped_filter", "skipped_missing", "failed"}
 
-func byCountKind(a, b string) int {
-	i, j := slices.Index(countKinds, a), slices.Index(countKinds, b)
+func byRunCountKind(a, b string) int {
+	i, j := slices.Index(runCountKinds, a), slices.Index(runCountKinds, b)
 	if i < 0 {
-		i = len(countKinds)
+		i = len(runCountKinds)
 	}
 	if j < 0 {
-		j = len(countKinds)
+		j = len(runCountKinds)
 	}
 	return cmp.Or(cmp.Compare(i, j), strings.Compare(a, b))
 }
 
-func newRunRow(r store.SyncRun, now time.Time) runRow {
-	row := runRow{SyncRun: r, By: startedBy[r.Trigger], Running: r.Status == "running"}
+func newTimelineRun(r store.SyncRun, now time.Time) timelineRun {
+	row := timelineRun{SyncRun: r, By: runStartedBy[r.Trigger], Running: r.Status == "running"}
 	if row.By == "" {
 		row.By = r.Trigger
 	}
@@ -208,7 +207,7 @@ func newRunRow(r store.SyncRun, now time.Time) runRow {
 		byKind[k[strings.LastIndexByte(k, '.')+1:]] += n
 	}
 	var parts []string
-	for _, kind := range slices.SortedFunc(maps.Keys(byKind), byCountKind) {
+	for _, kind := range slices.SortedFunc(maps.Keys(byKind), byRunCountKind) {
 		if n := byKind[kind]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, strings.ReplaceAll(kind, "_", " ")))
 		}
