@@ -75,29 +75,7 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 		if errs, err = tx.RecordErrors(ctx, connectionID, true, MaxListed); err != nil {
 			return err
 		}
-		// A failing record may have a link (one being created leaves a
-		// pending one, one being updated has its own): it is not in sync.
-		byHub, byApp := map[int64][]int64{}, map[int64][]string{}
-		for _, re := range errs {
-			if re.HubID != 0 {
-				byHub[re.SyncID] = append(byHub[re.SyncID], re.HubID)
-			} else if re.ExternalID != "" {
-				byApp[re.SyncID] = append(byApp[re.SyncID], re.ExternalID)
-			}
-		}
-		for i := range h.Objects {
-			o := &h.Objects[i]
-			linked, err := tx.LinksByHubID(ctx, o.Sync.ID, byHub[o.Sync.ID])
-			if err != nil {
-				return err
-			}
-			o.InSync -= len(linked)
-			if linked, err = tx.LinksByExternalID(ctx, o.Sync.ID, byApp[o.Sync.ID]); err != nil {
-				return err
-			}
-			o.InSync -= len(linked)
-		}
-		return nil
+		return leaveOutFailing(ctx, tx, h.Objects, errs)
 	})
 	if err == nil {
 		totals, err = e.windowTotals(ctx, connectionID, h.Since)
@@ -109,24 +87,12 @@ func (e *Engine) Health(ctx context.Context, connectionID int64) (Health, error)
 	for i := range h.Objects {
 		bySync[h.Objects[i].Sync.ID] = &h.Objects[i]
 	}
-	groups := map[string]*ErrorGroup{}
 	for _, re := range errs {
 		if o := bySync[re.SyncID]; o != nil {
 			o.Failing++
 		}
-		g := groups[re.Reason]
-		if g == nil {
-			g = &ErrorGroup{Reason: re.Reason}
-			groups[re.Reason] = g
-		}
-		g.Errors = append(g.Errors, re)
 	}
-	for _, g := range groups {
-		h.Groups = append(h.Groups, *g)
-	}
-	slices.SortFunc(h.Groups, func(a, b ErrorGroup) int {
-		return cmp.Or(cmp.Compare(len(b.Errors), len(a.Errors)), strings.Compare(a.Reason, b.Reason))
-	})
+	h.Groups = groupByReason(errs)
 	for _, rt := range totals {
 		for i := range h.Objects {
 			o := &h.Objects[i]
@@ -145,6 +111,54 @@ func written(key string) bool {
 		return true
 	}
 	return false
+}
+
+// leaveOutFailing takes the failing records out of the objects' linked
+// counts: one being created leaves a pending link, one being updated has
+// its own, and neither is in sync.
+func leaveOutFailing(ctx context.Context, tx store.Tx, objects []ObjectHealth, errs []store.RecordError) error {
+	byHub, byApp := map[int64][]int64{}, map[int64][]string{}
+	for _, re := range errs {
+		if re.HubID != 0 {
+			byHub[re.SyncID] = append(byHub[re.SyncID], re.HubID)
+		} else if re.ExternalID != "" {
+			byApp[re.SyncID] = append(byApp[re.SyncID], re.ExternalID)
+		}
+	}
+	for i := range objects {
+		o := &objects[i]
+		linked, err := tx.LinksByHubID(ctx, o.Sync.ID, byHub[o.Sync.ID])
+		if err != nil {
+			return err
+		}
+		o.InSync -= len(linked)
+		if linked, err = tx.LinksByExternalID(ctx, o.Sync.ID, byApp[o.Sync.ID]); err != nil {
+			return err
+		}
+		o.InSync -= len(linked)
+	}
+	return nil
+}
+
+// groupByReason groups record errors by kind, the largest group first.
+func groupByReason(errs []store.RecordError) []ErrorGroup {
+	groups := map[string]*ErrorGroup{}
+	for _, re := range errs {
+		g := groups[re.Reason]
+		if g == nil {
+			g = &ErrorGroup{Reason: re.Reason}
+			groups[re.Reason] = g
+		}
+		g.Errors = append(g.Errors, re)
+	}
+	out := make([]ErrorGroup, 0, len(groups))
+	for _, g := range groups {
+		out = append(out, *g)
+	}
+	slices.SortFunc(out, func(a, b ErrorGroup) int {
+		return cmp.Or(cmp.Compare(len(b.Errors), len(a.Errors)), strings.Compare(a.Reason, b.Reason))
+	})
+	return out
 }
 
 // windowStart is where the HealthWindow ending with the hour of now starts.
