@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
@@ -59,11 +60,28 @@ func approvedAs(c store.Connection) string {
 func (c *Console) refusal(err error) string {
 	var ce *connector.Error
 	switch {
-	case errors.Is(err, connection.ErrInvalid), errors.Is(err, connection.ErrForbidden):
-		return err.Error()
+	case errors.Is(err, connection.ErrInvalid), errors.Is(err, connection.ErrForbidden), errors.Is(err, connection.ErrPreflight):
+		return asSentence(err)
 	case errors.As(err, &ce):
 		return ce.Text()
 	}
 	c.log.Error("connect callback failed", "error", err.Error())
 	return "The hub could not finish the connection. Try again; if it keeps failing, the hub's log says why."
+}
+
+// asSentence is a domain error as a page says it: without the kind of
+// error the domain tags it with, capitalized, with a full stop.
+func asSentence(err error) string {
+	msg := err.Error()
+	for _, kind := range []error{connection.ErrInvalid, connection.ErrForbidden, connection.ErrPreflight} {
+		msg = strings.TrimPrefix(msg, kind.Error()+": ")
+	}
+	if msg == "" {
+		return msg
+	}
+	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	if !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
+	return msg
 }

@@ -142,7 +142,7 @@ func TestScreenshotsConnectionReconnect(t *testing.T) {
 // A credential for another external account is refused on the
 // connection's page with the domain's reason, and the connection stays as
 // it was.
-func TestReconnectToAnotherAccountIsRefused(t *testing.T) {
+func TestScreenshotsConnectionRefusedApproval(t *testing.T) {
 	p, conn := connected(t)
 	ctx := context.Background()
 	// The stored identity says another account, as if the connection had
@@ -170,13 +170,17 @@ func TestReconnectToAnotherAccountIsRefused(t *testing.T) {
 		t.Fatalf("callback: %d to %q, want the connection's page", status, loc)
 	}
 	status, _, body := ours.Page(t, http.MethodGet, loc, nil)
-	if status != http.StatusOK || !strings.Contains(body, "The approval was refused") || !strings.Contains(body, "syncs with account another-account") {
+	if status != http.StatusOK || !strings.Contains(body, "The approval was refused") || !strings.Contains(body, "The new authorization is for external account") || !strings.Contains(body, "syncs with account another-account") {
 		t.Fatalf("the connection's page after a refused approval: %d\n%s", status, body)
 	}
 	after, _ := p.Ours.Hub.Connections.Get(ctx, conn.ID)
 	if after.External["account"] != "another-account" {
 		t.Fatalf("the refused approval changed the connection: %v", after.External)
 	}
+	b := webtest.Chrome(t)
+	webtest.SignIn(t, b, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
+	webtest.Do(t, b, "open the page the refusal lands on", chromedp.Navigate(p.Ours.URL+loc), chromedp.WaitVisible(chromedp.CSS(".conn-refused")))
+	webtest.Shot(t, b, "connection-reconnect-refused")
 }
 
 // contact makes a contact on env; source "" is a person's edit, which
