@@ -26,6 +26,9 @@ func (c *Console) connectionActivity(v *visit) error {
 	if err := c.runPage(v, &p); err != nil {
 		return err
 	}
+	if err := c.stamp(v, "runs-live", &p); err != nil {
+		return err
+	}
 	return c.showConnection(v, http.StatusOK, p)
 }
 
@@ -40,7 +43,7 @@ func (c *Console) connectionActivityPart(v *visit) error {
 	if err := c.runPage(v, &p); err != nil {
 		return err
 	}
-	return c.part(v, "connection", "runs-live", p)
+	return c.livePart(v, "runs-live", p)
 }
 
 // runPage fills p with a page of runs: the newest, or with ?before= a

@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"net/http"
 	"net/url"
@@ -39,6 +40,9 @@ type connectionPage struct {
 	Users []store.User
 	// Problem is what was wrong with a confirmation form.
 	Problem string
+	// Seen versions the live part of the page, so a poll that finds it
+	// unchanged leaves it as it is (and the focus where it was).
+	Seen string
 }
 
 // pager links the pages of a list.
@@ -125,6 +129,9 @@ func (c *Console) connectionShow(v *visit) error {
 		return err
 	}
 	p.Refused = v.r.URL.Query().Get("refused")
+	if err := c.stamp(v, "status-live", &p); err != nil {
+		return err
+	}
 	return c.showConnection(v, http.StatusOK, p)
 }
 
@@ -138,7 +145,34 @@ func (c *Console) connectionStatusPart(v *visit) error {
 	if p.Recent, err = c.recentRuns(v, p.Connection.ID, 3); err != nil {
 		return err
 	}
-	return c.part(v, "connection", "status-live", p)
+	return c.livePart(v, "status-live", p)
+}
+
+// stamp sets p.Seen to the version of block as p renders it now.
+func (c *Console) stamp(v *visit, block string, p *connectionPage) error {
+	p.Seen = ""
+	body, err := execute("connection", block, v.page("", "", *p))
+	if err != nil {
+		return err
+	}
+	h := fnv.New64a()
+	h.Write(body)
+	p.Seen = strconv.FormatUint(h.Sum64(), 36)
+	return nil
+}
+
+// livePart answers a poll of a live part: 204, which htmx leaves alone,
+// while it is as the browser last saw it, else the part anew.
+func (c *Console) livePart(v *visit, block string, p connectionPage) error {
+	if err := c.stamp(v, block, &p); err != nil {
+		return err
+	}
+	if p.Seen == v.r.URL.Query().Get("seen") {
+		v.w.Header().Set("Cache-Control", "no-store")
+		v.w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return c.part(v, "connection", block, p)
 }
 
 func (c *Console) recentRuns(v *visit, id int64, n int) ([]timelineRun, error) {

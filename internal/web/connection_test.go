@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -525,4 +526,33 @@ func TestRunningRunShowsItsProgressLive(t *testing.T) {
 	save(run)
 	waitText(t, b, "the end shows within 5 s", row, "succeeded")
 	stillSamePage(t, b)
+}
+
+// A poll of the live status finds it unchanged (204, which htmx leaves
+// alone, keeping the focus on its buttons) until the status changes.
+func TestLiveStatusAnswersOnlyChanges(t *testing.T) {
+	p, conn := connected(t)
+	ctx := context.Background()
+	// Paused, so that no run starts and changes the part meanwhile.
+	if _, err := p.Ours.Hub.Connections.Pause(ctx, p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	admin := p.Ours.Browser()
+	admin.SignIn(t, p.Second.Email)
+	path := fmt.Sprintf("/connections/%d", conn.ID)
+	_, _, page := admin.Page(t, http.MethodGet, path, nil)
+	m := regexp.MustCompile(`hx-vals='\{"seen": "([0-9a-z]+)"\}'`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("the status part has no version:\n%s", page)
+	}
+	part := path + "/status/part?seen=" + m[1]
+	if status, _, body := admin.Page(t, http.MethodGet, part, nil); status != http.StatusNoContent {
+		t.Fatalf("a poll of the unchanged status: %d\n%s", status, body)
+	}
+	if _, err := p.Ours.Hub.Connections.Resume(ctx, p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := admin.Page(t, http.MethodGet, part, nil); status != http.StatusOK || !strings.Contains(body, "status-active") {
+		t.Fatalf("a poll after the resume: %d\n%s", status, body)
+	}
 }
