@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -19,11 +20,12 @@ import (
 func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	conn, err := c.Connections.Callback(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
-	_, _, signedIn := c.sessions.Current(r)
+	u, _, signedIn := c.sessions.Current(r)
 	if err != nil {
 		why := c.refusal(err)
 		if signedIn && conn.ID != 0 {
-			http.Redirect(w, r, "/connections/"+strconv.FormatInt(conn.ID, 10)+"?refused="+url.QueryEscape(why), http.StatusSeeOther)
+			http.Redirect(w, r, "/connections/"+strconv.FormatInt(conn.ID, 10)+"?refused="+url.QueryEscape(why)+
+				"&sig="+c.refusalSig(u, why), http.StatusSeeOther)
 			return
 		}
 		RenderError(w, http.StatusBadRequest, ErrorPage{Title: "The connection was not made", Message: why,
@@ -84,4 +86,22 @@ func asSentence(err error) string {
 		msg += "."
 	}
 	return msg
+}
+
+// refusalSig signs a refusal for the person it is shown to, so that the
+// connection's page shows only refusals the hub wrote, not words a link
+// from elsewhere carries.
+func (c *Console) refusalSig(u store.User, why string) string {
+	return base64.RawURLEncoding.EncodeToString(c.sessions.hash("refusal\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + why))
+}
+
+// signedRefusal is the refusal of the page's query, if the hub wrote it
+// for this session.
+func (c *Console) signedRefusal(v *visit) string {
+	q := v.r.URL.Query()
+	why := q.Get("refused")
+	if why == "" || !SameToken(q.Get("sig"), c.refusalSig(v.user, why)) {
+		return ""
+	}
+	return why
 }

@@ -128,7 +128,7 @@ func (c *Console) connectionShow(v *visit) error {
 	if p.Recent, err = c.recentRuns(v, p.Connection.ID, 3); err != nil {
 		return err
 	}
-	p.Refused = v.r.URL.Query().Get("refused")
+	p.Refused = c.signedRefusal(v)
 	if err := c.stamp(v, "status-live", &p); err != nil {
 		return err
 	}

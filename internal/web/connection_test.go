@@ -170,6 +170,10 @@ func TestScreenshotsConnectionRefusedApproval(t *testing.T) {
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, fmt.Sprintf("/connections/%d?refused=", conn.ID)) {
 		t.Fatalf("callback: %d to %q, want the connection's page", status, loc)
 	}
+	forged := fmt.Sprintf("/connections/%d?refused=%s", conn.ID, url.QueryEscape("Call 555-0100 to fix this."))
+	if _, _, body := ours.Page(t, http.MethodGet, forged, nil); strings.Contains(body, "555-0100") {
+		t.Fatal("the page shows a refusal the hub did not write")
+	}
 	status, _, body := ours.Page(t, http.MethodGet, loc, nil)
 	if status != http.StatusOK || !strings.Contains(body, "The approval was refused") || !strings.Contains(body, "The new authorization is for external account") || !strings.Contains(body, "syncs with account another-account") {
 		t.Fatalf("the connection's page after a refused approval: %d\n%s", status, body)
@@ -179,7 +183,7 @@ func TestScreenshotsConnectionRefusedApproval(t *testing.T) {
 		t.Fatalf("the refused approval changed the connection: %v", after.External)
 	}
 	b := webtest.Chrome(t)
-	webtest.SignIn(t, b, p.Ours.URL, "admin@example.com", webtest.AdminPassword)
+	webtest.SignIn(t, b, p.Ours.URL, p.Second.Email, hubtest.Password(p.Second.Email))
 	webtest.Do(t, b, "open the page the refusal lands on", chromedp.Navigate(p.Ours.URL+loc), chromedp.WaitVisible(chromedp.CSS(".conn-refused")))
 	webtest.Shot(t, b, "connection-reconnect-refused")
 }
