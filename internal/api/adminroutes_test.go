@@ -90,7 +90,8 @@ func TestConnectionRoutesRefuseBadAndUnknownIDs(t *testing.T) {
 			{"POST", "/api/v1/connections/%s/diagnose"}, {"GET", "/api/v1/connections/%s/syncs"},
 			{"POST", "/api/v1/connections/%s/syncs"}, {"POST", "/api/v1/connections/%s/sync-now"},
 			{"GET", "/api/v1/connections/%s/runs"}, {"GET", "/api/v1/connections/%s/errors"},
-			{"POST", "/api/v1/connections/%s/errors/1/retry"},
+			{"POST", "/api/v1/connections/%s/errors/1/retry"}, {"GET", "/api/v1/connections/%s/health"},
+			{"POST", "/api/v1/connections/%s/errors/retry"},
 		}
 		for _, r := range routes {
 			for _, bad := range []string{"abc", "0", "-3", "1e3", "99999999999999999999"} {

@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -466,29 +465,4 @@ func (a *Admin) offboard(status string) func(adminCall) (int, any, error) {
 			User: c.r.PathValue("user"), Status: status, TransferTo: in.TransferTo, Force: in.Force})
 		return http.StatusOK, map[string]any{"user": NewUserView(u), "connections": NewDependentViews(deps)}, err
 	}
-}
-
-var callbackPage = template.Must(template.New("callback").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{{.Title}} · hubsync</title></head>
-<body><main><h1>{{.Title}}</h1><p>{{.Message}}</p></main></body></html>`))
-
-// Callback finishes an OAuth connect or reconnect when the external app
-// sends the admin's browser back. The state parameter, a secret only the
-// attempt knows, is what authorizes it.
-func Callback(conns *connection.Service) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q := r.URL.Query()
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		c, err := conns.Callback(r.Context(), q.Get("state"), q.Get("code"), q.Get("error"))
-		page := struct{ Title, Message string }{}
-		if err != nil {
-			w.WriteHeader(http.StatusBadRequest)
-			page.Title, page.Message = "The connection was not made", err.Error()
-		} else {
-			page.Title = "Connected: " + c.Name
-			page.Message = "Connection " + strconv.FormatInt(c.ID, 10) + " is " + c.Status + "."
-		}
-		_ = callbackPage.Execute(w, page)
-	})
 }

@@ -102,6 +102,8 @@ var everyRoute = []struct{ pattern, body string }{
 	{"GET /api/v1/connections/{id}/runs", ""},
 	{"GET /api/v1/connections/{id}/errors", ""},
 	{"POST /api/v1/connections/{id}/errors/{error}/retry", ""},
+	{"POST /api/v1/connections/{id}/errors/retry", "json"},
+	{"GET /api/v1/connections/{id}/health", ""},
 	{"GET /api/v1/tokens", ""},
 	{"POST /api/v1/tokens", "json"},
 	{"DELETE /api/v1/tokens/{id}", ""},

@@ -21,6 +21,8 @@ func (a *Admin) syncRoutes(handle func(string, gate, func(adminCall) (int, any, 
 	handle("GET /api/v1/connections/{id}/runs", viewIntegrations, a.listRuns)
 	handle("GET /api/v1/connections/{id}/errors", viewIntegrations, a.listRecordErrors)
 	handle("POST /api/v1/connections/{id}/errors/{error}/retry", manageIntegrations, a.retryRecord)
+	handle("POST /api/v1/connections/{id}/errors/retry", manageIntegrations, a.retryGroup)
+	handle("GET /api/v1/connections/{id}/health", viewIntegrations, a.health)
 }
 
 // ObjectSyncView is an object sync.

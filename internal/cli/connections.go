@@ -26,6 +26,7 @@ func (a *app) connectionsCmd() *cobra.Command {
 	cmd.AddCommand(a.connectionsCreateCmd(), a.connectionsListCmd(), a.connectionsShowCmd(), a.connectionsReconnectCmd(),
 		a.connectionsTransferCmd(),
 		a.connectionsSyncConfigCmd(), a.connectionsSyncNowCmd(), a.connectionsRunsCmd(), a.connectionsErrorsCmd(), a.connectionsRetryCmd(),
+		a.connectionsHealthCmd(), a.connectionsRetryErrorsCmd(),
 		a.connectionsChangeCmd("pause", "Hold a connection: nothing syncs until resume; its cursors stay", (*connection.Service).Pause),
 		a.connectionsChangeCmd("resume", "End a pause; the connection is checked again", (*connection.Service).Resume),
 		a.connectionsDeleteCmd(), a.connectionsDiagnoseCmd(), a.connectionsCheckCmd(), a.connectionsAttentionCmd())

@@ -35,6 +35,7 @@ func TestEveryListAndShowTakesOutput(t *testing.T) {
 		{[]string{"integrations", "list"}, true}, {[]string{"connections", "list"}, true},
 		{[]string{"connections", "show", "1"}, false}, {[]string{"connections", "diagnose", "1"}, true},
 		{[]string{"connections", "runs", "1"}, true}, {[]string{"connections", "errors", "1"}, true},
+		{[]string{"connections", "health", "1"}, true},
 		{[]string{"connections", "sync-config", "list", "1"}, true}, {[]string{"review"}, true}, {[]string{"audit"}, true},
 		{[]string{"connections", "attention"}, true},
 		{[]string{"webhooks", "list"}, true}, {[]string{"keys", "list"}, true}, {[]string{"tokens", "list"}, false},

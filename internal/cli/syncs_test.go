@@ -320,6 +320,18 @@ func TestRefusedRecordIsQuarantinedAndRetried(t *testing.T) {
 	if got := firstNames(t, b.ext.Hub); len(got) != 0 {
 		t.Errorf("the external hub took a refused record: %v", got)
 	}
+
+	health := b.must(t, "", "connections", "health", b.id)
+	if !regexp.MustCompile(`(?m)^\d+\s+contacts\s+contacts\s+true\s+0\s+0\s+1$`).MatchString(health) ||
+		!regexp.MustCompile(`(?m)^1\s+`+regexp.QuoteMeta(e.Reason)+`\s+`).MatchString(health) {
+		t.Errorf("health:\n%s", health)
+	}
+	code, out, errOut = b.run(t, "", "connections", "retry-errors", b.id, "--reason", e.Reason)
+	var group struct{ Retried, Resolved int }
+	decodeJSON(t, out, &group)
+	if code != 1 || group.Retried != 1 || group.Resolved != 0 || !strings.Contains(errOut, "1 of 1 "+e.Reason+" records still fail") {
+		t.Errorf("retry-errors of a record still refused: exit %d %+v %q", code, group, errOut)
+	}
 }
 
 // TestSyncConfigChangeFromTheCommandLine: a wrong mapping is fixed in place

@@ -323,8 +323,19 @@ func fromSpec(m map[string]string) store.Connection {
 
 // Callback finishes an OAuth connect or reconnect: the state must match an
 // unexpired attempt, the code is exchanged with its PKCE verifier and the
-// new credential is checked with a live call before it is saved.
+// new credential is checked with a live call before it is saved. When a
+// reconnect's approval is refused, the connection returned carries the id
+// of the connection it was for, so the refusal can be shown there.
 func (s *Service) Callback(ctx context.Context, state, code, externalError string) (store.Connection, error) {
+	var at store.ConnectAttempt
+	c, err := s.callback(ctx, state, code, externalError, &at)
+	if err != nil {
+		return store.Connection{ID: at.ConnectionID}, err
+	}
+	return c, nil
+}
+
+func (s *Service) callback(ctx context.Context, state, code, externalError string, attempt *store.ConnectAttempt) (store.Connection, error) {
 	var at store.ConnectAttempt
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		var err error
@@ -334,6 +345,7 @@ func (s *Service) Callback(ctx context.Context, state, code, externalError strin
 	if errors.Is(err, store.ErrNotFound) || err == nil && at.ExpiresAt.Before(s.clock()) {
 		return store.Connection{}, invalid("this connect link is unknown, used or expired; start the connection again")
 	}
+	*attempt = at
 	if err != nil {
 		return store.Connection{}, err
 	}

@@ -281,11 +281,10 @@ func (h *Hub) api(log *slog.Logger) *api.Server {
 	admin := api.NewAdmin(api.AdminServices{Apps: h.Apps, Grants: h.Grants, PrivateApps: h.PrivateApps, Identity: h.Identity, Sessions: h.Sessions,
 		AdminTokens: h.AdminTokens, Connections: h.Connections, Webhooks: h.Webhooks, Audit: h.Audit, Syncer: h.Syncer,
 		Enqueue: h.Enqueue}, log)
-	callback := func(mux api.Mux) { mux.Handle("GET "+CallbackPath, api.Callback(h.Connections)) }
 	oauthRoutes := func(mux api.Mux) { srv.Routes(mux) }
 	console := h.console(srv, log)
 	pages := func(mux api.Mux) { console.Routes(mux) }
-	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, callback, pages)
+	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, pages)
 	handler.BodyTimeout = h.cfg.BodyTimeout
 	return handler
 }

@@ -247,6 +247,12 @@ type Tx interface {
 	UpdateSyncRun(ctx context.Context, r SyncRun) error
 	// SyncRuns lists a connection's runs, newest first.
 	SyncRuns(ctx context.Context, connectionID int64, limit int) ([]SyncRun, error)
+	// SyncRunsBefore lists a connection's runs older than run beforeID
+	// (by id), newest first, at most limit: the next page of SyncRuns.
+	SyncRunsBefore(ctx context.Context, connectionID, beforeID int64, limit int) ([]SyncRun, error)
+	// SyncRunTotals sums the counts of a connection's runs that started at
+	// or after since, per hour they started in and count key, in no order.
+	SyncRunTotals(ctx context.Context, connectionID int64, since time.Time) ([]RunTotal, error)
 	// SyncRunsWithStatus lists the runs of every connection that have
 	// status, oldest first.
 	SyncRunsWithStatus(ctx context.Context, status string) ([]SyncRun, error)

@@ -87,6 +87,14 @@ type SyncRun struct {
 	Error  string
 }
 
+// RunTotal is the sum of one count key over the runs that started in one
+// hour.
+type RunTotal struct {
+	Hour time.Time // the hour's start, UTC
+	Key  string    // as SyncRun.Counts keys it
+	Sum  int
+}
+
 // RecordError is a record one side refused, quarantined until retried.
 type RecordError struct {
 	ID         int64

@@ -65,6 +65,8 @@ type Engine struct {
 	prepared sync.Map
 	// limits are the connections' token buckets, by id and setting.
 	limits sync.Map
+	// totals are the connections' settled run totals, by id (health.go).
+	totals sync.Map
 	// fault, when set, may fail the step at a named point, as a crash
 	// there would; tests use it to prove that replays lose nothing.
 	fault func(point string) error

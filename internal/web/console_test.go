@@ -22,7 +22,7 @@ import (
 func TestEveryPageNeedsSignIn(t *testing.T) {
 	env := hubtest.New(t, hubtest.SQLite)
 	public := map[string]bool{"GET /signin": true, "POST /signin": true, "GET /oauth/authorize": true,
-		"POST /oauth/authorize": true, "GET /static/{file}": true}
+		"POST /oauth/authorize": true, "GET /static/{file}": true, "GET /connections/callback": true}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, pattern := range env.Hub.PageRoutes() {
 		if public[pattern] {

@@ -167,6 +167,8 @@ func (c *Console) fail(v *visit, err error) {
 	case errors.Is(err, connection.ErrInvalid), errors.Is(err, identity.ErrInvalid), errors.Is(err, oauth.ErrInvalid),
 		errors.Is(err, audit.ErrInvalid), errors.Is(err, store.ErrAlreadyExists):
 		status, title, msg = http.StatusBadRequest, "That did not work", err.Error()
+	case errors.Is(err, connection.ErrPreflight), errors.Is(err, connection.ErrHeld), errors.Is(err, connection.ErrHasDependents):
+		status, title, msg = http.StatusConflict, "That did not work", err.Error()
 	case errors.Is(err, connection.ErrForbidden):
 		status, title, msg = http.StatusForbidden, "Not allowed", err.Error()
 	default:

@@ -56,6 +56,8 @@ var Dialect = sqlstore.Dialect{
 	// Workers on several replicas claim due rows without waiting on each other.
 	ForUpdateSkipLocked: " FOR UPDATE SKIP LOCKED",
 	Arrays:              true,
+	EachCount:           "jsonb_each_text(r.counts::jsonb) j",
+	CountValue:          "j.value::bigint",
 }
 
 func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {

@@ -45,6 +45,8 @@ var Dialect = sqlstore.Dialect{
 	// Writers are serial, so no other transaction holds a row to skip.
 	ForUpdateSkipLocked: "",
 	Arrays:              false,
+	EachCount:           "json_each(r.counts) j",
+	CountValue:          "j.value",
 }
 
 // allocIDs continues the table's AUTOINCREMENT sequence, which inserting

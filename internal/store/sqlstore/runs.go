@@ -61,6 +61,36 @@ func (t *tx) SyncRuns(ctx context.Context, connectionID int64, limit int) ([]sto
 	return scanAll(rows, scanSyncRun)
 }
 
+func (t *tx) SyncRunsBefore(ctx context.Context, connectionID, beforeID int64, limit int) ([]store.SyncRun, error) {
+	if limit <= 0 {
+		limit = defaultLimit
+	}
+	rows, err := t.query(ctx, `SELECT `+syncRunColumns+` FROM sync_runs WHERE connection_id = ? AND id < ?
+		ORDER BY id DESC LIMIT ?`, connectionID, beforeID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scanSyncRun)
+}
+
+// SyncRunTotals leaves out runs without counts, stored as JSON null.
+func (t *tx) SyncRunTotals(ctx context.Context, connectionID int64, since time.Time) ([]store.RunTotal, error) {
+	const hour = int64(time.Hour / time.Millisecond)
+	rows, err := t.query(ctx, fmt.Sprintf(`SELECT r.started_at / %d, j.key, SUM(%s) FROM sync_runs r, %s
+		WHERE r.connection_id = ? AND r.started_at >= ? AND r.counts <> 'null' GROUP BY r.started_at / %d, j.key`, hour, t.d.CountValue, t.d.EachCount, hour),
+		connectionID, ms(since))
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, func(row interface{ Scan(...any) error }) (store.RunTotal, error) {
+		var rt store.RunTotal
+		var h int64
+		err := row.Scan(&h, &rt.Key, &rt.Sum)
+		rt.Hour = fromMS(h * hour)
+		return rt, err
+	})
+}
+
 const recordErrorColumns = `id, sync_id, side, hub_id, external_id, reason, message, attempts, created_at,
 	updated_at, resolved_at`
 

@@ -63,6 +63,10 @@ type Dialect struct {
 	ForUpdateSkipLocked string
 	// UniqueViolation reports whether err is a unique-constraint failure.
 	UniqueViolation func(err error) bool
+	// EachCount is the FROM item listing a run's counts (the JSON map in
+	// r.counts) as rows of key and value; CountValue is the value as an
+	// integer.
+	EachCount, CountValue string
 	// Arrays binds a list as one array argument, compared with = ANY(?), so
 	// a lookup of many ids is one statement text whatever their number.
 	// Without it a list is an IN list of placeholders.

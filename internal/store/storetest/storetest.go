@@ -74,6 +74,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ForgetSnapshotFields", testForgetSnapshotFields},
 		{"SyncCursors", testSyncCursors},
 		{"SyncRuns", testSyncRuns},
+		{"SyncRunTotals", testSyncRunTotals},
 		{"RecordErrors", testRecordErrors},
 		{"DeleteObjectSync", testDeleteObjectSync},
 		{"Changes", testChanges},

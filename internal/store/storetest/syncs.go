@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -429,6 +431,15 @@ func testSyncRuns(t *testing.T, s store.Store) {
 	wantRead(t, s, "SyncRuns(1, 0)", []store.SyncRun{r[3], r[2], r[0]}, runs(1, 0))
 	wantRead(t, s, "SyncRuns(2, 10)", []store.SyncRun{r[1]}, runs(2, 10))
 	wantRead(t, s, "SyncRuns(unknown)", nil, runs(3, 10))
+	before := func(connectionID, beforeID int64, limit int) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
+			return tx.SyncRunsBefore(ctx, connectionID, beforeID, limit)
+		}
+	}
+	wantRead(t, s, "SyncRunsBefore(1, r3, 10)", []store.SyncRun{r[2], r[0]}, before(1, r[3].ID, 10))
+	wantRead(t, s, "SyncRunsBefore(1, r3, 1)", []store.SyncRun{r[2]}, before(1, r[3].ID, 1))
+	wantRead(t, s, "SyncRunsBefore(1, r0, 10)", nil, before(1, r[0].ID, 10))
+	wantRead(t, s, "SyncRunsBefore(2, r3, 10)", []store.SyncRun{r[1]}, before(2, r[3].ID, 10))
 	withStatus := func(status string) func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 		return func(ctx context.Context, tx store.Tx) ([]store.SyncRun, error) {
 			return tx.SyncRunsWithStatus(ctx, status)
@@ -635,4 +646,41 @@ func BenchLinks(b *testing.B, s store.Store) {
 			}
 		}
 	})
+}
+
+// testSyncRunTotals: run counts are summed per hour of start and key, over
+// the runs of one connection since a time.
+func testSyncRunTotals(t *testing.T, s store.Store) {
+	hour := when(0).UTC().Truncate(time.Hour)
+	for _, r := range []store.SyncRun{
+		{ConnectionID: 1, StartedAt: hour.Add(time.Minute), Counts: map[string]int{"contacts.to_app.created": 3, "deals.to_hub.updated": 1}},
+		{ConnectionID: 1, StartedAt: hour.Add(59 * time.Minute), Counts: map[string]int{"contacts.to_app.created": 4}},
+		{ConnectionID: 1, StartedAt: hour.Add(time.Hour), Counts: map[string]int{"contacts.to_app.created": 5}},
+		{ConnectionID: 1, StartedAt: hour.Add(2 * time.Hour)},
+		{ConnectionID: 2, StartedAt: hour.Add(time.Minute), Counts: map[string]int{"contacts.to_app.created": 100}},
+		{ConnectionID: 1, StartedAt: hour.Add(-time.Minute), Counts: map[string]int{"contacts.to_app.created": 100}},
+	} {
+		r.Trigger, r.Status = "schedule", "succeeded"
+		put(t, s, func(ctx context.Context, tx store.Tx) (store.SyncRun, error) { return tx.CreateSyncRun(ctx, r) })
+	}
+	totals := func(connectionID int64, since time.Time) func(ctx context.Context, tx store.Tx) ([]store.RunTotal, error) {
+		return func(ctx context.Context, tx store.Tx) ([]store.RunTotal, error) {
+			out, err := tx.SyncRunTotals(ctx, connectionID, since)
+			slices.SortFunc(out, func(a, b store.RunTotal) int {
+				if c := a.Hour.Compare(b.Hour); c != 0 {
+					return c
+				}
+				return strings.Compare(a.Key, b.Key)
+			})
+			return out, err
+		}
+	}
+	wantRead(t, s, "SyncRunTotals(1, hour)", []store.RunTotal{
+		{Hour: hour, Key: "contacts.to_app.created", Sum: 7},
+		{Hour: hour, Key: "deals.to_hub.updated", Sum: 1},
+		{Hour: hour.Add(time.Hour), Key: "contacts.to_app.created", Sum: 5},
+	}, totals(1, hour))
+	wantRead(t, s, "SyncRunTotals(1, later)", []store.RunTotal{{Hour: hour, Key: "contacts.to_app.created", Sum: 4},
+		{Hour: hour.Add(time.Hour), Key: "contacts.to_app.created", Sum: 5}}, totals(1, hour.Add(time.Minute+time.Second)))
+	wantRead(t, s, "SyncRunTotals(3, hour)", nil, totals(3, hour))
 }
