@@ -52,6 +52,12 @@ type (
 		ReviewIntervalDays int             `json:"review_interval_days"`
 		Results            []ReviewRowView `json:"results"`
 	}
+	retryGroupAnswer struct {
+		Reason       string `json:"reason"`
+		Retried      int    `json:"retried"`
+		Resolved     int    `json:"resolved"`
+		StillFailing int    `json:"still_failing"`
+	}
 	reviewIntervalAnswer struct {
 		ReviewIntervalDays int `json:"review_interval_days"`
 	}
@@ -152,6 +158,8 @@ var operations = []operation{
 	{pattern: "POST /api/v1/connections/{id}/sync-now", summary: "Ask for a sync run now", ok: ok("202", syncNowAnswer{})},
 	{pattern: "GET /api/v1/connections/{id}/runs", summary: "A connection's runs, newest first", query: []string{"limit"}, ok: ok("200", listOf[RunView]{})},
 	{pattern: "GET /api/v1/connections/{id}/errors", summary: "Quarantined records", query: []string{"all", "limit"}, ok: ok("200", listOf[RecordErrorView]{})},
+	{pattern: "POST /api/v1/connections/{id}/errors/retry", summary: "Retry every open record error of one kind", body: true, ok: ok("200", retryGroupAnswer{})},
+	{pattern: "GET /api/v1/connections/{id}/health", summary: "Per object: in sync, excluded by filter, failing; failing records by kind", ok: ok("200", HealthView{})},
 	{pattern: "POST /api/v1/connections/{id}/errors/{error}/retry", summary: "Retry a quarantined record", ok: gone},
 	{pattern: "GET /api/v1/review", summary: "Every connection, with review flags and its last review", query: []string{"stale_days"}, ok: ok("200", reviewAnswer{})},
 	{pattern: "PUT /api/v1/review/interval", summary: "How many days a connection may go unreviewed", body: true, ok: ok("200", reviewIntervalAnswer{})},

@@ -151,6 +151,8 @@ func TestOpenAPIHappyPathsAreTrue(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.call(t, 200, "GET", conn+"/errors?all=true", admin, nil)
+	b.call(t, 200, "GET", conn+"/health", admin, nil)
+	b.call(t, 200, "POST", conn+"/errors/retry", admin, map[string]any{"reason": "another_kind"})
 	b.call(t, 204, "POST", conn+"/errors/"+fmt.Sprint(refused.ID)+"/retry", admin, nil)
 	b.call(t, 204, "DELETE", conn+"/syncs/"+id(sync), admin, nil)
 	b.call(t, 200, "GET", "/api/v1/review", admin, nil)

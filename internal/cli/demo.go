@@ -43,7 +43,7 @@ SQLite.`,
 	f.StringVar(&o.Dir, "dir", demo.DefaultDir, "directory that holds both hubs' data")
 	f.BoolVar(&o.Reset, "reset", false, "delete what an earlier demo left in --dir and start over")
 	f.IntVar(&o.Port, "port", demo.DefaultPort, "our hub's port on 127.0.0.1 (0 picks a free one)")
-	f.IntVar(&o.AcmePort, "acme-port", demo.DefaultAcmePort, "Acme CRM's port on 127.0.0.1 (0 picks a free one)")
+	f.IntVar(&o.AcmePort, "acme-port", demo.DefaultAcmePort, "Acme CRM's port, on 127.0.0.1 under the name localhost (0 picks a free one)")
 	f.IntVar(&o.Records, "records", demo.DefaultRecords, "contacts, companies and deals each hub is seeded with (of each)")
 	f.BoolVar(&walk, "walk", false, "play the story by itself, narrating each step, then exit")
 	return cmd

@@ -78,10 +78,10 @@ func Start(ctx context.Context, o Options) (*Demo, error) {
 		}
 	}
 	var err error
-	if d.Acme, err = openSide(ctx, "Acme CRM", "acme.example", filepath.Join(o.Dir, "acme"), o.AcmePort); err != nil {
+	if d.Acme, err = openSide(ctx, "Acme CRM", "acme.example", "localhost", filepath.Join(o.Dir, "acme"), o.AcmePort); err != nil {
 		return nil, err
 	}
-	if d.Ours, err = openSide(ctx, "our hub", "our.example", filepath.Join(o.Dir, "ours"), o.Port); err != nil {
+	if d.Ours, err = openSide(ctx, "our hub", "our.example", "127.0.0.1", filepath.Join(o.Dir, "ours"), o.Port); err != nil {
 		d.Acme.close()
 		return nil, err
 	}

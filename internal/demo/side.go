@@ -37,9 +37,13 @@ type Side struct {
 }
 
 // openSide opens the hub in dir and serves it on 127.0.0.1:port (0 picks
-// a free port). Its JSON log goes to hubsync.log in dir, so the terminal
-// keeps the story.
-func openSide(ctx context.Context, name, domain, dir string, port int) (*Side, error) {
+// a free port), under the address host names. Its JSON log goes to
+// hubsync.log in dir, so the terminal keeps the story.
+//
+// The two hubs go by different host names (127.0.0.1 and localhost):
+// browsers keep cookies per host, not per port, so under one name signing
+// in to Acme to approve would sign the browser out of our hub.
+func openSide(ctx context.Context, name, domain, host, dir string, port int) (*Side, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -53,7 +57,7 @@ func openSide(ctx context.Context, name, domain, dir string, port int) (*Side, e
 		return nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(logFile, nil))
-	url := "http://" + ln.Addr().String()
+	url := fmt.Sprintf("http://%s:%d", host, ln.Addr().(*net.TCPAddr).Port)
 	cfg := config.Config{DataDir: dir, Listen: ln.Addr().String(), PublicURL: url,
 		AccessTokenTTL: oauth.DefaultAccessTokenTTL, TokenRate: oauth.DefaultTokenRate}
 	h, err := hub.Open(ctx, cfg, hub.WithLogger(log), hub.Serving(url))

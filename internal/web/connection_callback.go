@@ -8,8 +8,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
+	"github.com/hubsync/hubsync/internal/identity"
+	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
 )
 
@@ -34,7 +37,13 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 	}
 	done := approvedAs(conn)
 	if signedIn {
-		http.Redirect(w, r, connectionURL(conn.ID, "", done), http.StatusSeeOther)
+		to := connectionURL(conn.ID, "", done)
+		// A new connection goes on to its first object sync, the wizard's
+		// last step.
+		if syncs, err := c.Syncer.ObjectSyncs(r.Context(), conn.ID); err == nil && len(syncs) == 0 {
+			to = "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/new?notice=" + url.QueryEscape(done+".")
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	renderPage(w, http.StatusOK, "connection_done", Page{Title: "Connected: " + conn.Name,
@@ -75,7 +84,8 @@ func (c *Console) refusal(err error) string {
 // error the domain tags it with, capitalized, with a full stop.
 func asSentence(err error) string {
 	msg := err.Error()
-	for _, kind := range []error{connection.ErrInvalid, connection.ErrForbidden, connection.ErrPreflight} {
+	for _, kind := range []error{connection.ErrInvalid, connection.ErrForbidden, connection.ErrPreflight, connection.ErrHeld,
+		connection.ErrHasDependents, identity.ErrInvalid, oauth.ErrInvalid, audit.ErrInvalid, store.ErrAlreadyExists} {
 		msg = strings.TrimPrefix(msg, kind.Error()+": ")
 	}
 	if msg == "" {

@@ -166,11 +166,11 @@ func (c *Console) fail(v *visit, err error) {
 		status, title, msg = http.StatusNotFound, "Not found", "There is no such page or it was deleted."
 	case errors.Is(err, connection.ErrInvalid), errors.Is(err, identity.ErrInvalid), errors.Is(err, oauth.ErrInvalid),
 		errors.Is(err, audit.ErrInvalid), errors.Is(err, store.ErrAlreadyExists):
-		status, title, msg = http.StatusBadRequest, "That did not work", err.Error()
+		status, title, msg = http.StatusBadRequest, "That did not work", asSentence(err)
 	case errors.Is(err, connection.ErrPreflight), errors.Is(err, connection.ErrHeld), errors.Is(err, connection.ErrHasDependents):
-		status, title, msg = http.StatusConflict, "That did not work", err.Error()
+		status, title, msg = http.StatusConflict, "That did not work", asSentence(err)
 	case errors.Is(err, connection.ErrForbidden):
-		status, title, msg = http.StatusForbidden, "Not allowed", err.Error()
+		status, title, msg = http.StatusForbidden, "Not allowed", asSentence(err)
 	default:
 		c.log.Error("console page failed", "route", v.r.Pattern, "error", err.Error())
 	}
