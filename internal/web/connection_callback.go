@@ -40,7 +40,8 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 		to := connectionURL(conn.ID, "", done)
 		// A new connection goes on to its first object sync, the wizard's
 		// last step.
-		if syncs, err := c.Syncer.ObjectSyncs(r.Context(), conn.ID); err == nil && len(syncs) == 0 {
+		syncs, err := c.Syncer.ObjectSyncs(r.Context(), conn.ID)
+		if isNew(conn) && err == nil && len(syncs) == 0 {
 			to = "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/new?notice=" + url.QueryEscape(done+".")
 		}
 		http.Redirect(w, r, to, http.StatusSeeOther)
@@ -57,14 +58,17 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 // for a connection that existed before it, "Connected as ..." for a new one.
 func approvedAs(c store.Connection) string {
 	word := "Reconnected"
-	if c.CreatedAt.Equal(c.UpdatedAt) {
-		word = "Connected" // made by this approval
+	if isNew(c) {
+		word = "Connected"
 	}
 	if who := externalIdentity(c); who != "" {
 		return word + " as " + who
 	}
 	return word
 }
+
+// isNew tells a connection the approval just made from one it repaired.
+func isNew(c store.Connection) bool { return c.CreatedAt.Equal(c.UpdatedAt) }
 
 // refusal is why an approval was not taken, in the words of the domain or
 // of the external app; what is neither is the hub's own failure.
