@@ -65,9 +65,9 @@ func (c *Console) auditList(v *visit) error {
 		data.Newest = f.link("/audit")
 	}
 	if err != nil {
-		data.Error = err.Error()
+		data.Error = asSentence(err)
 		if errors.Is(err, audit.ErrInvalid) {
-			data.Error = "The time range could not be read: " + err.Error()
+			data.Error = "The time range could not be read. " + asSentence(err)
 		}
 		return c.show(v, http.StatusBadRequest, "audit", "Audit log", "audit", data)
 	}

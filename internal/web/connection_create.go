@@ -41,7 +41,7 @@ func (c *Console) connectionCreate(v *visit) error {
 	if err != nil {
 		if msg, ok := syncProblem(err); ok || isPreflight(err) {
 			if !ok {
-				msg = err.Error()
+				msg = asSentence(err)
 			}
 			return c.newConnStep2(v, f, msg, http.StatusUnprocessableEntity)
 		}

@@ -37,7 +37,7 @@ func (c *Console) integrationCreate(v *visit) error {
 		return err
 	}
 	keep := c.newIntegrationForm(provider, givenSettings(given))
-	keep.Name, keep.Auth, keep.BaseURL, keep.Error = f.Name, f.Auth, f.BaseURL, err.Error()
+	keep.Name, keep.Auth, keep.BaseURL, keep.Error = f.Name, f.Auth, f.BaseURL, asSentence(err)
 	return c.show(v, http.StatusBadRequest, "integration_new", "New integration", "integrations",
 		integrationNewPage{Providers: connection.Providers(), Form: &keep})
 }

@@ -47,7 +47,7 @@ func (c *Console) integrationDelete(v *visit) error {
 	in := p.Row.Integration
 	err = c.Connections.DeleteIntegration(v.r.Context(), v.actor(), strconv.FormatInt(in.ID, 10))
 	if integrationFormError(err) {
-		p.Error = err.Error()
+		p.Error = asSentence(err)
 		return c.show(v, http.StatusConflict, "integration_delete", "Delete "+in.Name, "integrations", p)
 	}
 	if err != nil {

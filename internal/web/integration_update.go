@@ -34,6 +34,6 @@ func (c *Console) integrationUpdate(v *visit) error {
 		return err
 	}
 	f := integrationFormOf(c, in)
-	f.Error = err.Error()
+	f.Error = asSentence(err)
 	return c.show(v, http.StatusBadRequest, "integration", in.Name, "integrations", f)
 }

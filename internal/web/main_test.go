@@ -33,7 +33,10 @@ func TestMain(m *testing.M) {
 
 // parts are the live parts of pages htmx fetches alone; their page's
 // screenshot shows them.
-var parts = map[string]bool{"GET /home/attention": true, "GET /settings/webhooks/{id}/deliveries": true}
+var parts = map[string]bool{"GET /home/attention": true, "GET /settings/webhooks/{id}/deliveries": true,
+	// The approval callback sends a signed-in browser on to the connection's
+	// page, whose screenshots show what it says.
+	"GET /connections/callback": true}
 
 // notPage tells GET routes that are parts of pages, files or redirects.
 func notPage(pattern string) bool {

@@ -135,7 +135,7 @@ func TestAuditLogFilterAndExportInTheBrowser(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("p.empty")))
 	webtest.Do(t, ctx, "filter by a bad time", chromedp.Navigate(b.env.URL+"/audit?since=soon"),
 		chromedp.WaitVisible(chromedp.CSS("p.error")))
-	if msg := webtest.Text(t, ctx, "p.error"); !strings.Contains(msg, `since "soon"`) {
+	if msg := webtest.Text(t, ctx, "p.error"); !strings.Contains(msg, `Since "soon" must be a time`) {
 		t.Errorf("a bad time says %q", msg)
 	}
 }

@@ -20,7 +20,7 @@ func (c *Console) privateAppCreate(v *visit) error {
 		return perr
 	}
 	if err != nil {
-		p.Error = err.Error()
+		p.Error = asSentence(err)
 		return c.showApps(v, http.StatusBadRequest, p)
 	}
 	p.Token = &shownToken{App: app, Token: token}

@@ -37,7 +37,7 @@ func (c *Console) settingsWebhookCreate(v *visit) error {
 	f := webhookForm{URL: strings.TrimSpace(v.r.PostFormValue("url")), Events: v.r.PostForm["events"]}
 	hook, secret, err := c.Webhooks.Create(v.r.Context(), v.actor(), f.URL, f.Events)
 	if errors.Is(err, audit.ErrInvalid) {
-		return c.showSettings(v, http.StatusBadRequest, settingsData{Form: f, Error: err.Error()})
+		return c.showSettings(v, http.StatusBadRequest, settingsData{Form: f, Error: asSentence(err)})
 	}
 	if err != nil {
 		return err

@@ -188,7 +188,7 @@ func syncProblem(err error) (string, bool) {
 	case errors.As(err, &ce):
 		return ce.Text(), true
 	case errors.Is(err, connection.ErrInvalid), errors.Is(err, store.ErrAlreadyExists), errors.Is(err, connection.ErrHeld):
-		return err.Error(), true
+		return asSentence(err), true
 	}
 	return "", false
 }

@@ -102,7 +102,7 @@ func (c *Console) userOffboard(kind offboarding) func(*visit) error {
 		}
 		_, deps, err := c.Connections.Offboard(v.r.Context(), v.actor(), c.Identity, o)
 		if status, refused := offboardRefusal(err); refused {
-			p.Error = err.Error()
+			p.Error = asSentence(err)
 			return c.showOffboard(v, status, p)
 		}
 		if err != nil {

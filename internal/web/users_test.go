@@ -181,7 +181,7 @@ func TestAdminCannotRemoveSuperAdmin(t *testing.T) {
 		t.Errorf("an admin opening the removal of a super admin: %d", status)
 	}
 	status, _, page = b.Page(t, http.MethodPost, "/users/"+peopleID(super.ID)+"/remove", url.Values{"csrf": {hubtest.CSRF(t, page)}})
-	if status != http.StatusForbidden || !strings.Contains(page, "only a super admin") {
+	if status != http.StatusForbidden || !strings.Contains(page, "Only a super admin") {
 		t.Fatalf("an admin removing a super admin: %d\n%s", status, page)
 	}
 	if u, _ := env.Hub.Identity.User(context.Background(), super.Email); u.Status != identity.StatusActive {
@@ -257,7 +257,7 @@ func TestAddUserFromTheUsersPage(t *testing.T) {
 		t.Fatalf("the user added: %+v (%v)", u, err)
 	}
 	status, _, page = b.Page(t, http.MethodPost, "/users", url.Values{"csrf": {token}, "email": {"king@example.com"}, "role": {"super_admin"}})
-	if status != http.StatusForbidden || !strings.Contains(page, "only a super admin") {
+	if status != http.StatusForbidden || !strings.Contains(page, "Only a super admin") {
 		t.Fatalf("a plain admin making a super admin: %d\n%s", status, page)
 	}
 	if _, err := env.Hub.Identity.User(context.Background(), "king@example.com"); err == nil {
