@@ -120,6 +120,7 @@ func TestScreenshotsConnectionReconnect(t *testing.T) {
 	if host := webtest.Get(t, b, "read the host", chromedp.Evaluate[string](`location.host`)); !strings.HasPrefix(host, "localhost:") {
 		t.Fatalf("the consent page is on %s, want Acme", host)
 	}
+	webtest.Shot(t, b, "consent")
 	webtest.Do(t, b, "allow on Acme's consent page", chromedp.Click(chromedp.CSS(`button[value=allow]`)),
 		chromedp.WaitVisible(chromedp.CSS("#conn-live")))
 	if path := webtest.Path(t, b); path != fmt.Sprintf("/connections/%d", conn.ID) {

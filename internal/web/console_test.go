@@ -67,7 +67,7 @@ func TestChangeWithoutFormTokenIsRefused(t *testing.T) {
 
 // The root sends a signed-out person to sign in and then home; signing out
 // ends the session on the server.
-func TestSignInAndOutInTheBrowser(t *testing.T) {
+func TestScreenshotsSignInAndOut(t *testing.T) {
 	env := hubtest.New(t, hubtest.SQLite)
 	env.User(t, "member@example.com", identity.RoleMember, nil)
 	ctx := webtest.Chrome(t)
