@@ -80,6 +80,34 @@ func Get[T any](t testing.TB, ctx context.Context, what string, action chromedp.
 	return v
 }
 
+// Submit clicks the element css selects (a form's button or a link) and
+// waits until the browser has loaded the page that answers, then until
+// waitCSS is visible on it. Waiting for waitCSS alone could pass on the
+// page before the click, which the browser is about to leave.
+func Submit(t testing.TB, ctx context.Context, what, css, waitCSS string) {
+	t.Helper()
+	Get(t, ctx, what+": mark the page", chromedp.Evaluate[bool](`window.__leaving = true`))
+	Do(t, ctx, what, chromedp.Click(chromedp.CSS(css)))
+	loaded(t, ctx, what)
+	Do(t, ctx, what+": wait for "+waitCSS, chromedp.WaitVisible(chromedp.CSS(waitCSS)))
+}
+
+// loaded waits until the browser shows a new, fully loaded page.
+func loaded(t testing.TB, ctx context.Context, what string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		fresh, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__leaving !== true && document.readyState === "complete"`))
+		if err == nil && fresh {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: the next page did not load (%v)", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // Path is the path of the page the browser shows.
 func Path(t testing.TB, ctx context.Context) string {
 	t.Helper()
@@ -125,7 +153,7 @@ func Shot(t testing.TB, ctx context.Context, name string) {
 		width  int64
 	}{{"", Wide}, {"-narrow", Narrow}} {
 		Do(t, ctx, "resize for "+name, chromedp.EmulateViewport(size.width, 900), chromedp.Sleep(100*time.Millisecond))
-		png := Get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100)) // 100 makes a PNG
+		png := screenshot(t, ctx, name)
 		for _, dir := range dirs {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				t.Fatal(err)
@@ -148,6 +176,23 @@ func ShotPaths() []string {
 	shotMu.Lock()
 	defer shotMu.Unlock()
 	return slices.Clone(shotPaths)
+}
+
+// screenshot takes a PNG of the whole page. A live part swapping in while
+// the browser captures can detach the page for a moment; one more try
+// then gets the settled page.
+func screenshot(t testing.TB, ctx context.Context, name string) []byte {
+	t.Helper()
+	var err error
+	for range 3 {
+		var png []byte
+		if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil { // 100 makes a PNG
+			return png
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("screenshot %s: %v", name, err)
+	return nil
 }
 
 // repoRoot is the folder holding go.mod, above the test's folder.
