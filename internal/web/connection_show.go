@@ -110,7 +110,7 @@ func (c *Console) connectionFor(v *visit, tab string) (connectionPage, error) {
 	if err != nil {
 		return connectionPage{}, err
 	}
-	if !connection.Visible(v.user, sum.Connection) {
+	if !connection.Sees(&v.user, sum.Connection) {
 		return connectionPage{}, store.ErrNotFound
 	}
 	return connectionPage{Summary: sum, Tab: tab}, nil
