@@ -126,7 +126,7 @@ func (s *Service) attention(rows []ReviewRow, viewer *store.User, interval time.
 		out.Total++
 		var cs []Concern
 		switch {
-		case broken(c.Status):
+		case Broken(c.Status):
 			action := ActionReconnect
 			if c.Status == StatusDegraded {
 				action = ActionOpen
