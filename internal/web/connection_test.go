@@ -565,3 +565,21 @@ func TestLiveStatusAnswersOnlyChanges(t *testing.T) {
 		t.Fatalf("a poll after the resume: %d\n%s", status, body)
 	}
 }
+
+// A deleted connection changes no more: its live parts stop polling, the
+// one the delete answers with included.
+func TestDeletedConnectionStopsPolling(t *testing.T) {
+	p, conn := connected(t)
+	if err := p.Ours.Hub.Connections.Delete(context.Background(), p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	admin := p.Ours.Browser()
+	admin.SignIn(t, p.Second.Email)
+	path := fmt.Sprintf("/connections/%d", conn.ID)
+	for _, page := range []string{path, path + "/status/part", path + "/activity", path + "/activity/part"} {
+		status, _, body := admin.Page(t, http.MethodGet, page, nil)
+		if status != http.StatusOK || strings.Contains(body, "hx-trigger") {
+			t.Errorf("%s of a deleted connection: %d, still polling: %v", page, status, strings.Contains(body, "hx-trigger"))
+		}
+	}
+}
