@@ -85,9 +85,11 @@ type Attention struct {
 
 // Sees reports whether viewer may see connection c: people who view
 // integrations see every one, members those they run, own or maintain.
-// A nil viewer is the command line, which sees everything.
+// A nil viewer is the command line, which sees everything. The console,
+// the API and the lists all ask here.
 func Sees(viewer *store.User, c store.Connection) bool {
-	return viewer == nil || identity.CanViewIntegrations(*viewer) || c.OwnerID == viewer.ID || c.MaintainerID == viewer.ID
+	return viewer == nil || identity.CanViewIntegrations(*viewer) ||
+		viewer.ID != 0 && (c.OwnerID == viewer.ID || c.MaintainerID == viewer.ID)
 }
 
 // Attention reports the connections viewer sees that need a person:
@@ -124,7 +126,7 @@ func (s *Service) attention(rows []ReviewRow, viewer *store.User, interval time.
 		out.Total++
 		var cs []Concern
 		switch {
-		case broken(c.Status):
+		case Broken(c.Status):
 			action := ActionReconnect
 			if c.Status == StatusDegraded {
 				action = ActionOpen

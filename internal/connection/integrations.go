@@ -268,6 +268,12 @@ func findIntegration(ctx context.Context, tx store.Tx, ref string) (store.Integr
 	return tx.IntegrationByName(ctx, ref)
 }
 
+// UsesIntegration reports whether connection c uses integration id: a
+// deleted connection no longer does, so it does not hold the integration.
+func UsesIntegration(c store.Connection, id int64) bool {
+	return c.IntegrationID == id && c.Status != StatusDisconnected
+}
+
 // DeleteIntegration deletes an integration no live connection uses.
 func (s *Service) DeleteIntegration(ctx context.Context, a audit.Actor, ref string) error {
 	return s.st.Update(ctx, func(tx store.Tx) error {
@@ -283,7 +289,7 @@ func (s *Service) DeleteIntegration(ctx context.Context, a audit.Actor, ref stri
 			return err
 		}
 		for _, c := range conns {
-			if c.IntegrationID == in.ID && c.Status != StatusDisconnected {
+			if UsesIntegration(c, in.ID) {
 				return invalid("connection %d (%s) uses integration %s; delete it first", c.ID, c.Name, in.Name)
 			}
 		}

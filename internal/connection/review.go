@@ -146,7 +146,7 @@ func flags(c store.Connection, owner, maintainer store.User, now time.Time, stal
 	if maintainer.ID != 0 && maintainer.Status != identity.StatusActive {
 		f = append(f, FlagMaintainerDeparted)
 	}
-	if broken(c.Status) {
+	if Broken(c.Status) {
 		f = append(f, FlagFailing)
 	}
 	return f

@@ -9,9 +9,9 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
-// broken reports whether a status keeps a connection from syncing because
+// Broken reports whether a status keeps a connection from syncing because
 // something is wrong (as opposed to a person's choice).
-func broken(status string) bool {
+func Broken(status string) bool {
 	return status == StatusNeedsReconnect || status == StatusDegraded
 }
 
@@ -65,9 +65,9 @@ func (s *Service) announce(ctx context.Context, tx store.Tx, was string, c store
 	}
 	kind := ""
 	switch {
-	case broken(c.Status) && !broken(was):
+	case Broken(c.Status) && !Broken(was):
 		kind = audit.EventBroken
-	case c.Status == StatusActive && broken(was):
+	case c.Status == StatusActive && Broken(was):
 		kind = audit.EventRecovered
 	default:
 		return nil

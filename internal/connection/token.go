@@ -13,6 +13,10 @@ import (
 	"github.com/hubsync/hubsync/internal/store"
 )
 
+// MaySync reports whether c may sync now: a paused or held connection gets
+// no run until a person acts, however many are asked for.
+func MaySync(c store.Connection) bool { return usable(c) == nil }
+
 // usable reports whether a connection may use its credential now.
 func usable(c store.Connection) error {
 	switch c.Status {

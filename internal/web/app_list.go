@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/hubsync/hubsync/internal/oauth"
@@ -24,8 +25,19 @@ type appsPage struct {
 	// Scopes are the choices of the new private app form.
 	Scopes []string
 	Graces []rotationGrace
-	Error  string
+	// Form is the new private app form as sent, shown again with Error.
+	Form  privateAppForm
+	Error string
 }
+
+// privateAppForm is the new private app form.
+type privateAppForm struct {
+	Name   string
+	Scopes []string
+}
+
+// Has says whether the form chose scope s.
+func (f privateAppForm) Has(s string) bool { return slices.Contains(f.Scopes, s) }
 
 // appGrants is an OAuth app and the grants users gave it.
 type appGrants struct {

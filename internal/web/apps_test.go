@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -112,4 +113,22 @@ func grantApp(t *testing.T, env *hubtest.Env, app store.App, secret, email strin
 		t.Fatalf("%s approving %s: %v", email, app.Name, err)
 	}
 	return tok
+}
+
+// A refused private app shows the form again as typed, with why.
+func TestPrivateAppRefusedKeepsTheForm(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	env.User(t, "ops@example.com", identity.RoleAdmin, nil)
+	b := env.Browser()
+	b.SignIn(t, "ops@example.com")
+	_, _, page := b.Page(t, http.MethodGet, "/apps", nil)
+	token := hubtest.CSRF(t, page)
+	status, _, page := b.Page(t, http.MethodPost, "/private-apps", url.Values{"csrf": {token}, "name": {"CI bot"},
+		"scope": {oauth.Scopes[0], "no.such.scope"}})
+	if status != http.StatusBadRequest || !strings.Contains(page, `role="alert"`) {
+		t.Fatalf("a private app with an unknown scope: %d\n%s", status, page)
+	}
+	if !strings.Contains(page, `value="CI bot"`) || !strings.Contains(page, `value="`+oauth.Scopes[0]+`" checked>`) {
+		t.Fatalf("the refused form lost what was typed:\n%s", page)
+	}
 }

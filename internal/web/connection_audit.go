@@ -1,9 +1,7 @@
 package web
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/hubsync/hubsync/internal/store"
@@ -36,33 +34,5 @@ func (c *Console) connectionAudit(v *visit) error {
 }
 
 func init() {
-	funcs["connChanges"] = connAuditChanges
-}
-
-// auditChange is one field an audit entry changed.
-type connAuditChange struct {
-	Field, Before, After string
-}
-
-// auditChanges lists the fields an entry changed, or set when it has no
-// before.
-func connAuditChanges(e store.AuditEvent) []connAuditChange {
-	var out []connAuditChange
-	seen := map[string]bool{}
-	for _, k := range connSortedKeys(e.After) {
-		seen[k] = true
-		if e.Before[k] != e.After[k] {
-			out = append(out, connAuditChange{k, e.Before[k], e.After[k]})
-		}
-	}
-	for _, k := range connSortedKeys(e.Before) {
-		if !seen[k] {
-			out = append(out, connAuditChange{k, e.Before[k], ""})
-		}
-	}
-	return out
-}
-
-func connSortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
+	funcs["auditChanges"] = auditChanges
 }

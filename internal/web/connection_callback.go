@@ -44,7 +44,7 @@ func (c *Console) connectionCallback(w http.ResponseWriter, r *http.Request) {
 		if isNew(conn) && err == nil && len(syncs) == 0 {
 			to = "/connections/" + strconv.FormatInt(conn.ID, 10) + "/sync/new?notice=" + url.QueryEscape(done+".")
 		}
-		http.Redirect(w, r, to, http.StatusSeeOther)
+		http.Redirect(w, r, signedNotice(to, func(n string) string { return c.noticeSig(u, n) }), http.StatusSeeOther)
 		return
 	}
 	renderPage(w, http.StatusOK, "connection_done", Page{Title: "Connected: " + conn.Name,
@@ -107,6 +107,12 @@ func asSentence(err error) string {
 // from elsewhere carries.
 func (c *Console) refusalSig(u store.User, why string) string {
 	return base64.RawURLEncoding.EncodeToString(c.sessions.hash("refusal\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + why))
+}
+
+// noticeSig signs a page's one-line notice for the person it is shown
+// to, as refusalSig signs a refusal.
+func (c *Console) noticeSig(u store.User, notice string) string {
+	return base64.RawURLEncoding.EncodeToString(c.sessions.hash("notice\x00" + strconv.FormatInt(u.ID, 10) + "\x00" + notice))
 }
 
 // signedRefusal is the refusal of the page's query, if the hub wrote it

@@ -7,6 +7,19 @@ import (
 	"github.com/hubsync/hubsync/internal/connection"
 )
 
+// connectionDiagnoseForm shows the diagnose tab with the button that runs
+// the checklist. Running it is a change, so a GET does not: it calls the
+// external app, may refresh the token and records what it finds (a
+// connection may break, with its webhook), which a link or a prefetch
+// must not set off.
+func (c *Console) connectionDiagnoseForm(v *visit) error {
+	p, err := c.connectionFor(v, "diagnose")
+	if err != nil {
+		return err
+	}
+	return c.showConnection(v, http.StatusOK, p)
+}
+
 // connectionDiagnose runs the troubleshooting checklist and shows each
 // step's verdict, with the way to the next step of each that did not pass.
 // "Run again" posts here, and the page shows that run.

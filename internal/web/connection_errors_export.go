@@ -36,18 +36,9 @@ func (c *Console) connectionErrorsExport(v *visit) error {
 			hubID = strconv.FormatInt(e.HubID, 10)
 		}
 		_ = out.Write([]string{strconv.FormatInt(e.ID, 10), strconv.FormatInt(e.SyncID, 10), objects[e.SyncID], e.Side,
-			hubID, e.ExternalID, e.Reason, csvPlainText(e.Message), strconv.Itoa(e.Attempts),
+			hubID, cell(e.ExternalID), e.Reason, cell(e.Message), strconv.Itoa(e.Attempts),
 			e.CreatedAt.UTC().Format(time.RFC3339), e.UpdatedAt.UTC().Format(time.RFC3339)})
 	}
 	out.Flush()
 	return out.Error()
-}
-
-// spreadsheetSafe keeps a spreadsheet from reading a cell as a formula:
-// an external app's message is not the hub's to trust.
-func csvPlainText(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') {
-		return "'" + s
-	}
-	return s
 }

@@ -15,7 +15,7 @@ func (c *Console) connectionRoutes(r *router) {
 	r.post("POST /connections/{id}/errors/retry", managesIntegrations, c.connectionErrorsRetry)
 	r.get("GET /connections/{id}/activity", signedIn, c.connectionActivity)
 	r.get("GET /connections/{id}/activity/part", signedIn, c.connectionActivityPart)
-	r.get("GET /connections/{id}/diagnose", managesIntegrations, c.connectionDiagnose)
+	r.get("GET /connections/{id}/diagnose", managesIntegrations, c.connectionDiagnoseForm)
 	r.post("POST /connections/{id}/diagnose", managesIntegrations, c.connectionDiagnose)
 	r.get("GET /connections/{id}/audit", viewsIntegrations, c.connectionAudit)
 	r.get("GET /connections/{id}/reconnect", managesIntegrations, c.connectionReconnectForm)

@@ -50,12 +50,10 @@ type connPager struct {
 	Prev, Next string
 }
 
-// Held says the connection does not sync until a person acts or it is
-// resumed: Reconnect is then the first action offered.
-func (p connectionPage) Held() bool {
-	s := p.Connection.Status
-	return s != connection.StatusActive && s != connection.StatusPaused && s != connection.StatusDisconnected
-}
+// Held says something is wrong with the connection (the domain's broken
+// statuses), not a person's choice: Reconnect is then the first action
+// offered.
+func (p connectionPage) Held() bool { return connection.Broken(p.Connection.Status) }
 
 // OwnerGone says the connector user of a user-mode connection left the
 // hub (removed or deactivated): a reconnect must name someone else.
@@ -110,7 +108,7 @@ func (c *Console) connectionFor(v *visit, tab string) (connectionPage, error) {
 	if err != nil {
 		return connectionPage{}, err
 	}
-	if !connection.Visible(v.user, sum.Connection) {
+	if !connection.Sees(&v.user, sum.Connection) {
 		return connectionPage{}, store.ErrNotFound
 	}
 	return connectionPage{Summary: sum, Tab: tab}, nil

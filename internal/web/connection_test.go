@@ -98,7 +98,8 @@ func TestScreenshotsConnectionReconnect(t *testing.T) {
 		t.Fatalf("next step %q, want %q", got, broken.NextStep)
 	}
 	webtest.Shot(t, b, "connection-broken")
-	webtest.Do(t, b, "diagnose the broken connection", chromedp.Navigate(page+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
+	webtest.Do(t, b, "diagnose the broken connection", chromedp.Navigate(page+"/diagnose"), chromedp.Click(chromedp.CSS("#run-again")),
+		chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
 	if got := webtest.Text(t, b, "li[data-step=connector_user]"); !strings.Contains(got, "fail") || !strings.Contains(got, "Reconnect as another user") {
 		t.Fatalf("the connector user step of a connection whose user was removed reads %q", got)
 	}
@@ -356,7 +357,11 @@ func TestScreenshotsConnection(t *testing.T) {
 		t.Fatalf("the second page of runs: %d rows from run %d (the first page starts at %d)", n, oldest, newest)
 	}
 
-	webtest.Do(t, b, "open the diagnose tab", chromedp.Navigate(base+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
+	webtest.Do(t, b, "open the diagnose tab", chromedp.Navigate(base+"/diagnose"), chromedp.WaitVisible(chromedp.CSS("#run-again")))
+	if n := webtest.Get(t, b, "count the checklist's steps", chromedp.Evaluate[int](`document.querySelectorAll("ol.checklist li").length`)); n != 0 {
+		t.Fatalf("opening the diagnose tab ran the checklist (%d steps)", n)
+	}
+	webtest.Do(t, b, "run the checklist", chromedp.Click(chromedp.CSS("#run-again")), chromedp.WaitVisible(chromedp.CSS("ol.checklist")))
 	if got := webtest.Text(t, b, `li[data-step=status]`); !strings.Contains(got, "pass") {
 		t.Fatalf("the status step reads %q", got)
 	}
@@ -559,5 +564,23 @@ func TestLiveStatusAnswersOnlyChanges(t *testing.T) {
 	}
 	if status, _, body := admin.Page(t, http.MethodGet, part, nil); status != http.StatusOK || !strings.Contains(body, "status-active") {
 		t.Fatalf("a poll after the resume: %d\n%s", status, body)
+	}
+}
+
+// A deleted connection changes no more: its live parts stop polling, the
+// one the delete answers with included.
+func TestDeletedConnectionStopsPolling(t *testing.T) {
+	p, conn := connected(t)
+	if err := p.Ours.Hub.Connections.Delete(context.Background(), p.Admin, conn.ID); err != nil {
+		t.Fatal(err)
+	}
+	admin := p.Ours.Browser()
+	admin.SignIn(t, p.Second.Email)
+	path := fmt.Sprintf("/connections/%d", conn.ID)
+	for _, page := range []string{path, path + "/status/part", path + "/activity", path + "/activity/part"} {
+		status, _, body := admin.Page(t, http.MethodGet, page, nil)
+		if status != http.StatusOK || strings.Contains(body, "hx-trigger") {
+			t.Errorf("%s of a deleted connection: %d, still polling: %v", page, status, strings.Contains(body, "hx-trigger"))
+		}
 	}
 }

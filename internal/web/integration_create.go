@@ -36,7 +36,8 @@ func (c *Console) integrationCreate(v *visit) error {
 	if !integrationFormError(err) {
 		return err
 	}
-	keep := c.newIntegrationForm(provider, givenSettings(given))
+	keep := c.newIntegrationForm(provider, nil)
+	keep.keepPosted(v.r)
 	keep.Name, keep.Auth, keep.BaseURL, keep.Error = f.Name, f.Auth, f.BaseURL, asSentence(err)
 	return c.show(v, http.StatusBadRequest, "integration_new", "New integration", "integrations",
 		integrationNewPage{Providers: connection.Providers(), Form: &keep})

@@ -21,7 +21,7 @@ func (c *Console) integrationDeletePage(v *visit) (integrationDeletePage, error)
 	p := integrationDeletePage{Row: integrationRow{Integration: in}}
 	conns, err := c.Connections.List(v.r.Context())
 	for _, cn := range conns {
-		if cn.IntegrationID == in.ID && cn.Status != connection.StatusDisconnected {
+		if connection.UsesIntegration(cn, in.ID) {
 			p.Row.Connections++
 		}
 	}

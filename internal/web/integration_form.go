@@ -55,6 +55,15 @@ func integrationFormOf(c *Console, in store.Integration) integrationForm {
 	return f
 }
 
+// keepPosted puts back the settings r posted, as typed, so a form the hub
+// refused shows them for correcting rather than the values it had.
+func (f *integrationForm) keepPosted(r *http.Request) {
+	for i := range f.Fields {
+		f.Fields[i].Value = strings.TrimSpace(r.PostFormValue("setting_" + f.Fields[i].Name))
+	}
+	f.Other = strings.TrimSpace(r.PostFormValue("other"))
+}
+
 // readSettings reads the setting fields and the other lines of a posted form
 // for provider: every documented field, empty ones included (which an
 // update reads as "remove"), and the key=value lines.

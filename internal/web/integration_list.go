@@ -38,7 +38,7 @@ func (c *Console) integrationList(v *visit) error {
 	for _, in := range ins {
 		row := integrationRow{Integration: in}
 		for _, cn := range conns {
-			if cn.IntegrationID == in.ID && cn.Status != connection.StatusDisconnected {
+			if connection.UsesIntegration(cn, in.ID) {
 				row.Connections++
 			}
 		}

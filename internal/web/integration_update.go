@@ -34,6 +34,7 @@ func (c *Console) integrationUpdate(v *visit) error {
 		return err
 	}
 	f := integrationFormOf(c, in)
+	f.keepPosted(v.r)
 	f.Error = asSentence(err)
 	return c.show(v, http.StatusBadRequest, "integration", in.Name, "integrations", f)
 }

@@ -143,8 +143,12 @@ func TestEditPostgresIntegrationSettings(t *testing.T) {
 	if err != nil || after.Config["poll_interval"] != "5m" || after.Config["rate_limit"] != "" {
 		t.Fatalf("after the save: %v (%v)", after.Config, err)
 	}
-	status, _, page = b.Page(t, http.MethodPost, "/integrations/"+peopleID(in.ID), url.Values{"csrf": {token}, "other": {"no equals sign"}})
+	status, _, page = b.Page(t, http.MethodPost, "/integrations/"+peopleID(in.ID), url.Values{"csrf": {token},
+		"other": {"poll_interval=10m\nno equals sign"}})
 	if status != http.StatusBadRequest || !strings.Contains(page, "key=value") {
 		t.Fatalf("a malformed line: %d\n%s", status, page)
+	}
+	if !strings.Contains(page, "poll_interval=10m\nno equals sign") {
+		t.Fatalf("the refused form does not show the settings as typed:\n%s", page)
 	}
 }

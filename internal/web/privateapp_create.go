@@ -11,7 +11,8 @@ import (
 func (c *Console) privateAppCreate(v *visit) error {
 	ctx := v.r.Context()
 	_ = v.r.ParseForm()
-	app, token, err := c.PrivateApps.Create(ctx, strings.TrimSpace(v.r.PostFormValue("name")), v.r.PostForm["scope"], v.user.ID)
+	f := privateAppForm{Name: strings.TrimSpace(v.r.PostFormValue("name")), Scopes: v.r.PostForm["scope"]}
+	app, token, err := c.PrivateApps.Create(ctx, f.Name, f.Scopes, v.user.ID)
 	if err != nil && !appFormError(err) {
 		return err
 	}
@@ -20,7 +21,7 @@ func (c *Console) privateAppCreate(v *visit) error {
 		return perr
 	}
 	if err != nil {
-		p.Error = asSentence(err)
+		p.Form, p.Error = f, asSentence(err)
 		return c.showApps(v, http.StatusBadRequest, p)
 	}
 	p.Token = &shownToken{App: app, Token: token}

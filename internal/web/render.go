@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -108,7 +109,48 @@ func renderPage(w http.ResponseWriter, status int, name string, p Page) {
 func (v *visit) page(title, section string, data any) Page {
 	u := v.user
 	return Page{Title: title, Section: section, User: &u, Can: v.can(), CSRF: v.session.CSRF,
-		Notice: v.r.URL.Query().Get("notice"), Data: data}
+		Notice: v.notice(), Data: data}
+}
+
+// notice is the one-line confirmation of the page's query, if the hub
+// wrote it for this person: a link from elsewhere cannot make a page of
+// the hub say what it likes.
+func (v *visit) notice() string {
+	q := v.r.URL.Query()
+	n := q.Get("notice")
+	if n == "" || v.sign == nil || !SameToken(q.Get("nsig"), v.sign(n)) {
+		return ""
+	}
+	return n
+}
+
+// signNotice adds to a local address with a notice the notice's
+// signature, for this person.
+func (v *visit) signNotice(to string) string {
+	if v.sign == nil {
+		return to
+	}
+	return signedNotice(to, v.sign)
+}
+
+// signedNotice adds the signature sign makes of to's notice to to, if to
+// is one of the hub's own addresses and has a notice.
+func signedNotice(to string, sign func(string) string) string {
+	u, err := url.Parse(to)
+	if err != nil || u.IsAbs() || u.Host != "" || !strings.HasPrefix(to, "/") {
+		return to
+	}
+	q := u.Query()
+	n := q.Get("notice")
+	if n == "" {
+		return to
+	}
+	base, frag, hasFrag := strings.Cut(to, "#")
+	base += "&nsig=" + url.QueryEscape(sign(n))
+	if hasFrag {
+		base += "#" + frag
+	}
+	return base
 }
 
 // show writes a console page.

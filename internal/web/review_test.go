@@ -83,6 +83,13 @@ func TestReviewIntervalAndRefusals(t *testing.T) {
 	if status != http.StatusSeeOther || !strings.HasPrefix(loc, "/review?notice=") {
 		t.Fatalf("set the interval: %d %s", status, loc)
 	}
+	if _, _, page := admin.Page(t, http.MethodGet, loc, nil); !strings.Contains(page, "every 30 days.</p>") {
+		t.Errorf("the page after the change does not confirm it:\n%s", page)
+	}
+	// A notice a link from elsewhere carries is not the hub's to say.
+	if _, _, page := admin.Page(t, http.MethodGet, "/review?notice="+url.QueryEscape("Your password expired: sign in at evil.example"), nil); strings.Contains(page, "evil.example") {
+		t.Errorf("the review page shows a notice the hub did not write")
+	}
 	if d, _ := p.Ours.Hub.Connections.ReviewInterval(context.Background()); d != connection.DefaultReviewInterval/3 {
 		t.Errorf("the interval is %v after setting 30 days", d)
 	}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/syncer"
 )
@@ -20,10 +21,12 @@ type syncLive struct {
 	After int64
 }
 
-// Waiting reports whether the part should ask again.
+// Waiting reports whether the part should ask again: while a run is under
+// way, or while the run a save asked for is still to come and can come (a
+// paused or held connection gets none, so waiting for it never ends).
 func (l syncLive) Waiting() bool {
 	ended := l.Run.ID > l.After && l.Run.Status != syncer.RunRunning && !l.Conn.LastRunAt.Before(l.Run.FinishedAt)
-	return l.Watch && !ended || l.Run.Status == syncer.RunRunning
+	return l.Watch && !ended && connection.MaySync(l.Conn) || l.Run.Status == syncer.RunRunning
 }
 
 // Written sums the run's counts of what, over objects and directions

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"errors"
+	"net/http"
 	"net/url"
 	"strconv"
 
+	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/store"
 )
 
@@ -14,6 +17,11 @@ func (c *Console) userCreate(v *visit) error {
 		return err
 	}
 	u, err := c.Identity.CreateUser(v.r.Context(), f.newUser())
+	if errors.Is(err, identity.ErrInvalid) || errors.Is(err, store.ErrAlreadyExists) {
+		// The form again as typed (but the password), with why.
+		f.Password = ""
+		return c.showUsers(v, http.StatusBadRequest, userListData{Form: f, Error: asSentence(err)})
+	}
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,18 @@ func readUserForm(r *http.Request) userForm {
 	return f
 }
 
+// ManageChoice is the integrations.manage choice as the form sent it:
+// "on", "off", or "" for the role's default.
+func (f userForm) ManageChoice() string {
+	switch {
+	case !f.manageGiven:
+		return ""
+	case f.IntegrationsManage:
+		return "on"
+	}
+	return "off"
+}
+
 // changes are the form's role and permissions as an update of a user.
 func (f userForm) changes() identity.UserChanges {
 	return identity.UserChanges{Role: &f.Role, Permissions: f.Permissions, IntegrationsManage: &f.IntegrationsManage}

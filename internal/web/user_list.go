@@ -33,6 +33,9 @@ type userListData struct {
 	// Roles and Levels are the choices of the add-user form.
 	Roles, Levels []string
 	Objects       []string
+	// Form is the add-user form as sent, shown again with Error.
+	Form  userForm
+	Error string
 }
 
 var (
@@ -41,13 +44,18 @@ var (
 )
 
 func (c *Console) userList(v *visit) error {
+	return c.showUsers(v, http.StatusOK, userListData{})
+}
+
+// showUsers fills the list and the form's choices and shows the page.
+func (c *Console) showUsers(v *visit, status int, d userListData) error {
 	users, err := c.Identity.Users(v.r.Context())
 	if err != nil {
 		return err
 	}
-	d := userListData{Roles: userRoles, Levels: accessLevels, Objects: identity.Objects}
+	d.Roles, d.Levels, d.Objects = userRoles, accessLevels, identity.Objects
 	for _, u := range users {
 		d.Users = append(d.Users, newUserRow(u))
 	}
-	return c.show(v, http.StatusOK, "users", "Users", "users", d)
+	return c.show(v, status, "users", "Users", "users", d)
 }

@@ -264,3 +264,28 @@ func TestAddUserFromTheUsersPage(t *testing.T) {
 		t.Fatal("the refused super admin was made")
 	}
 }
+
+// A refused new user (an email already taken) shows the users page again
+// with why and the form as typed, but the password.
+func TestAddUserRefusedKeepsTheForm(t *testing.T) {
+	env := hubtest.New(t, hubtest.SQLite)
+	env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+	b := env.Browser()
+	b.SignIn(t, "boss@example.com")
+	_, _, page := b.Page(t, http.MethodGet, "/users", nil)
+	token := hubtest.CSRF(t, page)
+	status, _, page := b.Page(t, http.MethodPost, "/users", url.Values{"csrf": {token}, "email": {"boss@example.com"},
+		"name": {"Second Boss"}, "role": {"member"}, "perm_deals": {"edit"}, "integrations_manage": {"on"}, "password": {"long enough"}})
+	if status != http.StatusBadRequest || !strings.Contains(page, "already exists") {
+		t.Fatalf("add a user whose email is taken: %d\n%s", status, page)
+	}
+	for _, want := range []string{`value="boss@example.com"`, `value="Second Boss"`, `<option value="member" selected>`,
+		`<option value="edit" selected>`, `<option value="on" selected>`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the form shown again lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "long enough") {
+		t.Error("the form shown again holds the password")
+	}
+}

@@ -18,6 +18,8 @@ type visit struct {
 	r       *http.Request
 	user    store.User
 	session store.WebSession
+	// sign signs a notice for this person (Console.noticeSig).
+	sign func(notice string) string
 }
 
 // actor is the person as the audit log records them.
@@ -39,6 +41,7 @@ func (v *visit) pathID(name string) (int64, error) {
 // redirect, get), so reloading does not repeat the change. An htmx request
 // is told to navigate instead, which it does without a second fetch.
 func (v *visit) redirect(to string) error {
+	to = v.signNotice(to)
 	if v.r.Header.Get("HX-Request") == "true" {
 		v.w.Header().Set("HX-Redirect", to)
 		v.w.WriteHeader(http.StatusNoContent)
@@ -104,7 +107,7 @@ func (c *Console) serve(w http.ResponseWriter, r *http.Request, who access, chan
 		c.signInFirst(w, r)
 		return
 	}
-	v := &visit{w: w, r: r, user: u, session: ws}
+	v := &visit{w: w, r: r, user: u, session: ws, sign: func(notice string) string { return c.noticeSig(u, notice) }}
 	if change && !SameToken(formToken(r), ws.CSRF) {
 		c.errorPage(v, http.StatusForbidden, ErrorPage{Title: "Request refused",
 			Message: "This form was not sent from this hub's own page (its form token is missing or wrong), so nothing was changed.",
