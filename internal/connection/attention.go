@@ -100,11 +100,7 @@ func Sees(viewer *store.User, c store.Connection) bool {
 func (s *Service) Attention(ctx context.Context, viewer *store.User) (Attention, error) {
 	var out Attention
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		interval, err := reviewInterval(ctx, tx)
-		if err != nil {
-			return err
-		}
-		rows, err := s.review(ctx, tx, interval)
+		rows, interval, err := s.reviewByInterval(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -112,6 +108,17 @@ func (s *Service) Attention(ctx context.Context, viewer *store.User) (Attention,
 		return nil
 	})
 	return out, err
+}
+
+// reviewByInterval is the review report with the hub's review interval as
+// the staleness bound, and that interval.
+func (s *Service) reviewByInterval(ctx context.Context, tx store.Tx) ([]ReviewRow, time.Duration, error) {
+	interval, err := reviewInterval(ctx, tx)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.review(ctx, tx, interval)
+	return rows, interval, err
 }
 
 func (s *Service) attention(rows []ReviewRow, viewer *store.User, interval time.Duration) Attention {

@@ -52,11 +52,7 @@ func (s *Service) Find(ctx context.Context, viewer *store.User, f Filter) (Found
 		return out, err
 	}
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		interval, err := reviewInterval(ctx, tx)
-		if err != nil {
-			return err
-		}
-		rows, err := s.review(ctx, tx, interval)
+		rows, _, err := s.reviewByInterval(ctx, tx)
 		if err != nil {
 			return err
 		}
