@@ -50,10 +50,12 @@ type Demo struct {
 	// Reused says the data came from an earlier run.
 	Reused bool
 
-	dir     string
-	out     io.Writer
-	begun   time.Time
-	signIns signIns
+	dir   string
+	out   io.Writer
+	begun time.Time
+	// seededAt is when this run seeded the hubs; zero when it reused them.
+	seededAt time.Time
+	signIns  signIns
 	// editors are each side's private-app tokens for the CRM API.
 	editors map[*Side]string
 }

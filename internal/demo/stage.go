@@ -9,9 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/audit"
 	"github.com/hubsync/hubsync/internal/connection"
+	"github.com/hubsync/hubsync/internal/connector/hubspot"
 	"github.com/hubsync/hubsync/internal/hub"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/jobs"
@@ -145,6 +147,7 @@ func (d *Demo) build(ctx context.Context, records int) error {
 			return fmt.Errorf("%s: %w", side.s.Name, err)
 		}
 	}
+	d.seededAt = time.Now()
 	d.say("seeded %d contacts, %d companies and %d deals on each hub", records, records, records)
 	admin, err := d.Ours.admin(ctx)
 	if err != nil {
@@ -225,6 +228,9 @@ func (d *Demo) configure(ctx context.Context, admin audit.Actor) error {
 		}
 	}
 	d.say("configured a two-way sync of %s", strings.Join(objects, ", "))
+	if err := d.letSeedSettle(ctx); err != nil {
+		return err
+	}
 	if err := d.Ours.Hub.Syncer.Run(ctx, d.ConnectionID, jobs.TriggerManual); err != nil {
 		return fmt.Errorf("the first sync: %w", err)
 	}
@@ -234,6 +240,26 @@ func (d *Demo) configure(ctx context.Context, admin audit.Actor) error {
 	}
 	d.say("first sync %s in %s: %s", runs[0].Status, runs[0].FinishedAt.Sub(runs[0].StartedAt).Round(1e6), summarize(runs[0].Counts))
 	return nil
+}
+
+// letSeedSettle waits until the seed is older than the hubspot connector's
+// read overlap. A HubSpot-compatible search can miss writes of the last
+// seconds, so the connector leaves records that fresh to a later run; the
+// seed is seconds old, and without the wait the first sync would bring only
+// part of it, the rest coming with the next runs.
+func (d *Demo) letSeedSettle(ctx context.Context) error {
+	wait := hubspot.DefaultReadOverlap + time.Second - time.Since(d.seededAt)
+	if wait <= 0 {
+		return nil
+	}
+	d.say("waiting %s, until the seed is older than the connector's read overlap (%s), so the first sync reads all of it",
+		wait.Round(100*time.Millisecond), hubspot.DefaultReadOverlap)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(wait):
+		return nil
+	}
 }
 
 // reuse picks up the stage an earlier run set, pointing the hubs at each

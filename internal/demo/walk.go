@@ -134,7 +134,9 @@ func (d *Demo) removeConnector(ctx context.Context, w *walk) error {
 }
 
 func (d *Demo) editBothSides(ctx context.Context, w *walk) error {
-	at := time.Now().UTC().Format("15:04:05")
+	// To the millisecond: a walk replayed on the same data within the second
+	// would otherwise write the values the last walk already delivered.
+	at := time.Now().UTC().Format("15:04:05.000")
 	for _, side := range []struct {
 		from, to *Side
 		c        cast
