@@ -211,7 +211,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		AdminTokens: oauth.NewAdminTokens(st, hasher),
 		Apps:        oauth.NewApps(st, hasher),
 		Grants:      oauth.NewGrants(st, o.oauthNow),
-		Sessions:    web.NewSessions(st, hasher.Hash, ident),
+		Sessions:    web.NewSessions(st, hasher.Hash, ident, cfg.PublicURL),
 		Vault:       v,
 		cfg:         cfg,
 		hasher:      hasher,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/hubsync/hubsync/internal/config"
 	"github.com/hubsync/hubsync/internal/hub/hubtest"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/web/webtest"
@@ -117,5 +118,45 @@ func TestVendoredFilesMatchTheirChecksums(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("static/VERSIONS names no file")
+	}
+}
+
+// Behind a proxy that ends TLS, the hub sees plain HTTP; its HTTPS public
+// URL still keeps the sign-in cookies to HTTPS.
+func TestCookiesStayOnHTTPSBehindAProxy(t *testing.T) {
+	for _, tc := range []struct {
+		publicURL string
+		secure    bool
+	}{{"https://crm.example.org", true}, {"", false}} {
+		env := hubtest.New(t, hubtest.SQLite, func(c *config.Config) { c.PublicURL = tc.publicURL })
+		env.User(t, "boss@example.com", identity.RoleAdmin, nil)
+		client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		resp, err := client.Get(env.URL + "/signin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		form := resp.Cookies()
+		req, _ := http.NewRequest(http.MethodPost, env.URL+"/signin", strings.NewReader(url.Values{"email": {"boss@example.com"},
+			"password": {hubtest.Password("boss@example.com")}, "csrf": {hubtest.CSRF(t, string(page))}, "return_to": {"/home"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range form {
+			req.AddCookie(c)
+		}
+		resp, err = client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		cookies := append(form, resp.Cookies()...)
+		if resp.StatusCode != http.StatusSeeOther || len(cookies) != 2 {
+			t.Fatalf("public URL %q: sign-in %d with cookies %v", tc.publicURL, resp.StatusCode, cookies)
+		}
+		for _, c := range cookies {
+			if c.Secure != tc.secure || !c.HttpOnly {
+				t.Errorf("public URL %q: cookie %s is Secure=%v HttpOnly=%v, want Secure=%v HttpOnly", tc.publicURL, c.Name, c.Secure, c.HttpOnly, tc.secure)
+			}
+		}
 	}
 }

@@ -28,12 +28,20 @@ type Sessions struct {
 	hash     func(string) []byte
 	identity *identity.Service
 	now      func() time.Time
+	// httpsOnly says browsers reach the hub over HTTPS (its public URL),
+	// whether the hub or a proxy in front of it ends TLS.
+	httpsOnly bool
 }
 
-// NewSessions returns the session manager; hash is the hub's keyed hash.
-func NewSessions(st store.Store, hash func(string) []byte, id *identity.Service) *Sessions {
-	return &Sessions{store: st, hash: hash, identity: id, now: time.Now}
+// NewSessions returns the session manager; hash is the hub's keyed hash,
+// publicURL the address browsers reach the hub at ("" when unknown).
+func NewSessions(st store.Store, hash func(string) []byte, id *identity.Service, publicURL string) *Sessions {
+	return &Sessions{store: st, hash: hash, identity: id, now: time.Now, httpsOnly: strings.HasPrefix(publicURL, "https://")}
 }
+
+// secure says whether cookies for r may travel only over HTTPS: when the
+// hub ends TLS itself, or when its public URL is HTTPS and a proxy ends it.
+func (s *Sessions) secure(r *http.Request) bool { return r.TLS != nil || s.httpsOnly }
 
 // Current returns the signed-in user and their session. A session ends
 // when it expires, when the user is no longer active and when their
@@ -67,7 +75,7 @@ func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, r *http.Req
 	if err := s.store.Update(ctx, func(tx store.Tx) error { return tx.CreateWebSession(ctx, ws) }); err != nil {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure(r),
 		SameSite: http.SameSiteLaxMode, Expires: ws.ExpiresAt})
 	return nil
 }
@@ -82,7 +90,7 @@ func (s *Sessions) End(ctx context.Context, w http.ResponseWriter, r *http.Reque
 			return err
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.secure(r),
 		SameSite: http.SameSiteLaxMode, MaxAge: -1})
 	return nil
 }
@@ -148,7 +156,7 @@ func (s *Sessions) formToken(w http.ResponseWriter, r *http.Request) string {
 		return c.Value
 	}
 	tok := rand.Text()
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/signin", HttpOnly: true, Secure: r.TLS != nil,
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: tok, Path: "/signin", HttpOnly: true, Secure: s.secure(r),
 		SameSite: http.SameSiteStrictMode})
 	return tok
 }
