@@ -36,7 +36,7 @@ func (d *Demo) PrintStory(ctx context.Context, w io.Writer) error {
 			"type the email to force it.", d.Ours.URL, connector.ID),
 		"Watch the connection turn needs_reconnect with the reason, on the home page and the connection page, without reloading.",
 		"Edit records on both sides while it is broken, through each hub's CRM API:\n" + d.curl(d.Acme, acmeCast) + "\n" + d.curl(d.Ours, oursCast),
-		fmt.Sprintf("Sign out, sign in as %s, open %s and click Reconnect: the connection will run as you. "+
+		fmt.Sprintf("Sign out, sign in as %s, open %s, click Reconnect as another user and choose yourself: the connection will run as you. "+
 			"Approve on Acme's consent page as %s.", d.Second(), conn, d.acmeAdmin()),
 		"Back on the connection page the status turns active and the catch-up run delivers both sides' edits (see the activity).",
 	}
