@@ -39,7 +39,8 @@ func (v *visit) pathID(name string) (int64, error) {
 
 // redirect sends the browser to another page after a change (post,
 // redirect, get), so reloading does not repeat the change. An htmx request
-// is told to navigate instead, which it does without a second fetch.
+// is told to navigate (HX-Redirect): followed by htmx itself, the redirect
+// would swap the whole next page into the element that asked.
 func (v *visit) redirect(to string) error {
 	to = v.signNotice(to)
 	if v.r.Header.Get("HX-Request") == "true" {
