@@ -58,12 +58,7 @@ func (c *Console) connectionList(v *visit) error {
 			}
 		}
 	}
-	if found.Page > 1 {
-		view.Prev = pageURL(q, found.Page-1)
-	}
-	if found.Page < found.Pages {
-		view.Next = pageURL(q, found.Page+1)
-	}
+	view.Prev, view.Next = neighbours(found.Page, found.Pages, func(p int) string { return pageURL(q, p) })
 	return c.show(v, http.StatusOK, "connections", "Connections", "connections", view)
 }
 

@@ -11,7 +11,6 @@ type attentionButton struct {
 }
 
 func init() {
-	funcs["pageAdd"] = func(a, b int) int { return a + b }
 	funcs["attentionAction"] = func(p Page, c store.Connection, action string) attentionButton {
 		return attentionButton{Page: p, ID: c.ID, Action: action}
 	}

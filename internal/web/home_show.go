@@ -15,6 +15,8 @@ type homeView struct {
 	// Needing is how many connections need attention, on every page.
 	Needing     int
 	Page, Pages int
+	// Prev and Next are the neighbouring pages' addresses, "" at an end.
+	Prev, Next string
 }
 
 // listPage is how many rows the home and review pages show at once: a
@@ -27,6 +29,18 @@ func pageRange(n, page int) (from, to, p, pages int) {
 	p = min(max(page, 1), pages)
 	from = (p - 1) * listPage
 	return from, min(from+listPage, n), p, pages
+}
+
+// neighbours are the addresses of the pages before and after page (of
+// pages), made by at; "" where there is none.
+func neighbours(page, pages int, at func(page int) string) (prev, next string) {
+	if page > 1 {
+		prev = at(page - 1)
+	}
+	if page < pages {
+		next = at(page + 1)
+	}
+	return prev, next
 }
 
 // homeStatuses are the statuses the counts show, worst first.
@@ -42,6 +56,7 @@ func (c *Console) homeView(v *visit) (homeView, error) {
 	view := homeView{Attention: at, Statuses: homeStatuses, Needing: len(at.Rows)}
 	var from, to int
 	from, to, view.Page, view.Pages = pageRange(len(at.Rows), page)
+	view.Prev, view.Next = neighbours(view.Page, view.Pages, func(p int) string { return "/home?page=" + strconv.Itoa(p) })
 	view.Rows = at.Rows[from:to]
 	return view, nil
 }

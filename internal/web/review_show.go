@@ -19,6 +19,8 @@ type reviewView struct {
 	// Total is how many connections the report has, on every page.
 	Total       int
 	Page, Pages int
+	// Prev and Next are the neighbouring pages' addresses, "" at an end.
+	Prev, Next string
 }
 
 func init() {
@@ -52,6 +54,7 @@ func (c *Console) reviewShow(v *visit) error {
 	var from, to int
 	view.Total = len(rows)
 	from, to, view.Page, view.Pages = pageRange(len(rows), page)
+	view.Prev, view.Next = neighbours(view.Page, view.Pages, func(p int) string { return "/review?page=" + strconv.Itoa(p) })
 	view.Rows = rows[from:to]
 	return c.show(v, http.StatusOK, "review", "Review", "review", view)
 }
