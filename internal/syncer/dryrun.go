@@ -87,15 +87,7 @@ func (e *Engine) PreviewAdd(ctx context.Context, a audit.Actor, connectionID int
 // change as update does, and every field the sync names as the run after
 // it would, and counts what that run would do.
 func (e *Engine) PreviewUpdate(ctx context.Context, a audit.Actor, connectionID, syncID int64, ch ObjectSyncChange) (Preview, error) {
-	var cur store.ObjectSync
-	err := e.st.View(ctx, func(tx store.Tx) error {
-		if err := connection.Authorize(ctx, tx, a); err != nil {
-			return err
-		}
-		var err error
-		cur, err = syncOf(ctx, tx, connectionID, syncID, true)
-		return err
-	})
+	cur, err := e.syncToChange(ctx, a, connectionID, syncID)
 	if err != nil {
 		return Preview{}, err
 	}

@@ -60,19 +60,11 @@ type ObjectSyncChange struct {
 // introduces, and all its external fields when it is enabled, are checked
 // as on add.
 func (e *Engine) UpdateObjectSync(ctx context.Context, a audit.Actor, connectionID, syncID int64, ch ObjectSyncChange) (store.ObjectSync, error) {
-	var cur store.ObjectSync
 	if reflect.ValueOf(ch).IsZero() {
-		return cur, fmt.Errorf("%w: nothing to change: give the direction, mappings, filters, match keys, conflict rule, "+
+		return store.ObjectSync{}, fmt.Errorf("%w: nothing to change: give the direction, mappings, filters, match keys, conflict rule, "+
 			"whether deletes propagate, or whether the sync is enabled", connection.ErrInvalid)
 	}
-	err := e.st.View(ctx, func(tx store.Tx) error {
-		if err := connection.Authorize(ctx, tx, a); err != nil {
-			return err
-		}
-		var err error
-		cur, err = syncOf(ctx, tx, connectionID, syncID, true)
-		return err
-	})
+	cur, err := e.syncToChange(ctx, a, connectionID, syncID)
 	if err != nil {
 		return cur, err
 	}
@@ -162,6 +154,19 @@ func (e *Engine) settingsKept(ctx context.Context, tx store.Tx, r *run) error {
 // syncOf reads an object sync of a connection (locking the connection
 // first, as every change of the connection does); live refuses a
 // connection that was deleted.
+// syncToChange is the live object sync a may change, read after checking
+// that a may manage integrations.
+func (e *Engine) syncToChange(ctx context.Context, a audit.Actor, connectionID, syncID int64) (cur store.ObjectSync, err error) {
+	err = e.st.View(ctx, func(tx store.Tx) error {
+		if err := connection.Authorize(ctx, tx, a); err != nil {
+			return err
+		}
+		cur, err = syncOf(ctx, tx, connectionID, syncID, true)
+		return err
+	})
+	return cur, err
+}
+
 func syncOf(ctx context.Context, tx store.Tx, connectionID, syncID int64, live bool) (store.ObjectSync, error) {
 	c, err := tx.Connection(ctx, connectionID)
 	if err != nil {
