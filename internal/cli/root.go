@@ -52,6 +52,7 @@ func NewRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	f.StringVar(&a.cfg.TokenKeyFile, "token-key-file", os.Getenv("HUBSYNC_TOKEN_KEY_FILE"), "file with the key tokens are hashed with (default <data-dir>/token.key; env HUBSYNC_TOKEN_KEY_FILE)")
 	root.AddCommand(a.serveCmd(), a.demoCmd(), a.initCmd(), a.usersCmd(), a.privateAppsCmd(), a.appsCmd(), a.grantsCmd(), a.policyCmd())
 	root.AddCommand(a.keysCmd(), a.tokensCmd())
+	root.AddCommand(a.benchCmd())
 	root.AddCommand(a.integrationsCmd(), a.connectionsCmd(), a.reviewCmd(), a.auditCmd(), a.webhooksCmd())
 	return root
 }
