@@ -57,7 +57,7 @@ func planFor(o Options) plan {
 		return plan{syncSizes: []int{o.Records}, batch: o.Records, gets: 50, refreshes: 50, searches: 10, searchOver: o.Records,
 			pacing: pacing{samples: 2, next: 500 * time.Millisecond, tail: 2 * time.Second}}
 	case o.Quick:
-		return plan{syncSizes: []int{1_000, 5_000}, batch: 5_000, gets: 500, refreshes: 500, searches: 100, searchOver: 5_000,
+		return plan{syncSizes: []int{1_000, 3_000}, batch: 3_000, gets: 300, refreshes: 300, searches: 50, searchOver: 3_000,
 			pacing: pacing{samples: 3, next: 750 * time.Millisecond, tail: 3 * time.Second}}
 	default:
 		p := plan{syncSizes: []int{10_000, 100_000}, batch: 100_000, gets: 5_000, refreshes: 5_000, searches: 500, searchOver: 1_000_000,
@@ -114,7 +114,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			break
 		}
 		r.bar.Describe(s.name)
+		began := time.Now()
 		rows, err := s.run(ctx)
+		r.rep.Steps = append(r.rep.Steps, StepTime{Name: s.name, Seconds: time.Since(began).Seconds()})
 		r.rep.Rows = append(r.rep.Rows, rows...)
 		if err != nil {
 			r.rep.Failures = append(r.rep.Failures, fmt.Sprintf("%s: %v", s.name, err))

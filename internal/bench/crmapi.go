@@ -38,7 +38,6 @@ func (r *runner) batchCreate(ctx context.Context, n, clients int, onPG bool) (Ro
 	row.P50ms, row.P99ms = ms(percentile(took, 50)), ms(percentile(took, 99))
 	row.CPUPerRecordUs = float64(m.cpu().Microseconds()) / float64(n)
 	row.PeakRSSMiB = mib(h.peakRSS())
-	row.Note = ""
 	return row, nil
 }
 

@@ -42,13 +42,21 @@ type Row struct {
 
 // Report is a whole run.
 type Report struct {
-	Started  time.Time `json:"started"`
-	Took     string    `json:"took"`
-	Quick    bool      `json:"quick"`
-	Host     string    `json:"host"`
-	CPUs     int       `json:"cpus"`
-	Rows     []Row     `json:"rows"`
-	Failures []string  `json:"failures,omitempty"`
+	Started time.Time `json:"started"`
+	Took    string    `json:"took"`
+	Quick   bool      `json:"quick"`
+	Host    string    `json:"host"`
+	CPUs    int       `json:"cpus"`
+	Rows    []Row     `json:"rows"`
+	// Steps are how long each stretch of the run took, setup included.
+	Steps    []StepTime `json:"steps"`
+	Failures []string   `json:"failures,omitempty"`
+}
+
+// StepTime is how long one step of the run took.
+type StepTime struct {
+	Name    string  `json:"name"`
+	Seconds float64 `json:"seconds"`
 }
 
 // target is a goal a row is checked against; zero fields are not checked.
@@ -128,6 +136,13 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	if len(notes) > 0 {
 		fmt.Fprintf(w, "\nnotes:\n%s\n", strings.Join(notes, "\n"))
+	}
+	var steps []string
+	for _, s := range r.Steps {
+		steps = append(steps, fmt.Sprintf("%s %.0fs", s.Name, s.Seconds))
+	}
+	if len(steps) > 0 {
+		fmt.Fprintf(w, "\nsteps: %s\n", strings.Join(steps, ", "))
 	}
 	for _, f := range r.Failures {
 		fmt.Fprintf(w, "FAILED: %s\n", f)

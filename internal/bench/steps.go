@@ -26,12 +26,27 @@ type state struct {
 	// servingN is how many contacts (prefix "a") it holds.
 	serving  *hubProc
 	servingN int
+	// sources are the seeded hubs the hub→hub syncs pull from, by size.
+	sources map[int]*source
 }
 
 func (r *runner) steps() []step {
 	p := r.plan
 	st := &state{}
-	steps := []step{{"baselines", func(ctx context.Context) ([]Row, error) { return r.baselines(ctx) }}}
+	steps := []step{
+		{"seed the hubs B pulls from", func(ctx context.Context) ([]Row, error) {
+			st.sources = map[int]*source{}
+			for _, n := range p.syncSizes {
+				src, err := r.seedSource(ctx, n)
+				if err != nil {
+					return nil, err
+				}
+				st.sources[n] = src
+			}
+			return nil, nil
+		}},
+		{"baselines", func(ctx context.Context) ([]Row, error) { return r.baselines(ctx) }},
+	}
 	for _, clients := range []int{1, 4} {
 		steps = append(steps, step{fmt.Sprintf("batch create, SQLite, %d client(s)", clients), one(func(ctx context.Context) (Row, error) {
 			return r.batchCreate(ctx, p.batch, clients, false)
@@ -47,7 +62,11 @@ func (r *runner) steps() []step {
 	for i, n := range p.syncSizes {
 		first, last := i == 0, i == len(p.syncSizes)-1
 		steps = append(steps, step{fmt.Sprintf("initial sync hub→hub, %d", n), func(ctx context.Context) ([]Row, error) {
-			row, pr, err := r.hubToHub(ctx, n)
+			src := st.sources[n]
+			if src == nil {
+				return nil, fmt.Errorf("no source hub of %d contacts", n)
+			}
+			row, pr, err := r.hubToHub(ctx, src)
 			if pr != nil {
 				if first {
 					st.hubPair = pr

@@ -17,7 +17,7 @@ func (a *app) benchCmd() *cobra.Command {
 		Long: `Measure this machine: hub→hub and hub→PostgreSQL initial syncs, CRM batch create, GET by id with
 a private app and an OAuth token, the refresh grant, search by email and propagation each way, each
 through hubsync serve processes started here, beside the raw baselines of the same run (SQLite and
-pgx multi-row writes, the loopback HTTP hop with the same JSON) and issue 11's targets.
+pgx multi-row writes, the loopback HTTP hop with the same JSON) and the performance targets.
 
 The hubs live in a temporary directory removed at the end; the PostgreSQL scenarios run with
 --database-url, each in a fresh schema of that database, dropped at the end. The progress bar is on
