@@ -21,8 +21,9 @@ pgx multi-row writes, the loopback HTTP hop with the same JSON) and the performa
 
 The hubs live in a temporary directory removed at the end; the PostgreSQL scenarios run with
 --database-url, each in a fresh schema of that database, dropped at the end. The progress bar is on
-standard error, the table (or --output json) on standard output. A full run takes several minutes
-(more with --million); --quick about one.`,
+standard error, the table (or --output json) on standard output; a scenario that fails is reported
+and the others still run, and the command then exits 1. A full run takes a quarter of an hour or
+so (more with --million, which also needs a few GB of disk); --quick about a minute.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
