@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -119,10 +120,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		began := time.Now()
 		rows, err := s.run(ctx)
 		r.rep.Steps = append(r.rep.Steps, StepTime{Name: s.name, Seconds: time.Since(began).Seconds()})
-		r.rep.Rows = append(r.rep.Rows, rows...)
 		if err != nil {
 			r.rep.Failures = append(r.rep.Failures, fmt.Sprintf("%s: %v", s.name, err))
+			// A scenario cut short has no result to show.
+			rows = slices.DeleteFunc(rows, func(row Row) bool { return row.Rate == 0 })
 		}
+		r.rep.Rows = append(r.rep.Rows, rows...)
 		r.bar.Add(1)
 	}
 	r.bar.Finish()
