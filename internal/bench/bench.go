@@ -56,8 +56,9 @@ func planFor(o Options) plan {
 	switch {
 	case o.Records > 0:
 		// Searching twice the synced set makes the run grow the hub first,
-		// as a full run does to reach a million.
-		return plan{syncSizes: []int{o.Records}, batch: o.Records, gets: 50, refreshes: 50, searches: 10, searchOver: 2 * o.Records,
+		// as a full run does to reach a million. Reads are enough for
+		// their CPU time to span several of /proc's 10 ms ticks.
+		return plan{syncSizes: []int{o.Records}, batch: 2 * o.Records, gets: 200, refreshes: 200, searches: 200, searchOver: 2 * o.Records,
 			pacing: pacing{samples: 2, next: 500 * time.Millisecond, tail: 2 * time.Second}}
 	case o.Quick:
 		return plan{syncSizes: []int{1_000, 3_000}, batch: 3_000, gets: 300, refreshes: 300, searches: 50, searchOver: 3_000,
