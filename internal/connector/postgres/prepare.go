@@ -51,7 +51,7 @@ func (c *Connector) Prepare(ctx context.Context, t connector.Target, cred connec
 	sum := sha256.Sum256([]byte(ses.meta.name + "." + ses.upd.name + "." + ses.key.name))
 	suffix := hex.EncodeToString(sum[:4])
 	if ses.sc.installTrigger {
-		if err := ses.installTrigger(bounded, schema, "hubsync_touch_"+suffix); err != nil {
+		if err := ses.installTrigger(bounded, schema, ses.touchName()); err != nil {
 			return err
 		}
 	}
