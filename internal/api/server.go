@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	s.handle("POST "+objects+"/batch/upsert", objectScope(true), s.batchUpsert)
 	s.handle("POST "+objects+"/batch/archive", objectScope(true), s.batchArchive)
 	s.handle("POST "+objects+"/search", objectScope(false), s.search)
+	s.handle("GET "+ChangesPath, objectScope(false), s.changes)
 
 	props := "/crm/v3/properties/{type}"
 	s.handle("GET "+props, schemaScope(false), s.properties)
