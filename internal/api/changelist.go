@@ -11,7 +11,8 @@ import (
 // GET ChangesPath?after=<position>&limit=<n>&properties=a,b reads up to
 // limit entries (default 100, at most 1000) of the hub's change feed after
 // the position ("" or absent: from the beginning) and answers the records
-// of the object type they name, as they are now, once each, in feed order:
+// of the object type they name, as they are now, once each, in the order
+// of their last change read:
 // creates, updates and archives (archived: true, with archivedAt) in one
 // stream, each with the properties asked for, as a read returns them.
 //

@@ -22,8 +22,8 @@ type ChangedPage struct {
 
 // Changed reads the change feed after position (a sequence number, ""
 // from the beginning), up to limit entries of every object type, and
-// returns objectType's records those entries name, once each, in feed
-// order. The feed is appended to in sequence order under a lock, so a
+// returns objectType's records those entries name, once each, in the
+// order of their last entry read. The feed is appended to in sequence order under a lock, so a
 // reader that moves its position to the last entry it saw never skips one
 // that commits later: unlike a search by modification time it needs no
 // overlap, and it sees creates, updates and archives in one stream.

@@ -144,7 +144,7 @@ type Tx interface {
 	LastChangeSeq(ctx context.Context) (int64, error)
 	// FeedIDs reads up to limit entries of the change feed after afterSeq,
 	// of every object type, and returns the ids of objectType's records
-	// they name, each once in feed order.
+	// they name, each once, in the order of its last entry read.
 	FeedIDs(ctx context.Context, objectType string, afterSeq int64, limit int) (FeedPage, error)
 	// PropertyChanges returns the newest changes of each record that set
 	// property (a value or "" for a clear), at most limit per record, by

@@ -265,12 +265,30 @@ func (c *Connector) changes(ctx context.Context, t connector.Target, cred connec
 	if err != nil {
 		return connector.Page{}, err
 	}
-	if limit <= 0 || limit > maxSearchLimit {
-		limit = min(max(limit, 100), maxSearchLimit)
-	}
 	mod := modifiedProperty(object)
 	props := withFields(fields, mod)
 	types := c.propertyTypes(ctx, s)
+	if useFeed(t, pos) {
+		recs, more, ok, err := s.readFeed(ctx, &pos, props, limit)
+		if err != nil {
+			return connector.Page{}, err
+		}
+		if ok {
+			pos.Via = viaFeed
+			page := connector.Page{Cursor: pos.encode(), More: more, Records: make([]connector.Record, 0, len(recs))}
+			for _, r := range recs {
+				page.Records = append(page.Records, feedRecord(r, fields, mod, types))
+			}
+			return page, nil
+		}
+		// Not a hubsync, or one too old to list changes: search from the
+		// beginning, which reads everything the listing would have.
+		pos = position{}
+	}
+	pos.Via = viaSearch
+	if limit <= 0 || limit > maxSearchLimit {
+		limit = min(max(limit, 100), maxSearchLimit)
+	}
 
 	live, more, now, err := s.readLive(ctx, &pos, mod, props, limit, opts.overlap)
 	if err != nil {
@@ -482,6 +500,16 @@ func withFields(fields []string, extra ...string) []string {
 		}
 	}
 	return out
+}
+
+// feedRecord is toRecord for the change listing, whose archived records
+// carry their archive time.
+func feedRecord(r wireRecord, fields []string, mod string, types propertyTypes) connector.Record {
+	rec := toRecord(r, fields, mod, types)
+	if at, ok := parseWhen(r.ArchivedAt); ok && r.Archived {
+		rec.UpdatedAt = at
+	}
+	return rec
 }
 
 // toRecord keeps the requested fields, in the hub's formats.
