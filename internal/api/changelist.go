@@ -1,7 +1,10 @@
 package api
 
 import (
+	"cmp"
 	"net/http"
+	"strconv"
+	"time"
 )
 
 // ChangesPath is the change listing of an object type: hubsync's own route
@@ -18,6 +21,10 @@ import (
 //
 //	{"results": [record, ...], "position": "1234",
 //	 "paging": {"next": {"after": "1234"}}}
+//
+// wait=<seconds> (at most 10) asks the hub, when nothing at all follows the
+// position, to hold the answer until the feed moves or the time is up, so
+// that a reader learns of a change at once with one call in that time.
 //
 // position is where to read on from, given also when results is empty
 // (entries of other object types move it too); paging is present when the
@@ -36,13 +43,34 @@ func (s *Server) changes(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	page, err := s.crm.Changed(c.r.Context(), c.ot.Name, c.r.URL.Query().Get("after"), limit)
+	wait, err := waitParam(c.r)
 	if err != nil {
 		return 0, nil, err
+	}
+	after := c.r.URL.Query().Get("after")
+	page, err := s.crm.Changed(c.r.Context(), c.ot.Name, after, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	if wait > 0 && page.Position == cmp.Or(after, "0") && !page.More {
+		seq, _ := strconv.ParseInt(page.Position, 10, 64)
+		s.feed.wait(c.r.Context(), seq, wait)
+		if page, err = s.crm.Changed(c.r.Context(), c.ot.Name, after, limit); err != nil {
+			return 0, nil, err
+		}
 	}
 	out := changesJSON{Results: toJSONs(c.ot, page.Records, propertyList(c.r, "properties")), Position: page.Position}
 	if page.More {
 		out.Paging = &pagingJSON{Next: &nextJSON{After: page.Position}}
 	}
 	return http.StatusOK, out, nil
+}
+
+// waitParam reads wait, in whole seconds, capped at maxFeedWait.
+func waitParam(r *http.Request) (time.Duration, error) {
+	n, err := intParam(r, "wait")
+	if err != nil || n < 0 {
+		return 0, badRequest("INVALID_WAIT", "wait must be a number of seconds, not "+r.URL.Query().Get("wait"))
+	}
+	return min(time.Duration(n)*time.Second, maxFeedWait), nil
 }

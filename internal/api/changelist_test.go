@@ -3,6 +3,9 @@ package api_test
 import (
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/hubsync/hubsync/internal/hub/hubtest"
 )
 
 type changesBody struct {
@@ -72,5 +75,24 @@ func TestChangeListing(t *testing.T) {
 		noRead := tb.env.Token(t, without("crm.objects.contacts.read")...)
 		wantError(t, tb.env.Do(t, "GET", changesPath+"contacts/changes", noRead, nil), 403, "MISSING_SCOPES", "MISSING_SCOPES")
 		wantError(t, tb.env.Do(t, "GET", changesPath+"contacts/changes", "", nil), 401, "INVALID_AUTHENTICATION", "MISSING_TOKEN")
+	})
+}
+
+// A listing that asks to wait, with nothing after its position, answers
+// with the change made while it waits.
+func TestChangeListingWaits(t *testing.T) {
+	eachBackend(t, func(t *testing.T, tb *testBundle) {
+		start := decode[changesBody](t, tb.do(t, "GET", changesPath+"contacts/changes", nil), 200)
+		got := make(chan hubtest.Response, 1)
+		go func() {
+			got <- tb.env.Do(t, "GET", changesPath+"contacts/changes?wait=10&after="+start.Position, tb.token, nil)
+		}()
+		time.Sleep(300 * time.Millisecond) // let it start waiting
+		made := tb.create(t, "contacts", map[string]any{"email": "wait@example.com"})
+		page := decode[changesBody](t, <-got, 200)
+		if !slices.Equal(ids(page.Results), []string{made.ID}) {
+			t.Fatalf("the waiting listing answered %v, want [%s]", ids(page.Results), made.ID)
+		}
+		wantError(t, tb.do(t, "GET", changesPath+"contacts/changes?wait=-1", nil), 400, "VALIDATION_ERROR", "INVALID_WAIT")
 	})
 }

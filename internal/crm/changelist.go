@@ -74,3 +74,14 @@ func (s *Service) Changed(ctx context.Context, objectType, position string, limi
 	})
 	return page, err
 }
+
+// LastChangeSeq is the sequence of the newest change-feed entry, 0 when
+// none.
+func (s *Service) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := s.store.View(ctx, func(tx store.Tx) (err error) {
+		seq, err = tx.LastChangeSeq(ctx)
+		return err
+	})
+	return seq, err
+}
