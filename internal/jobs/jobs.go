@@ -140,6 +140,14 @@ type Config struct {
 	testOnly      bool          // River's TestOnly
 }
 
+// sqliteFetchPoll is how often River looks for runs on SQLite, which has
+// no LISTEN to wake it. River also looks at once after an insert, but that
+// look can run before the inserting transaction commits (or fall in its
+// cooldown) and find nothing; at River's default of a second, a quarter of
+// the runs that changes ask for then started up to a second late. A look
+// is one indexed query, so ten a second cost little.
+const sqliteFetchPoll = 100 * time.Millisecond
+
 func (c *Config) withDefaults() {
 	c.Every = cmp.Or(c.Every, time.Minute)
 	c.Workers = cmp.Or(c.Workers, 4)
@@ -148,6 +156,9 @@ func (c *Config) withDefaults() {
 	c.busySnooze = cmp.Or(c.busySnooze, 2*time.Second)
 	c.maxRetryDelay = cmp.Or(c.maxRetryDelay, 10*time.Minute)
 	c.leaseCheck = cmp.Or(c.leaseCheck, 10*time.Second)
+	if c.SQLite != nil {
+		c.fetchPoll = cmp.Or(c.fetchPoll, sqliteFetchPoll)
+	}
 	c.fetchPoll = cmp.Or(c.fetchPoll, river.FetchPollIntervalDefault)
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -1,11 +1,13 @@
 package hubspot
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/connector"
 )
@@ -111,4 +113,47 @@ func configValue(t connector.Target, key string) string {
 		return v
 	}
 	return strings.TrimSpace(t.Settings[key])
+}
+
+// WaitForChanges waits, up to wait (whole seconds, at most 10), until the
+// other hubsync's change feed moves past the cursor's position, with one
+// call: moved says it did. ok is false when the cursor does not read a
+// change listing (a new cursor, a search, or the listing off), and then
+// nothing was asked. The hub calls it between runs so that an idle
+// connection learns of a change at once without polling.
+func (c *Connector) WaitForChanges(ctx context.Context, t connector.Target, cred connector.Credential, object, cursor string, wait time.Duration) (moved, ok bool, err error) {
+	moved, ok, err = c.waitForChanges(ctx, t, cred, object, cursor, wait)
+	return moved, ok, redact(err, secrets(cred)...)
+}
+
+func (c *Connector) waitForChanges(ctx context.Context, t connector.Target, cred connector.Credential, object, cursor string, wait time.Duration) (bool, bool, error) {
+	pos, err := decodeCursor(cursor)
+	if err != nil || pos.Via != viaFeed || !useFeed(t, pos) {
+		return false, false, nil
+	}
+	s, err := c.session(t, cred, object)
+	if err != nil {
+		return false, true, err
+	}
+	q := url.Values{"limit": {"1"}, "properties": {propID}, "wait": {strconv.Itoa(int(min(wait, 10*time.Second) / time.Second))}}
+	if pos.Feed != "" {
+		q.Set("after", pos.Feed)
+	}
+	what := "a change listing of " + s.object
+	a, err := s.call(ctx, http.MethodGet, feedPath+url.PathEscape(s.object)+"/changes?"+q.Encode(), nil)
+	if err != nil {
+		return false, true, err
+	}
+	switch a.status {
+	case http.StatusOK:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		return false, false, nil
+	default:
+		return false, true, s.failure(a, what)
+	}
+	var p feedPage
+	if err := s.decode(a, what, &p); err != nil {
+		return false, true, err
+	}
+	return len(p.Results) > 0 || string(p.Position) != cmp.Or(pos.Feed, "0"), true, nil
 }
