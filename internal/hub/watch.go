@@ -33,7 +33,7 @@ const (
 	noWatchFor       = 15 * time.Second
 	// cursorWait bounds how long a watcher waits for the run it started to
 	// move the cursor before it waits on the other side again.
-	cursorWait = 10 * time.Second
+	cursorWait = 2 * time.Second
 )
 
 // watchers are the running watchers of this process.

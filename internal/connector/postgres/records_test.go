@@ -836,3 +836,49 @@ func TestChangesWithoutTriggerKeepTheLag(t *testing.T) {
 		t.Fatalf("read %v, want only [2], older than commit_lag", got)
 	}
 }
+
+// With the trigger, a wait on the table ends when a plain SQL write
+// commits after it began, says so at once when rows already follow the
+// cursor, and otherwise runs out saying nothing moved. A table without the
+// trigger cannot be waited on.
+func TestWaitForChanges(t *testing.T) {
+	t.Parallel()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)",
+		map[string]string{postgres.ConfigInstallTrigger: "true"})
+	ctx := context.Background()
+	wait := func(cursor string, d time.Duration) (bool, bool) {
+		t.Helper()
+		moved, ok, err := rb.c.WaitForChanges(ctx, rb.target, rb.cred, "people", cursor, d)
+		if err != nil {
+			t.Fatalf("WaitForChanges: %v", err)
+		}
+		return moved, ok
+	}
+	if _, ok := wait("", time.Second); ok {
+		t.Fatal("waited on a table without the trigger")
+	}
+	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	if moved, ok := wait("", time.Second); !ok || moved {
+		t.Fatalf("empty table: moved %v ok %v, want a wait that runs out", moved, ok)
+	}
+	rb.exec(t, "INSERT INTO people (id, email) VALUES (1, 'a')")
+	if moved, ok := wait("", 10*time.Second); !ok || !moved {
+		t.Fatalf("a row follows the cursor: moved %v ok %v", moved, ok)
+	}
+	page := rb.changes(t, nil, "", 10)
+	if moved, ok := wait(page.Cursor, time.Second); !ok || moved {
+		t.Fatalf("nothing after the cursor: moved %v ok %v", moved, ok)
+	}
+	got := make(chan bool, 1)
+	go func() {
+		moved, _, _ := rb.c.WaitForChanges(ctx, rb.target, rb.cred, "people", page.Cursor, 10*time.Second)
+		got <- moved
+	}()
+	time.Sleep(300 * time.Millisecond) // let it start waiting
+	rb.exec(t, "UPDATE people SET email = 'b' WHERE id = 1")
+	if !<-got {
+		t.Fatal("a wait across an UPDATE ended without it")
+	}
+}
