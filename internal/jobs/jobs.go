@@ -153,7 +153,10 @@ func (c *Config) withDefaults() {
 	c.Workers = cmp.Or(c.Workers, 4)
 	c.RunTimeout = cmp.Or(c.RunTimeout, 30*time.Minute)
 	c.RescueAfter = cmp.Or(c.RescueAfter, c.RunTimeout+5*time.Minute)
-	c.busySnooze = cmp.Or(c.busySnooze, 2*time.Second)
+	// A change that arrives while its connection runs waits for that run;
+	// runs of small changes take tens of milliseconds, so the first wait
+	// is short (then doubling, see busyDelay).
+	c.busySnooze = cmp.Or(c.busySnooze, 200*time.Millisecond)
 	c.maxRetryDelay = cmp.Or(c.maxRetryDelay, 10*time.Minute)
 	c.leaseCheck = cmp.Or(c.leaseCheck, 10*time.Second)
 	if c.SQLite != nil {
