@@ -22,7 +22,7 @@ import (
 //	{"results": [record, ...], "position": "1234",
 //	 "paging": {"next": {"after": "1234"}}}
 //
-// wait=<seconds> (at most 10) asks the hub, when nothing at all follows the
+// wait=<seconds> (at most 25) asks the hub, when nothing at all follows the
 // position, to hold the answer until the feed moves or the time is up, so
 // that a reader learns of a change at once with one call in that time.
 //

@@ -17,9 +17,9 @@ import (
 // once (more answer at once, as without waiting), and how often the feed
 // is looked at.
 const (
-	maxFeedWait    = 10 * time.Second
+	maxFeedWait    = 25 * time.Second
 	maxFeedWaiters = 512
-	feedWaitTick   = 50 * time.Millisecond
+	feedWaitTick   = 100 * time.Millisecond
 )
 
 type feedWaiter struct {

@@ -28,8 +28,8 @@ type changeWaiter interface {
 }
 
 const (
-	watchWait        = 10 * time.Second
-	watchedPollEvery = time.Minute
+	watchWait        = 25 * time.Second
+	watchedPollEvery = 5 * time.Minute
 	noWatchFor       = 15 * time.Second
 	// cursorWait bounds how long a watcher waits for the run it started to
 	// move the cursor before it waits on the other side again.
@@ -116,6 +116,9 @@ func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64) {
 			w.ended(id, noWatchFor)
 			return
 		}
+		// Counted as watched while it waits, so the poller holds off; a
+		// wait that cannot be made ends the watcher, which counts no more.
+		w.setActive(id)
 		moved, ok, err := waiter.WaitForChanges(ctx, sess.Target, sess.Credential, os.ExternalObject, cursor, watchWait)
 		if err != nil || !ok {
 			if ctx.Err() == nil && err != nil {
@@ -124,7 +127,6 @@ func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64) {
 			w.ended(id, noWatchFor)
 			return
 		}
-		w.setActive(id)
 		if !moved {
 			continue
 		}

@@ -115,7 +115,14 @@ func configValue(t connector.Target, key string) string {
 	return strings.TrimSpace(t.Settings[key])
 }
 
-// WaitForChanges waits, up to wait (whole seconds, at most 10), until the
+// maxWait is the longest wait WaitForChanges asks for (the hub's bound).
+const maxWait = 25 * time.Second
+
+// waitingCall marks the context of a call the other side may hold: it
+// goes without the client's timeout, bounded by the context's deadline.
+type waitingCall struct{}
+
+// WaitForChanges waits, up to wait (whole seconds, at most 25), until the
 // other hubsync's change feed moves past the cursor's position, with one
 // call: moved says it did. ok is false when the cursor does not read a
 // change listing (a new cursor, a search, or the listing off), and then
@@ -135,7 +142,10 @@ func (c *Connector) waitForChanges(ctx context.Context, t connector.Target, cred
 	if err != nil {
 		return false, true, err
 	}
-	q := url.Values{"limit": {"1"}, "properties": {propID}, "wait": {strconv.Itoa(int(min(wait, 10*time.Second) / time.Second))}}
+	wait = min(wait, maxWait)
+	ctx, cancel := context.WithTimeout(context.WithValue(ctx, waitingCall{}, true), wait+DefaultTimeout)
+	defer cancel()
+	q := url.Values{"limit": {"1"}, "properties": {propID}, "wait": {strconv.Itoa(int(wait / time.Second))}}
 	if pos.Feed != "" {
 		q.Set("after", pos.Feed)
 	}

@@ -184,7 +184,11 @@ func (c *Connector) do(ctx context.Context, method, rawURL, shown, bearer string
 	if err := connector.Pace(ctx); err != nil {
 		return answer{}, err
 	}
-	resp, err := c.client.Do(req)
+	client := c.client
+	if ctx.Value(waitingCall{}) != nil {
+		client = c.waitClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return answer{}, unreachable(err, shown)
 	}

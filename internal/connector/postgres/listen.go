@@ -37,14 +37,14 @@ type listener struct {
 const listenIdle = 2 * time.Minute
 
 // maxWait bounds one WaitForChanges.
-const maxWait = 10 * time.Second
+const maxWait = 25 * time.Second
 
 // notifySQL says whether the table's trigger is Prepare's, enabled, and
 // notifies.
 const notifySQL = `SELECT EXISTS (SELECT 1 FROM pg_trigger tg JOIN pg_proc p ON p.oid = tg.tgfoid
 	WHERE tg.tgrelid = to_regclass($1) AND tg.tgname = $2 AND tg.tgenabled IN ('O', 'A') AND p.prosrc LIKE '%pg_notify%')`
 
-// WaitForChanges waits, up to wait (at most 10s), until the table has rows
+// WaitForChanges waits, up to wait (at most 25s), until the table has rows
 // changed after cursor: moved says it has. ok is false when the table has
 // no notifying trigger (install_trigger=true and Prepare again add it), or
 // another call waits on the same table; the caller polls then.
