@@ -26,6 +26,7 @@ var everyRoute = []struct{ pattern, body string }{
 	{"POST /crm/v3/objects/{type}/batch/upsert", "json"},
 	{"POST /crm/v3/objects/{type}/batch/archive", "json"},
 	{"POST /crm/v3/objects/{type}/search", "json"},
+	{"GET /crm/hubsync/v1/objects/{type}/changes", ""},
 	{"GET /crm/v3/properties/{type}", ""},
 	{"POST /crm/v3/properties/{type}", "json"},
 	{"GET /crm/v3/properties/{type}/{name}", ""},

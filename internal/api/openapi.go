@@ -99,6 +99,8 @@ var operations = []operation{
 	{pattern: "POST /crm/v3/objects/{type}/batch/upsert", summary: "Create or update records in a batch by a unique property", body: true, in: batchUpdateJSON{}, ok: ok("200", batchJSON{})},
 	{pattern: "POST /crm/v3/objects/{type}/batch/archive", summary: "Archive records in a batch", body: true, in: batchArchiveJSON{}, ok: gone},
 	{pattern: "POST /crm/v3/objects/{type}/search", summary: "Search records", body: true, in: searchJSON{}, ok: ok("200", searchResultJSON{})},
+	{pattern: "GET " + ChangesPath, summary: "List the records the hub's change feed names after a position, in feed order (hubsync only; see ChangesPath)",
+		query: []string{"after", "limit", "properties", "wait"}, ok: ok("200", changesJSON{})},
 	{pattern: "GET /crm/v3/properties/{type}", summary: "List an object type's properties", query: []string{"archived"}, ok: ok("200", listOf[propertyJSON]{})},
 	{pattern: "POST /crm/v3/properties/{type}", summary: "Create a property", body: true, in: propertyCreateJSON{}, ok: ok("201", propertyJSON{})},
 	{pattern: "GET /crm/v3/properties/{type}/{name}", summary: "Read a property", query: []string{"archived"}, ok: ok("200", propertyJSON{})},

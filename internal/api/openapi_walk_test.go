@@ -69,6 +69,8 @@ func TestOpenAPIHappyPathsAreTrue(t *testing.T) {
 		{"idProperty": "email", "id": "cy@example.com", "properties": map[string]string{"firstname": "Cy"}}}})
 	b.call(t, 200, "POST", objects+"/search", crm, map[string]any{"filterGroups": []map[string]any{{"filters": []map[string]string{
 		{"propertyName": "email", "operator": "EQ", "value": "ana@example.com"}}}}})
+	feed := b.call(t, 200, "GET", "/crm/hubsync/v1/objects/contacts/changes?limit=2&properties=email", crm, nil)
+	b.call(t, 200, "GET", "/crm/hubsync/v1/objects/contacts/changes?after="+fmt.Sprint(feed["position"]), crm, nil)
 	b.call(t, 204, "DELETE", objects+"/"+id(ana), crm, nil)
 	b.call(t, 204, "POST", objects+"/batch/archive", crm, map[string]any{"inputs": []map[string]string{{"id": id(bo)}}})
 

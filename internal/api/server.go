@@ -33,6 +33,7 @@ type Server struct {
 	ready func(context.Context) error
 	log   *slog.Logger
 	mux   *patternMux
+	feed  *feedWaiter // change listings that wait
 	// BodyTimeout is how long a request body may take to arrive; zero
 	// means DefaultBodyTimeout.
 	BodyTimeout time.Duration
@@ -63,7 +64,8 @@ func (m *patternMux) HandleFunc(pattern string, handler func(http.ResponseWriter
 // New returns the hub's HTTP handler. ready answers /readyz; more adds
 // other parts' routes, which share the request logging and error shapes.
 func New(records *crm.Service, auth Authenticator, ready func(context.Context) error, log *slog.Logger, more ...func(Mux)) *Server {
-	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: &patternMux{ServeMux: http.NewServeMux()}}
+	s := &Server{crm: records, auth: auth, ready: ready, log: log, mux: &patternMux{ServeMux: http.NewServeMux()},
+		feed: newFeedWaiter(records.LastChangeSeq)}
 	s.routes()
 	for _, m := range more {
 		m(s.mux)
@@ -93,6 +95,7 @@ func (s *Server) routes() {
 	s.handle("POST "+objects+"/batch/upsert", objectScope(true), s.batchUpsert)
 	s.handle("POST "+objects+"/batch/archive", objectScope(true), s.batchArchive)
 	s.handle("POST "+objects+"/search", objectScope(false), s.search)
+	s.handle("GET "+ChangesPath, objectScope(false), s.changes)
 
 	props := "/crm/v3/properties/{type}"
 	s.handle("GET "+props, schemaScope(false), s.properties)

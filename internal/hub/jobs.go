@@ -119,7 +119,8 @@ func (h *Hub) watchFeed(ctx context.Context) {
 	}
 	t := time.NewTicker(FeedPoll)
 	defer t.Stop()
-	polls := &poller{last: map[int64]time.Time{}}
+	polls := &poller{last: map[int64]time.Time{}, watch: newWatchers()}
+	defer polls.watch.wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -202,6 +203,9 @@ type poller struct {
 	last     map[int64]time.Time
 	every    map[int64]time.Duration
 	loadedAt time.Time
+	// watch waits on the other side of connections whose connector can
+	// (watch.go); those are polled only every watchedPollEvery.
+	watch *watchers
 }
 
 // pollExternal queues a poll run for each connection whose interval has
@@ -214,9 +218,13 @@ func (h *Hub) pollExternal(ctx context.Context, p *poller) error {
 			return err
 		}
 		p.every, p.loadedAt = every, now
+		p.watch.keep(ctx, h, every)
 	}
 	var errs []error
 	for id, every := range p.every {
+		if p.watch.watched(id) {
+			every = max(every, watchedPollEvery)
+		}
 		if now.Sub(p.last[id]) < every {
 			continue
 		}

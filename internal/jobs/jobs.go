@@ -140,14 +140,28 @@ type Config struct {
 	testOnly      bool          // River's TestOnly
 }
 
+// sqliteFetchPoll is how often River looks for runs on SQLite, which has
+// no LISTEN to wake it. River also looks at once after an insert, but a
+// third of the runs that changes ask for were still found only by the
+// poll (a look already under way when the insert commits, it seems), and
+// at River's default of a second that was most of the propagation delay.
+// A look is one indexed query; five a second cost about 1% of a core.
+const sqliteFetchPoll = 200 * time.Millisecond
+
 func (c *Config) withDefaults() {
 	c.Every = cmp.Or(c.Every, time.Minute)
 	c.Workers = cmp.Or(c.Workers, 4)
 	c.RunTimeout = cmp.Or(c.RunTimeout, 30*time.Minute)
 	c.RescueAfter = cmp.Or(c.RescueAfter, c.RunTimeout+5*time.Minute)
-	c.busySnooze = cmp.Or(c.busySnooze, 2*time.Second)
+	// A change that arrives while its connection runs waits for that run;
+	// runs of small changes take tens of milliseconds, so the first wait
+	// is short (then doubling, see busyDelay).
+	c.busySnooze = cmp.Or(c.busySnooze, 200*time.Millisecond)
 	c.maxRetryDelay = cmp.Or(c.maxRetryDelay, 10*time.Minute)
 	c.leaseCheck = cmp.Or(c.leaseCheck, 10*time.Second)
+	if c.SQLite != nil {
+		c.fetchPoll = cmp.Or(c.fetchPoll, sqliteFetchPoll)
+	}
 	c.fetchPoll = cmp.Or(c.fetchPoll, river.FetchPollIntervalDefault)
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -58,14 +58,6 @@ func (b *sqliteBackend) enqueue(ctx context.Context, ids []int64, trigger string
 }
 
 func (b *sqliteBackend) enqueueBatch(ctx context.Context, ids []int64, trigger string) error {
-	// The check and the insert are atomic because the handle is the single
-	// write connection: the transaction holds it, and the file's write lock,
-	// until it commits.
-	tx, err := b.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
 	args := []any{queueRuns, RunArgs{}.Kind(), fmt.Sprintf("-%d seconds", int(leaseGrace.Seconds()))}
 	for _, id := range ids {
 		args = append(args, id)
@@ -73,7 +65,7 @@ func (b *sqliteBackend) enqueueBatch(ctx context.Context, ids []int64, trigger s
 	// The state and queue lead River's fetching index, so that finished
 	// runs, most of the table, are not read; the + keeps SQLite's planner,
 	// which has no statistics, from the index on kind.
-	rows, err := tx.QueryContext(ctx, `SELECT json_extract(args, '$.connection_id') FROM river_job
+	rows, err := b.db.QueryContext(ctx, `SELECT json_extract(args, '$.connection_id') FROM river_job
 		WHERE state IN (`+waitingStates+`, 'running') AND queue = ? AND +kind = ?
 		AND (state <> 'running' OR `+sqliteUnleased+`)
 		AND json_extract(args, '$.connection_id') IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
@@ -84,13 +76,16 @@ func (b *sqliteBackend) enqueueBatch(ctx context.Context, ids []int64, trigger s
 	if err != nil {
 		return err
 	}
-	if err := insertRuns(ids, waiting, trigger, func(params []river.InsertManyParams) error {
-		_, err := b.client.InsertManyTx(ctx, tx, params)
+	// Inserted outside a transaction of ours, because River looks for new
+	// runs at once only after such an insert (SQLite has no LISTEN, and
+	// InsertManyTx cannot tell when its transaction commits); otherwise a
+	// run would wait for the next fetch poll, up to a second. Two requests
+	// racing between the check and the insert may both insert; the second
+	// run then finds the first waiting and is covered by it (worker.go).
+	return insertRuns(ids, waiting, trigger, func(params []river.InsertManyParams) error {
+		_, err := b.client.InsertMany(ctx, params)
 		return err
-	}); err != nil {
-		return err
-	}
-	return tx.Commit()
+	})
 }
 
 // sqliteUnleased matches a run, running, that has not yet taken its lease,

@@ -52,7 +52,7 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
-	l, err := w.q.backend.lease(ctx, job.Args.ConnectionID)
+	l, err := w.awaitLease(ctx, job.Args.ConnectionID)
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,33 @@ func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
 	}
 	leaseLost, err := w.run(ctx, job.Args, l)
 	return w.outcome(ctx, job.JobRow, err, leaseLost)
+}
+
+// leaseWait is how long a run waits in place for a busy lease before it
+// snoozes. Most runs are short, and a snoozed run is looked for again
+// only at River's next fetch poll (up to a second on SQLite, which cannot
+// be woken), so a change that arrives during another run would otherwise
+// wait that long.
+const (
+	leaseWait = time.Second
+	leaseTick = 10 * time.Millisecond
+)
+
+// awaitLease takes the connection's lease, waiting up to leaseWait while
+// another run holds it; nil when it is still held.
+func (w *runWorker) awaitLease(ctx context.Context, id int64) (*lease, error) {
+	deadline := time.Now().Add(leaseWait)
+	for {
+		l, err := w.q.backend.lease(ctx, id)
+		if err != nil || l != nil || time.Now().After(deadline) {
+			return l, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(leaseTick):
+		}
+	}
 }
 
 // run runs the connection under its lease, which it releases even if the

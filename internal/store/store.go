@@ -142,6 +142,10 @@ type Tx interface {
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
 	// LastChangeSeq is the sequence of the newest change, 0 when none.
 	LastChangeSeq(ctx context.Context) (int64, error)
+	// FeedIDs reads up to limit entries of the change feed after afterSeq,
+	// of every object type, and returns the ids of objectType's records
+	// they name, each once, in the order of its last entry read.
+	FeedIDs(ctx context.Context, objectType string, afterSeq int64, limit int) (FeedPage, error)
 	// PropertyChanges returns the newest changes of each record that set
 	// property (a value or "" for a clear), at most limit per record, by
 	// record and newest first.
@@ -264,4 +268,12 @@ type Tx interface {
 	// open only when unresolved is set.
 	RecordErrors(ctx context.Context, connectionID int64, unresolved bool, limit int) ([]RecordError, error)
 	ResolveRecordError(ctx context.Context, id int64, at time.Time) error
+}
+
+// FeedPage is what FeedIDs read: the ids it found, the sequence of the
+// last entry it read (afterSeq when none) and how many entries it read.
+type FeedPage struct {
+	IDs  []int64
+	Last int64
+	Read int
 }

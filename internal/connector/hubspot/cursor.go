@@ -11,7 +11,8 @@ import (
 )
 
 // position is what a Changes cursor holds, as base64url JSON behind a
-// version prefix. It has two independent parts.
+// version prefix. Against another hubsync it holds only a feed position
+// (Via, Feed; see feed.go); elsewhere it has two independent parts.
 //
 // Live records are read by search, ordered by last-modified time, and every
 // call starts a new query from TS instead of paging with `after`, so no
@@ -37,6 +38,13 @@ type position struct {
 	AAfter string `json:"aa,omitempty"`
 	APass  int64  `json:"ap,omitempty"`
 	ANext  int64  `json:"an,omitempty"`
+
+	// Via says how the cursor reads (feed.go): viaFeed reads the other
+	// hubsync's change listing after Feed, its feed position, and uses
+	// none of the fields above; viaSearch searches; viaUnknown has not
+	// found out yet.
+	Via  int    `json:"v,omitempty"`
+	Feed string `json:"f,omitempty"`
 }
 
 const cursorPrefix = "hs1."

@@ -49,6 +49,10 @@ const DefaultTimeout = 15 * time.Second
 // RegistrationChecker, Reader, Writer and FieldLister. It must not be copied.
 type Connector struct {
 	client *http.Client
+	// waitClient is client without its timeout, for WaitForChanges, whose
+	// call the other side holds for as long as it was asked to wait; a
+	// deadline on its context bounds it instead.
+	waitClient *http.Client
 
 	schemaMu sync.Mutex
 	schemas  map[schemaKey]*schemaEntry // see schema.go
@@ -71,7 +75,9 @@ func New(client *http.Client) *Connector {
 	if client == nil {
 		client = &http.Client{Timeout: DefaultTimeout}
 	}
-	return &Connector{client: client}
+	wait := *client
+	wait.Timeout = 0
+	return &Connector{client: client, waitClient: &wait}
 }
 
 // Settings returns the endpoints of another hubsync instance at baseURL.

@@ -46,6 +46,14 @@ type errorFields struct {
 
 func newAnswer(status int, header http.Header, body []byte) answer {
 	a := answer{status: status, header: header, body: body}
+	if status == http.StatusOK {
+		// A success carries no error fields, and its body (a page of
+		// records, often) is decoded by the caller, which checks it; parsing
+		// it here as well would double the cost of every read.
+		trimmed := bytes.TrimLeft(body, " \t\r\n")
+		a.isJSON = len(trimmed) > 0 && trimmed[0] == '{'
+		return a
+	}
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(body, &raw) == nil && raw != nil {
 		a.isJSON = true
@@ -176,7 +184,11 @@ func (c *Connector) do(ctx context.Context, method, rawURL, shown, bearer string
 	if err := connector.Pace(ctx); err != nil {
 		return answer{}, err
 	}
-	resp, err := c.client.Do(req)
+	client := c.client
+	if ctx.Value(waitingCall{}) != nil {
+		client = c.waitClient
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return answer{}, unreachable(err, shown)
 	}

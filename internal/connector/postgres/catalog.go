@@ -36,7 +36,9 @@ const (
 	// column, key column) that Changes reads by.
 	ConfigCreateIndex = "create_index"
 	// ConfigCommitLag is how far behind the database's clock Changes stays
-	// (a Go duration like "5s", or seconds); see Changes. Default 5s.
+	// (a Go duration like "5s", or seconds) when it cannot tell when rows
+	// were stamped: without the trigger, or while a writer whose
+	// transaction start it cannot see is open; see Changes. Default 5s.
 	ConfigCommitLag = "commit_lag"
 )
 

@@ -127,4 +127,5 @@ func (c *Connector) Close() {
 	for _, e := range entries {
 		e.pool.Close()
 	}
+	c.listen.closeAll()
 }

@@ -51,7 +51,8 @@ type Connector struct {
 	// DefaultTimeout. The caller's ctx may end it sooner.
 	Timeout time.Duration
 
-	pools pools
+	pools  pools
+	listen listeners // listen.go
 }
 
 // New returns the connector with the default timeout.

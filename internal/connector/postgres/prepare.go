@@ -21,7 +21,8 @@ import (
 //
 //   - install_trigger=true installs a trigger that sets the updated column
 //     to clock_timestamp() on every INSERT and UPDATE, whoever makes it, so
-//     that Changes sees rows changed by plain SQL. Without it, the
+//     that Changes sees rows changed by plain SQL, and notifies the channel
+//     of its name, so that WaitForChanges hears of them (listen.go). Without it, the
 //     applications that write the table must set the column themselves.
 //     It needs the TRIGGER privilege on the table and CREATE on its schema
 //     (or ownership of both); the message of a refusal holds the SQL a
@@ -51,7 +52,7 @@ func (c *Connector) Prepare(ctx context.Context, t connector.Target, cred connec
 	sum := sha256.Sum256([]byte(ses.meta.name + "." + ses.upd.name + "." + ses.key.name))
 	suffix := hex.EncodeToString(sum[:4])
 	if ses.sc.installTrigger {
-		if err := ses.installTrigger(bounded, schema, "hubsync_touch_"+suffix); err != nil {
+		if err := ses.installTrigger(bounded, schema, ses.touchName()); err != nil {
 			return err
 		}
 	}
@@ -74,9 +75,10 @@ func (ses *session) installTrigger(ctx context.Context, schema, name string) err
 		fmt.Sprintf(`CREATE OR REPLACE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS $hubsync$
 BEGIN
 	NEW.%s := %s;
+	PERFORM pg_notify('%s', '');
 	RETURN NEW;
 END
-$hubsync$`, fn, ses.upd.quoted, now),
+$hubsync$`, fn, ses.upd.quoted, now, name),
 		fmt.Sprintf("DROP TRIGGER IF EXISTS %s ON %s", name, ses.meta.quoted),
 		fmt.Sprintf("CREATE TRIGGER %s BEFORE INSERT OR UPDATE ON %s FOR EACH ROW EXECUTE FUNCTION %s()", name, ses.meta.quoted, fn),
 	}

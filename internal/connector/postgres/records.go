@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,16 +36,42 @@ import (
 // 10:00:09, after another one stamped and committed a row at 10:00:05; a
 // reader that saw the second row and moved its cursor past 10:00:05 would
 // never see the first. So Changes never reads, and never moves the cursor,
-// past a horizon: the start of the oldest transaction open in the database
-// (a trigger's clock_timestamp(), and now(), are never earlier than the
-// start of their transaction), and at most now() minus the commit_lag
-// setting (default 5s). The horizon is taken in a statement before the one
-// that reads, so a transaction either committed before the read or holds
-// the horizon back. PostgreSQL shows the transactions of other users only
-// to members of pg_read_all_stats: without that role only commit_lag
-// protects against their late commits, so an application that stamps rows
-// with a time from its own clock, or commits more than commit_lag after
-// stamping, needs the role or a larger commit_lag. A long open transaction
+// past a horizon: a time before which no row can still appear. It waits
+// only for the transactions actually in flight that may write the table,
+// never for a fixed lag, when it can tell when their rows were stamped:
+//
+//   - Every writer of the table holds a RowExclusiveLock (or stronger) on
+//     it from the start of its statement until it commits. pg_locks shows
+//     those locks to every role, so the holders are known exactly; an
+//     unrelated long transaction elsewhere does not hold the sync back.
+//   - With the trigger Prepare installs (and it enabled), every stamp is
+//     clock_timestamp() taken while its writer holds the lock. So a writer
+//     that holds no lock when the horizon is taken stamps later than that,
+//     and the horizon is that instant, held back to the start of each
+//     holder's transaction. The clock is read in a statement before the
+//     one that looks at the locks, and the rows in a statement after, so
+//     a writer either shows up, or stamps after the clock, or committed
+//     before the read.
+//   - Without the trigger, applications stamp rows themselves, with now()
+//     (the start of a transaction that may take the lock only later) or
+//     their own clock, which no catalog shows. There the horizon also
+//     stays commit_lag (default 5s) behind the database's clock, as it
+//     must; install_trigger=true removes that wait.
+//
+// Why not the snapshot's xmin alone: pg_current_snapshot() names the
+// transactions in flight by xid, but a writer's xid is assigned when it
+// first changes a row, after a BEFORE trigger has stamped it, and the
+// snapshot says nothing of when an xid stamped its rows; reading by xid
+// (xmin) instead of by time would scan the whole table, since the system
+// column has no index. The lock table covers writers from their first
+// statement and pairs them with their start time.
+//
+// PostgreSQL shows the start time of other roles' transactions only to
+// members of pg_read_all_stats; a holder whose start is hidden (or a
+// prepared transaction) holds the horizon commit_lag behind the clock, so
+// sync as the role that writes, or grant pg_read_all_stats, for exact
+// waits. Sessions with session_replication_role = replica skip the
+// trigger and stamp like an application without it. A long open writer
 // delays Changes (More stays false) but never makes it skip a row.
 //
 // Deletes. A plain table keeps no tombstones: a row deleted on the database
@@ -90,19 +118,27 @@ func (c *Connector) bound(ctx context.Context) (context.Context, context.CancelF
 	return context.WithTimeout(ctx, timeout)
 }
 
+// clockSQL keeps the database's clock in a setting local to the
+// transaction of the batch, read before horizonSQL looks at the locks; see
+// Late commits above. Autovacuum and other background workers stamp no
+// rows.
+const clockSQL = `SELECT set_config('hubsync.clock', clock_timestamp()::text, true)`
+
 // horizonSQL stores the horizon in a setting local to the transaction, so
 // that the next statement of the same batch reads by it without a second
-// round trip. Autovacuum and other background workers stamp no rows.
-//
-// Only transactions that may write the table hold the horizon back: a
-// writer holds a RowExclusiveLock (or stronger) on it until it commits, so
-// an unrelated long transaction elsewhere in the database does not stall
-// the sync.
-const horizonSQL = `SELECT set_config('hubsync.horizon', least(clock_timestamp() - $1::interval,
-	(SELECT min(a.xact_start) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+// round trip. $1 is commit_lag, $2 the table, $3 the name of the trigger
+// Prepare installs on it.
+const horizonSQL = `WITH clock AS (SELECT current_setting('hubsync.clock')::timestamptz AS now),
+touched AS (SELECT EXISTS (SELECT 1 FROM pg_trigger
+	WHERE tgrelid = to_regclass($2) AND tgname = $3 AND tgenabled IN ('O', 'A')) AS yes)
+SELECT set_config('hubsync.horizon', (SELECT least(
+	CASE WHEN touched.yes THEN clock.now ELSE clock.now - $1::interval END,
+	(SELECT min(coalesce(a.xact_start, clock.now - $1::interval))
+	 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
 	 WHERE l.locktype = 'relation' AND l.relation = to_regclass($2)
 	   AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
-	   AND a.pid <> pg_backend_pid()))::text, true)`
+	   AND l.pid IS DISTINCT FROM pg_backend_pid()))
+	FROM clock, touched)::text, true)`
 
 // Changes returns rows changed after cursor, oldest first; see the notes
 // at the top of this file for the order, the horizon and deletes.
@@ -140,12 +176,15 @@ func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connec
 	query := ses.selectSQL(cols, where.String()) + fmt.Sprintf(" ORDER BY %s, %s LIMIT %d", upd, key, limit)
 
 	batch := &pgx.Batch{}
-	batch.Queue(horizonSQL, fmt.Sprintf("%d microseconds", ses.sc.lag.Microseconds()), ses.s.table.sql())
+	batch.Queue(clockSQL)
+	batch.Queue(horizonSQL, fmt.Sprintf("%d microseconds", ses.sc.lag.Microseconds()), ses.s.table.sql(), ses.touchName())
 	batch.Queue(query, args...)
 	br := ses.entry.pool.SendBatch(ctx, batch)
 	defer br.Close()
-	if _, err := br.Exec(); err != nil {
-		return page, ses.failure(err)
+	for range 2 {
+		if _, err := br.Exec(); err != nil {
+			return page, ses.failure(err)
+		}
 	}
 	rows, err := br.Query()
 	if err != nil {
@@ -314,4 +353,11 @@ func (ses *session) readFailure(ctx context.Context, c *Connector, err error, co
 		return ferr
 	}
 	return ses.failure(err)
+}
+
+// touchName names the trigger (and its function) that Prepare installs to
+// stamp the updated column, one per table, updated column and key.
+func (ses *session) touchName() string {
+	sum := sha256.Sum256([]byte(ses.meta.name + "." + ses.upd.name + "." + ses.key.name))
+	return "hubsync_touch_" + hex.EncodeToString(sum[:4])
 }

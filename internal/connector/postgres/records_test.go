@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -744,5 +745,140 @@ func TestMappedColumnsAreChecked(t *testing.T) {
 	var n int
 	if err := rb.admin.QueryRow(ctx, "SELECT count(*) FROM people").Scan(&n); err != nil || n != 0 {
 		t.Errorf("%d rows after a refused Apply (%v)", n, err)
+	}
+}
+
+// With the trigger, the horizon waits only for writers in flight: a plain
+// SQL change is read by the very next call even under the default
+// commit_lag, and a writer open across that call is waited for, not
+// skipped.
+func TestChangesWithTriggerNeedNoLag(t *testing.T) {
+	t.Parallel()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz, gone boolean NOT NULL DEFAULT false)",
+		map[string]string{postgres.ConfigInstallTrigger: "true", postgres.ConfigDeletedColumn: "gone"})
+	delete(rb.target.Config, postgres.ConfigCommitLag) // the default, 5s
+	ctx := context.Background()
+	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	// The writer is the sync's own role, so its transactions' starts show.
+	as := *rb.base
+	as.User = url.UserPassword(rb.user, rb.pw)
+	writer, err := pgx.Connect(ctx, as.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close(ctx)
+	sql := func(q string) {
+		t.Helper()
+		if _, err := writer.Exec(ctx, "SET search_path = "+rb.schema+"; "+q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	sql("INSERT INTO people (id, email) VALUES (1, 'a'), (2, 'b')")
+	page := rb.changes(t, []string{"email"}, "", 500)
+	if got := ids(page.Records); !slices.Equal(got, []string{"1", "2"}) {
+		t.Fatalf("first read %v, want [1 2] at once", got)
+	}
+	cursor := page.Cursor
+	for _, step := range []struct{ sql, want string }{
+		{"UPDATE people SET email = 'a2' WHERE id = 1", "1"},
+		{"INSERT INTO people (id, email) VALUES (3, 'c')", "3"},
+		{"UPDATE people SET gone = true WHERE id = 2", "2"},
+	} {
+		sql(step.sql)
+		page := rb.changes(t, []string{"email"}, cursor, 500)
+		if got := ids(page.Records); !slices.Equal(got, []string{step.want}) {
+			t.Fatalf("after %s read %v, want [%s] at once", step.sql, got, step.want)
+		}
+		cursor = page.Cursor
+	}
+	if page := rb.changes(t, nil, cursor, 500); len(page.Records) != 0 || page.More {
+		t.Fatalf("read %v again", ids(page.Records))
+	}
+
+	// A transaction of the same role, open across a read.
+	tx, err := writer.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "UPDATE people SET email = 'late' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	rb.exec(t, "UPDATE people SET email = 'early' WHERE id = 3") // a later stamp, committed first
+	page = rb.changes(t, nil, cursor, 500)
+	if len(page.Records) != 0 {
+		t.Fatalf("read %v while an older writer is open; its row would be skipped", ids(page.Records))
+	}
+	cursor = page.Cursor
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page = rb.changes(t, []string{"email"}, cursor, 500)
+	if got := ids(page.Records); !slices.Equal(got, []string{"1", "3"}) {
+		t.Fatalf("after the commit read %v, want [1 3]", got)
+	}
+	if page.Records[0].Props["email"] != "late" {
+		t.Errorf("row 1 email %q, want late", page.Records[0].Props["email"])
+	}
+}
+
+// Without the trigger applications stamp rows themselves, so commit_lag
+// still holds the horizon back.
+func TestChangesWithoutTriggerKeepTheLag(t *testing.T) {
+	t.Parallel()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)",
+		map[string]string{postgres.ConfigCommitLag: "1h"})
+	rb.exec(t, "INSERT INTO people (id, email, updated_at) VALUES (1, 'a', now()), (2, 'b', now() - interval '2 hours')")
+	page := rb.changes(t, nil, "", 500)
+	if got := ids(page.Records); !slices.Equal(got, []string{"2"}) {
+		t.Fatalf("read %v, want only [2], older than commit_lag", got)
+	}
+}
+
+// With the trigger, a wait on the table ends when a plain SQL write
+// commits after it began, says so at once when rows already follow the
+// cursor, and otherwise runs out saying nothing moved. A table without the
+// trigger cannot be waited on.
+func TestWaitForChanges(t *testing.T) {
+	t.Parallel()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)",
+		map[string]string{postgres.ConfigInstallTrigger: "true"})
+	ctx := context.Background()
+	wait := func(cursor string, d time.Duration) (bool, bool) {
+		t.Helper()
+		moved, ok, err := rb.c.WaitForChanges(ctx, rb.target, rb.cred, "people", cursor, d)
+		if err != nil {
+			t.Fatalf("WaitForChanges: %v", err)
+		}
+		return moved, ok
+	}
+	if _, ok := wait("", time.Second); ok {
+		t.Fatal("waited on a table without the trigger")
+	}
+	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	if moved, ok := wait("", time.Second); !ok || moved {
+		t.Fatalf("empty table: moved %v ok %v, want a wait that runs out", moved, ok)
+	}
+	rb.exec(t, "INSERT INTO people (id, email) VALUES (1, 'a')")
+	if moved, ok := wait("", 10*time.Second); !ok || !moved {
+		t.Fatalf("a row follows the cursor: moved %v ok %v", moved, ok)
+	}
+	page := rb.changes(t, nil, "", 10)
+	if moved, ok := wait(page.Cursor, time.Second); !ok || moved {
+		t.Fatalf("nothing after the cursor: moved %v ok %v", moved, ok)
+	}
+	got := make(chan bool, 1)
+	go func() {
+		moved, _, _ := rb.c.WaitForChanges(ctx, rb.target, rb.cred, "people", page.Cursor, 10*time.Second)
+		got <- moved
+	}()
+	time.Sleep(300 * time.Millisecond) // let it start waiting
+	rb.exec(t, "UPDATE people SET email = 'b' WHERE id = 1")
+	if !<-got {
+		t.Fatal("a wait across an UPDATE ended without it")
 	}
 }

@@ -23,6 +23,6 @@ func (c *Connector) Settings() []connector.Setting {
 		{Name: ConfigCreateIndex, Default: "false",
 			Of: connector.OfConnection, Help: "true creates the index on (updated column, key column) that changes are read by"},
 		{Name: ConfigCommitLag, Default: DefaultCommitLag.String(),
-			Of: connector.OfConnection, Help: "how far behind the database's clock changes are read, so rows committed late are not missed"},
+			Of: connector.OfConnection, Help: "how far behind the database's clock changes are read when rows are stamped by applications (no trigger) or by a role whose transactions the sync user cannot see, so rows committed late are not missed; with the trigger the sync waits only for writers in flight"},
 	}
 }
