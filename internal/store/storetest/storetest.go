@@ -78,6 +78,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RecordErrors", testRecordErrors},
 		{"DeleteObjectSync", testDeleteObjectSync},
 		{"Changes", testChanges},
+		{"ChangeRefs", testChangeRefs},
 		{"PropertyChanges", testPropertyChanges},
 		{"ChangeFeedConcurrentWriters", testChangeFeedConcurrentWriters},
 		{"Rollback", testRollback},
