@@ -71,6 +71,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"LinkUniqueness", testLinkUniqueness},
 		{"PutLinksReplace", testPutLinksReplace},
 		{"PutLinksConcurrent", testPutLinksConcurrent},
+		{"PutLinksMoveMany", testPutLinksMoveMany},
+		{"SetLinkExternalIDs", testSetLinkExternalIDs},
 		{"ForgetSnapshotFields", testForgetSnapshotFields},
 		{"SyncCursors", testSyncCursors},
 		{"SyncRuns", testSyncRuns},
