@@ -13,12 +13,13 @@ import (
 // grew with the size of the sync. The memory limit is what bounds it: the
 // heap grows freely up to it, then is collected as often as staying under
 // it takes. It leaves room under 100 MiB for what Go does not count:
-// SQLite's page caches (up to 48 MiB) and the program's own pages. With
-// it, "serve" syncing 100,000 contacts to PostgreSQL peaked at 92 MiB, for
-// no more CPU per record than with 512 MiB.
+// SQLite's page caches (up to 24 MiB) and the program's own pages. With
+// it, "serve" syncing 100,000 contacts to PostgreSQL peaked at 93 MiB
+// (144 MiB before). Lower limits cost CPU: two hubs in one process spent
+// a fifth more per record at 32 MiB.
 const (
 	gcPercent   = 400
-	memoryLimit = 32 << 20
+	memoryLimit = 48 << 20
 )
 
 // TuneGC applies the serving settings unless GOGC or GOMEMLIMIT say otherwise.
