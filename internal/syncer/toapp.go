@@ -23,7 +23,12 @@ func (e *Engine) hubToApp(ctx context.Context, r *run, os store.ObjectSync) erro
 	}
 	step, err := e.readFeed(ctx, r, os, after)
 	for err == nil && !step.done {
-		ahead := e.feedAhead(ctx, r, os, step.cursor)
+		// A step that drained the feed has nothing to read ahead: the
+		// usual run, a few changes, reads the feed only once more.
+		ahead := &readAhead{step: hubStep{done: true}}
+		if step.full {
+			ahead = e.feedAhead(ctx, r, os, step.cursor)
+		}
 		var wroteHub bool
 		if err = e.addLinks(ctx, os, &step); err == nil {
 			wroteHub, err = e.deliverToApp(ctx, r, os, step, store.SideHub)
@@ -46,6 +51,7 @@ func (e *Engine) hubToApp(ctx context.Context, r *run, os store.ObjectSync) erro
 // hubStep is a batch of hub records that changed, with their links.
 type hubStep struct {
 	done    bool
+	full    bool  // the batch was as long as a step may be: more may follow
 	cursor  int64 // the feed position after this batch
 	records []store.Record
 	links   map[int64]store.Link
@@ -76,7 +82,7 @@ func (e *Engine) readFeed(ctx context.Context, r *run, os store.ObjectSync, afte
 			step.done = true
 			return nil
 		}
-		step.cursor = changes[len(changes)-1].Seq
+		step.cursor, step.full = changes[len(changes)-1].Seq, len(changes) == e.batch
 		var ids []int64
 		seen := make(map[int64]bool, len(changes))
 		for _, c := range changes {
@@ -119,7 +125,9 @@ type readAhead struct {
 }
 
 func (a *readAhead) wait() *readAhead {
-	<-a.done
+	if a.done != nil {
+		<-a.done
+	}
 	return a
 }
 
