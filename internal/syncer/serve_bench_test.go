@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,7 +35,7 @@ import (
 func BenchmarkServeInitialSyncHubToPostgres(b *testing.B) {
 	n := benchRecords()
 	dir := b.TempDir()
-	bin := buildHubsync(b, dir)
+	bin := buildServe(b, dir)
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -69,6 +70,19 @@ func BenchmarkServeInitialSyncHubToPostgres(b *testing.B) {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(n), "cpu-µs/record")
 		b.ReportMetric(float64(hwm)/(1<<20), "VmHWM-MiB")
 	}
+}
+
+// buildServe builds the command into dir, as the SIGKILL test does.
+func buildServe(b *testing.B, dir string) string {
+	b.Helper()
+	bin := filepath.Join(dir, "hubsync")
+	_, file, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/hubsync")
+	cmd.Dir = filepath.Join(filepath.Dir(file), "..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("build hubsync: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // prepareServeToPostgres makes a hub in cfg's data dir with n contacts and a

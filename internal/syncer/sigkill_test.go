@@ -39,7 +39,7 @@ func crashScale() (records, kills int) {
 }
 
 // buildHubsync builds the command into dir.
-func buildHubsync(t testing.TB, dir string) string {
+func buildHubsync(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "hubsync")
 	_, file, _, _ := runtime.Caller(0)
