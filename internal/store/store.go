@@ -140,6 +140,9 @@ type Tx interface {
 	AppendChanges(ctx context.Context, cs []Change) error
 	// Changes returns changes with a sequence above afterSeq, in order.
 	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+	// ChangeRefs is Changes without each change's values (Props stays
+	// nil), for a reader that reads the records themselves.
+	ChangeRefs(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
 	// LastChangeSeq is the sequence of the newest change, 0 when none.
 	LastChangeSeq(ctx context.Context) (int64, error)
 	// FeedIDs reads up to limit entries of the change feed after afterSeq,
@@ -238,6 +241,11 @@ type Tx interface {
 	// another link of the sync holds it. An external id a link gives up in
 	// one call is free only after that call.
 	PutLinks(ctx context.Context, links []Link) error
+	// SetLinkExternalIDs sets the external id of each of the links that
+	// exists, leaving the rest of it as stored, and returns how many it
+	// found. It suits links whose snapshot was stored before and whose
+	// new external id no link of the call holds.
+	SetLinkExternalIDs(ctx context.Context, links []Link) (int, error)
 	CountLinks(ctx context.Context, syncID int64) (int, error)
 	// ForgetSnapshotFields drops keys from the snapshot of every link of a
 	// sync, leaving the rest of each link as it is.

@@ -7,7 +7,9 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +46,54 @@ func peakHeap(stop <-chan struct{}) *atomic.Uint64 {
 	return &peak
 }
 
+// usage is what the process spent from start: CPU time, and its peak
+// resident memory since then (VmHWM, reset at start where Linux allows).
+type usage struct {
+	start time.Time
+	cpu   time.Duration
+}
+
+func startUsage() usage {
+	// Writing 5 to clear_refs resets VmHWM, so the peak is the run's,
+	// not the seeding's.
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+	return usage{start: time.Now(), cpu: cpuTime()}
+}
+
+// report reports the rate, the CPU per record and the peak RSS of n
+// records since start.
+func (u usage) report(b *testing.B, n int) {
+	took := time.Since(u.start)
+	b.ReportMetric(float64(n)/took.Seconds(), "records/s")
+	b.ReportMetric(float64((cpuTime()-u.cpu).Microseconds())/float64(n), "cpu-µs/record")
+	if hwm := vmHWM(); hwm > 0 {
+		b.ReportMetric(float64(hwm)/(1<<20), "VmHWM-MiB")
+	}
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// vmHWM is the process's peak resident memory in bytes, 0 where unknown.
+func vmHWM() int64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
+
 // BenchmarkInitialSyncHubToHub: B holds N contacts, A none; one run copies
 // them to A over HTTP and OAuth and reads A's echo back.
 func BenchmarkInitialSyncHubToHub(b *testing.B) {
@@ -57,15 +107,14 @@ func BenchmarkInitialSyncHubToHub(b *testing.B) {
 		stop := make(chan struct{})
 		peak := peakHeap(stop)
 		b.StartTimer()
-		start := time.Now()
+		u := startUsage()
 		run := tb.run(b)
-		took := time.Since(start)
+		u.report(b, n)
 		b.StopTimer()
 		close(stop)
 		if got := run.Counts["contacts.to_app.created"]; got != n {
 			b.Fatalf("created %d on A, want %d: %v", got, n, run.Counts)
 		}
-		b.ReportMetric(float64(n)/took.Seconds(), "records/s")
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	}
 }
@@ -83,15 +132,14 @@ func BenchmarkInitialSyncHubToPostgres(b *testing.B) {
 		stop := make(chan struct{})
 		peak := peakHeap(stop)
 		b.StartTimer()
-		start := time.Now()
+		u := startUsage()
 		tb.run(b)
-		took := time.Since(start)
+		u.report(b, n)
 		b.StopTimer()
 		close(stop)
 		if got := len(tb.rows(b)); got != n {
 			b.Fatalf("%d rows, want %d", got, n)
 		}
-		b.ReportMetric(float64(n)/took.Seconds(), "records/s")
 		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	}
 }

@@ -111,6 +111,7 @@ func (e *Engine) stage(ctx context.Context, r *run, os store.ObjectSync, p *plan
 			l.Snapshot = withPending(pr.base, pr.sent)
 		case pr.app.IdempotencyKey != "":
 			l.ExternalID = pendingPrefix + pr.app.IdempotencyKey
+			pr.staged = true
 		default:
 			continue
 		}
@@ -205,21 +206,44 @@ func (e *Engine) writeHub(ctx context.Context, tx store.Tx, r *run, os store.Obj
 			}
 		}
 	}
-	links := make([]store.Link, 0, len(p.order))
-	for _, ref := range p.order {
-		if l := p.pairs[ref].link; l.HubID > 0 && l.ExternalID != "" {
-			links = append(links, l)
-		}
-	}
-	if len(links) > 0 {
-		if err := tx.PutLinks(ctx, links); err != nil {
-			return err
-		}
+	if err := putLinks(ctx, tx, p); err != nil {
+		return err
 	}
 	if side == "" {
 		return nil
 	}
 	return tx.SetSyncCursor(ctx, os.ID, side, cursor)
+}
+
+// putLinks stores the links of the plan's pairs. A create's link was
+// staged whole before the create, so it only takes the external id the
+// create returned: one write of a row instead of two.
+func putLinks(ctx context.Context, tx store.Tx, p *plan) error {
+	var links, created []store.Link
+	for _, ref := range p.order {
+		pr := p.pairs[ref]
+		switch l := pr.link; {
+		case l.HubID <= 0 || l.ExternalID == "":
+		case pr.staged && !isPending(l):
+			created = append(created, l)
+		default:
+			links = append(links, l)
+		}
+	}
+	if len(created) > 0 {
+		found, err := tx.SetLinkExternalIDs(ctx, created)
+		if err != nil {
+			return err
+		}
+		if found < len(created) {
+			// A staged link is gone: store them whole.
+			links = append(links, created...)
+		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	return tx.PutLinks(ctx, links)
 }
 
 // skipMoved drops hub updates (and their links) of records that changed

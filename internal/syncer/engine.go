@@ -118,9 +118,10 @@ type run struct {
 }
 
 // echo is what an external record looked like right after the engine
-// wrote it.
+// wrote it: its modification time in Unix nanoseconds and the digest of
+// its values, 16 bytes, since a backfill keeps up to maxEchoes of them.
 type echo struct {
-	at     time.Time
+	at     int64
 	digest uint64
 }
 
@@ -134,7 +135,7 @@ func (r *run) wrote(id string, at time.Time, values map[string]string) {
 	if r.echoes == nil {
 		r.echoes = map[string]echo{}
 	}
-	r.echoes[id] = echo{at: at, digest: digest(values)}
+	r.echoes[id] = echo{at: at.UnixNano(), digest: digest(values)}
 }
 
 // isEcho reports whether an external record is exactly what this run wrote:
@@ -142,7 +143,7 @@ func (r *run) wrote(id string, at time.Time, values map[string]string) {
 // the values even within the same millisecond.
 func (r *run) isEcho(rec connector.Record, values map[string]string) bool {
 	e, ok := r.echoes[rec.ID]
-	return ok && !rec.Archived && e.at.Equal(rec.UpdatedAt) && e.digest == digest(values)
+	return ok && !rec.Archived && e.at == rec.UpdatedAt.UnixNano() && e.digest == digest(values)
 }
 
 // digest hashes values independently of their order.

@@ -271,7 +271,8 @@ func (e *Engine) retryHub(ctx context.Context, r *run, os store.ObjectSync, hubI
 	if err != nil {
 		return err
 	}
-	return e.deliverToApp(ctx, r, os, step, "")
+	_, err = e.deliverToApp(ctx, r, os, step, "")
+	return err
 }
 
 func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, externalID string) error {

@@ -12,37 +12,69 @@ import (
 )
 
 // hubToApp delivers what changed in the hub since the sync's hub cursor.
+//
+// While a step is being written, the next step's part of the change feed
+// and its records are already read (see feedAhead); their links are read
+// only once the step before has stored its own.
 func (e *Engine) hubToApp(ctx context.Context, r *run, os store.ObjectSync) error {
-	for {
-		step, err := e.readHub(ctx, r, os)
-		if err != nil || step.done {
-			return err
-		}
-		if err := e.deliverToApp(ctx, r, os, step, store.SideHub); err != nil {
-			return err
-		}
+	after, err := e.hubCursor(ctx, os)
+	if err != nil {
+		return err
 	}
+	step, err := e.readFeed(ctx, r, os, after)
+	for err == nil && !step.done {
+		// A step that drained the feed has nothing to read ahead: the
+		// usual run, a few changes, reads the feed only once more.
+		ahead := &readAhead{step: hubStep{done: true}}
+		if step.full {
+			ahead = e.feedAhead(ctx, r, os, step.cursor)
+		}
+		var wroteHub bool
+		if err = e.addLinks(ctx, os, &step); err == nil {
+			wroteHub, err = e.deliverToApp(ctx, r, os, step, store.SideHub)
+		}
+		next := ahead.wait()
+		if err != nil {
+			return err
+		}
+		if wroteHub || next.err != nil || next.step.done {
+			// The records read ahead may predate the hub writes this
+			// step just made, and a feed found empty may have moved
+			// since: read again.
+			next.step, next.err = e.readFeed(ctx, r, os, step.cursor)
+		}
+		step, err = next.step, next.err
+	}
+	return err
 }
 
 // hubStep is a batch of hub records that changed, with their links.
 type hubStep struct {
 	done    bool
+	full    bool  // the batch was as long as a step may be: more may follow
 	cursor  int64 // the feed position after this batch
 	records []store.Record
 	links   map[int64]store.Link
 }
 
-// readHub reads the next batch of the change feed for the sync's object,
-// skipping the engine's own writes: they are no news to the app.
-func (e *Engine) readHub(ctx context.Context, r *run, os store.ObjectSync) (hubStep, error) {
-	var step hubStep
+// hubCursor is the position in the change feed the sync delivered up to.
+func (e *Engine) hubCursor(ctx context.Context, os store.ObjectSync) (int64, error) {
+	var after int64
 	err := e.st.View(ctx, func(tx store.Tx) error {
 		pos, err := tx.SyncCursor(ctx, os.ID, store.SideHub)
-		if err != nil {
-			return err
-		}
-		after, _ := strconv.ParseInt(pos, 10, 64)
-		changes, err := tx.Changes(ctx, after, e.batch)
+		after, _ = strconv.ParseInt(pos, 10, 64)
+		return err
+	})
+	return after, err
+}
+
+// readFeed reads the next batch of the change feed after a position, and
+// the records it names, skipping the engine's own writes: they are no news
+// to the app. It reads no links (addLinks does).
+func (e *Engine) readFeed(ctx context.Context, r *run, os store.ObjectSync, after int64) (hubStep, error) {
+	var step hubStep
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		changes, err := tx.ChangeRefs(ctx, after, e.batch)
 		if err != nil {
 			return err
 		}
@@ -50,9 +82,9 @@ func (e *Engine) readHub(ctx context.Context, r *run, os store.ObjectSync) (hubS
 			step.done = true
 			return nil
 		}
-		step.cursor = changes[len(changes)-1].Seq
+		step.cursor, step.full = changes[len(changes)-1].Seq, len(changes) == e.batch
 		var ids []int64
-		seen := map[int64]bool{}
+		seen := make(map[int64]bool, len(changes))
 		for _, c := range changes {
 			if c.ObjectType != os.HubObject || c.Source == r.source || seen[c.RecordID] {
 				continue
@@ -60,20 +92,56 @@ func (e *Engine) readHub(ctx context.Context, r *run, os store.ObjectSync) (hubS
 			seen[c.RecordID] = true
 			ids = append(ids, c.RecordID)
 		}
-		if len(ids) == 0 {
-			return nil
-		}
-		if step.records, err = tx.Records(ctx, os.HubObject, ids); err != nil {
-			return err
-		}
+		step.records, err = tx.Records(ctx, os.HubObject, ids)
+		return err
+	})
+	return step, err
+}
+
+// addLinks reads the links of a step's records.
+func (e *Engine) addLinks(ctx context.Context, os store.ObjectSync, step *hubStep) error {
+	ids := make([]int64, len(step.records))
+	for i, rec := range step.records {
+		ids[i] = rec.ID
+	}
+	step.links = make(map[int64]store.Link, len(ids))
+	if len(ids) == 0 {
+		return nil
+	}
+	return e.st.View(ctx, func(tx store.Tx) error {
 		links, err := tx.LinksByHubID(ctx, os.ID, ids)
-		step.links = map[int64]store.Link{}
 		for _, l := range links {
 			step.links[l.HubID] = l
 		}
 		return err
 	})
-	return step, err
+}
+
+// readAhead is a read of the change feed under way.
+type readAhead struct {
+	done chan struct{}
+	step hubStep
+	err  error
+}
+
+func (a *readAhead) wait() *readAhead {
+	if a.done != nil {
+		<-a.done
+	}
+	return a
+}
+
+// feedAhead starts reading the step after position while the current one
+// is written: the read waits on SQLite or the database while the write
+// waits on the external app, so the two overlap. Only one step is read
+// ahead, so memory stays that of two steps.
+func (e *Engine) feedAhead(ctx context.Context, r *run, os store.ObjectSync, after int64) *readAhead {
+	a := &readAhead{done: make(chan struct{})}
+	go func() {
+		defer close(a.done)
+		a.step, a.err = e.readFeed(ctx, r, os, after)
+	}()
+	return a
 }
 
 // pair is one record pair of a step: the writes planned on each side and
@@ -86,6 +154,9 @@ type pair struct {
 	base, sent map[string]string
 	app        *connector.Write
 	hub        *crm.SyncWrite
+	// staged says the link of a create was stored, snapshot and all,
+	// before the create: storing it after needs only the external id.
+	staged bool
 	// seen is the hub record as read, to skip an update of a record that
 	// changed again before the write (that change comes through the feed).
 	seen *store.Record
@@ -110,11 +181,22 @@ func (p *plan) add(ref string, link store.Link) *pair {
 	return pr
 }
 
+// writesHub reports whether the plan holds a write to the hub.
+func (p *plan) writesHub() bool {
+	for _, pr := range p.pairs {
+		if pr.hub != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func hubRef(id int64) string { return "h" + strconv.FormatInt(id, 10) }
 
 // deliverToApp syncs a batch of hub records and then moves the cursor of
-// side ("" for none, when retrying one record).
-func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, step hubStep, side string) error {
+// side ("" for none, when retrying one record). It reports whether it
+// planned writes to the hub.
+func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, step hubStep, side string) (bool, error) {
 	const dir = "to_app"
 	obj := os.HubObject
 	r.count(obj, dir, "read", len(step.records))
@@ -125,7 +207,7 @@ func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, 
 	}
 	apps, err := e.getApp(ctx, r, os, linkedIDs)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var unlinked []store.Record
 	pending := map[int64]store.Link{}
@@ -152,9 +234,10 @@ func (e *Engine) deliverToApp(ctx context.Context, r *run, os store.ObjectSync, 
 		}
 	}
 	if err := e.matchOnApp(ctx, r, os, p, unlinked, pending); err != nil {
-		return err
+		return false, err
 	}
-	return e.commit(ctx, r, os, p, side, strconv.FormatInt(step.cursor, 10))
+	writesHub := p.writesHub() // before commit, which clears what it wrote
+	return writesHub, e.commit(ctx, r, os, p, side, strconv.FormatInt(step.cursor, 10))
 }
 
 // getApp reads linked external records by id.

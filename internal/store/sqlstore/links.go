@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math"
 	"slices"
@@ -87,8 +86,10 @@ func (t *tx) LinksByExternalID(ctx context.Context, syncID int64, externalIDs []
 // update sets, changed or not, and a batch's entries in the external id
 // index lie scattered, so setting it made replacing links five times slower
 // than inserting them. The few links whose external id changes move after,
-// one statement each, in the order given. An external id another link of
-// the same call gives up is therefore taken in a later call, not this one.
+// after, in one statement per chunk when no move takes an external id a
+// link of the call holds, else one statement each, in the order given: an
+// external id another link of the same call gives up is then taken in a
+// later call, not this one.
 func (t *tx) PutLinks(ctx context.Context, links []store.Link) error {
 	links = lastPerHubID(links)
 	held := make(map[[2]int64]string, len(links)) // external ids after the upsert
@@ -102,24 +103,87 @@ func (t *tx) PutLinks(ctx context.Context, links []store.Link) error {
 			return t.uniqueErr(err, "link external id")
 		}
 	}
-	var stmt *sql.Stmt
+	var moves []store.Link
 	for _, l := range links {
-		if held[[2]int64{l.SyncID, l.HubID}] == l.ExternalID {
-			continue
+		if held[[2]int64{l.SyncID, l.HubID}] != l.ExternalID {
+			moves = append(moves, l)
 		}
-		if stmt == nil {
-			var err error
-			stmt, err = t.tx.PrepareContext(ctx, t.q(`UPDATE sync_links SET external_id = ? WHERE sync_id = ? AND hub_id = ?`))
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
+	}
+	if !swapsFree(moves, held) {
+		return t.moveOneByOne(ctx, moves)
+	}
+	_, err := t.moveLinks(ctx, moves)
+	return err
+}
+
+// swapsFree reports whether the moves may go in any order, so in one
+// statement: none takes an external id a link of the call holds or another
+// move takes. A database checks uniqueness row by row, so only then can
+// one statement not fail where the same moves one by one would succeed.
+func swapsFree(moves []store.Link, held map[[2]int64]string) bool {
+	taken := make(map[[2]string]bool, len(held)+len(moves))
+	for key, id := range held {
+		taken[[2]string{strconv.FormatInt(key[0], 10), id}] = true
+	}
+	for _, l := range moves {
+		key := [2]string{strconv.FormatInt(l.SyncID, 10), l.ExternalID}
+		if taken[key] {
+			return false
 		}
+		taken[key] = true
+	}
+	return true
+}
+
+// moveOneByOne sets the external ids one statement each, in order.
+func (t *tx) moveOneByOne(ctx context.Context, moves []store.Link) error {
+	if len(moves) == 0 {
+		return nil
+	}
+	stmt, err := t.tx.PrepareContext(ctx, t.q(`UPDATE sync_links SET external_id = ? WHERE sync_id = ? AND hub_id = ?`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, l := range moves {
 		if _, err := stmt.ExecContext(ctx, l.ExternalID, l.SyncID, l.HubID); err != nil {
 			return t.uniqueErr(err, fmt.Sprintf("link %d/%d external id", l.SyncID, l.HubID))
 		}
 	}
 	return nil
+}
+
+// moveLinks sets the external ids of the links that exist, a chunk per
+// statement, and says how many it found.
+func (t *tx) moveLinks(ctx context.Context, links []store.Link) (int, error) {
+	found := 0
+	for chunk := range slices.Chunk(links, rowsPerInsert) {
+		args := make([]any, 0, 3*len(chunk))
+		for _, l := range chunk {
+			args = append(args, l.SyncID, l.HubID, l.ExternalID)
+		}
+		// The first row's casts type the columns for PostgreSQL.
+		res, err := t.exec(ctx, `WITH moved (sync_id, hub_id, external_id) AS (VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))`+
+			strings.Repeat(", (?, ?, ?)", len(chunk)-1)+`)
+			UPDATE sync_links SET external_id = moved.external_id FROM moved
+			WHERE sync_links.sync_id = moved.sync_id AND sync_links.hub_id = moved.hub_id`, args...)
+		if err != nil {
+			return found, t.uniqueErr(err, "link external id")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return found, err
+		}
+		found += int(n)
+	}
+	return found, nil
+}
+
+// SetLinkExternalIDs is the second write of the links of creates: their
+// snapshot was staged before the create, and only the external id the
+// create returned is new.
+func (t *tx) SetLinkExternalIDs(ctx context.Context, links []store.Link) (int, error) {
+	return t.moveLinks(ctx, lastPerHubID(links))
 }
 
 // upsertLinks runs one multi-row upsert of n links and notes the external
