@@ -29,6 +29,11 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// AuthGeneration is a number that moves, in the same transaction, with
+	// every change that could make a token check answer differently, so a
+	// checked token may be cached while it stays; read outside any
+	// transaction, it costs one primary-key read.
+	AuthGeneration(ctx context.Context) (int64, error)
 	Close() error
 }
 
