@@ -88,7 +88,7 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, cfg S
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	fs := &fositeStore{store: st, now: cfg.Now}
+	fs := &fositeStore{store: st, now: cfg.Now, apps: newAppCache(st)}
 	strategy := compose.NewOAuth2HMACStrategy(fc)
 	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, strategy: strategy,
 		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: cfg.Now}

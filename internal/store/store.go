@@ -103,6 +103,9 @@ type Tx interface {
 	// not zero.
 	Grants(ctx context.Context, userID, appID int64) ([]Grant, error)
 	UpdateGrant(ctx context.Context, g Grant) error
+	// SetGrantRefreshed notes a grant's refresh; ErrNotFound if there is
+	// none. It is the one write of a refresh that keeps its refresh token.
+	SetGrantRefreshed(ctx context.Context, id string, at time.Time) error
 
 	CreateToken(ctx context.Context, t Token) error
 	Token(ctx context.Context, kind, signature string) (Token, error)

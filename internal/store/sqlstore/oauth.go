@@ -198,6 +198,14 @@ func (t *tx) UpdateGrant(ctx context.Context, g store.Grant) error {
 	return affectedOne(res, "grant "+g.ID)
 }
 
+func (t *tx) SetGrantRefreshed(ctx context.Context, id string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE oauth_grants SET refreshed_at = ? WHERE id = ?`, ms(at), id)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, "grant "+id)
+}
+
 func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
 	_, err := t.exec(ctx, `INSERT INTO oauth_tokens (kind, signature, grant_id, access_signature, active,
 		expires_at, request, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
