@@ -30,14 +30,14 @@ func newAppCache(st store.Store) *appCache {
 
 // get returns the app with this client id as it is now.
 func (c *appCache) get(ctx context.Context, clientID string) (store.App, error) {
-	generation, err := c.store.AuthGeneration(ctx)
+	gen, err := generation(ctx, c.store)
 	if err != nil {
 		return store.App{}, err
 	}
 	c.mu.Lock()
 	e, ok := c.apps[clientID]
 	c.mu.Unlock()
-	if ok && e.generation == generation {
+	if ok && e.generation == gen {
 		return e.app, nil
 	}
 	var app store.App
@@ -53,6 +53,28 @@ func (c *appCache) get(ctx context.Context, clientID string) (store.App, error) 
 	if len(c.apps) >= maxChecked {
 		clear(c.apps)
 	}
-	c.apps[clientID] = cachedApp{app: app, generation: generation}
+	c.apps[clientID] = cachedApp{app: app, generation: gen}
 	return app, nil
+}
+
+type generationKey struct{}
+
+// withGeneration reads the auth generation once for a whole request, so
+// the caches it consults cost one read between them. Answers read later in
+// the request are newer than it, which is the safe way round.
+func withGeneration(ctx context.Context, st store.Store) (context.Context, error) {
+	g, err := st.AuthGeneration(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, generationKey{}, g), nil
+}
+
+// generation is the request's auth generation, read now if the request
+// has none.
+func generation(ctx context.Context, st store.Store) (int64, error) {
+	if g, ok := ctx.Value(generationKey{}).(int64); ok {
+		return g, nil
+	}
+	return st.AuthGeneration(ctx)
 }

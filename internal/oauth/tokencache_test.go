@@ -102,3 +102,45 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestRefreshSeesOtherReplicasChanges: a refresh token whose grant the
+// token endpoint has found working is refused on its next refresh once
+// another replica has ended the grant, by each way a grant ends.
+func TestRefreshSeesOtherReplicasChanges(t *testing.T) {
+	const ann = "ann@example.com"
+	ctx := context.Background()
+	changes := map[string]func(t *testing.T, other *hubtest.Env){
+		"user removed": func(t *testing.T, other *hubtest.Env) {
+			_, err := other.Hub.Identity.Remove(ctx, ann)
+			must(t, err)
+		},
+		"user deactivated": func(t *testing.T, other *hubtest.Env) {
+			_, err := other.Hub.Identity.Deactivate(ctx, ann)
+			must(t, err)
+		},
+		"grant revoked": func(t *testing.T, other *hubtest.Env) {
+			grants, err := other.Hub.Grants.List(ctx, 0, 0)
+			must(t, err)
+			for _, g := range grants {
+				must(t, other.Hub.Grants.Revoke(ctx, g.ID, "test"))
+			}
+		},
+	}
+	for _, backend := range hubtest.Backends {
+		for name, change := range changes {
+			t.Run(string(backend)+"/"+name, func(t *testing.T) {
+				t.Parallel()
+				b := setup(t, backend)
+				b.env.User(t, ann, identity.RoleMember, map[string]string{"contacts": "view", "deals": "view"})
+				tk := b.connect(t, ann)
+				for range 2 {
+					mustTokens(t, b.refresh(t, tk.refresh))
+				}
+				change(t, hubtest.Open(t, b.env.Config))
+				if r := b.refresh(t, tk.refresh); r.status != http.StatusBadRequest || r.str("error") != "invalid_grant" {
+					t.Fatalf("refresh after %s on another replica: %d %s", name, r.status, r.raw)
+				}
+			})
+		}
+	}
+}
