@@ -30,6 +30,9 @@ func NewAuthenticator(p *PrivateApps, s *Server) *Authenticator {
 // scopes the authorizing user may use right now; a token whose user was
 // removed or deactivated fails with *ErrGrantEnded saying so.
 func (a *Authenticator) Authenticate(ctx context.Context, token string) (Principal, error) {
+	if !strings.HasPrefix(token, PrivateAppPrefix) && !strings.HasPrefix(token, tokenPrefixes[store.TokenAccess]) {
+		return Principal{}, ErrInvalidToken // no read for what cannot be a token
+	}
 	// The generation is read before the token, never after: an answer is
 	// then at least as new as the generation it is kept with.
 	generation, err := a.private.store.AuthGeneration(ctx)
