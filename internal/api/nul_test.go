@@ -15,6 +15,7 @@ import (
 var everyRoute = []struct{ pattern, body string }{
 	{"GET /healthz", ""},
 	{"GET /readyz", ""},
+	{"GET /metrics", ""},
 	{"GET /crm/v3/objects/{type}", ""},
 	{"POST /crm/v3/objects/{type}", "json"},
 	{"GET /crm/v3/objects/{type}/{id}", ""},

@@ -37,6 +37,9 @@ type Server struct {
 	// BodyTimeout is how long a request body may take to arrive; zero
 	// means DefaultBodyTimeout.
 	BodyTimeout time.Duration
+	// Observe, if set, hears of every answered request by its route
+	// pattern ("" when no route took it), for metrics.
+	Observe func(pattern string, status int, took time.Duration)
 }
 
 // Mux is where the hub's parts register their routes.
@@ -125,6 +128,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// The pattern, never the path: paths can carry tokens.
 		s.log.InfoContext(ctx, "request", "method", r.Method, "route", pattern, "status", rec.status,
 			"duration_ms", float64(time.Since(start).Microseconds())/1000, "correlationId", id)
+		if s.Observe != nil {
+			s.Observe(pattern, rec.status, time.Since(start))
+		}
 	}()
 	if err := s.guard(w, r, pattern); err != nil {
 		writeError(ctx, rec, s.log, err)

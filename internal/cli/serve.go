@@ -25,7 +25,14 @@ import (
 // firstAdminEmail is the super admin serve creates on an empty data dir.
 const firstAdminEmail = "admin@hubsync.local"
 
+// serveFlags are serve's settings that only the serving process reads.
+type serveFlags struct {
+	debugListen  string
+	metricsToken string
+}
+
 func (a *app) serveCmd() *cobra.Command {
+	var f serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the hub (initialising an empty data directory first)",
@@ -33,7 +40,7 @@ func (a *app) serveCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			return a.serve(ctx)
+			return a.serve(ctx, f)
 		},
 	}
 	cmd.Flags().StringVar(&a.cfg.Listen, "listen", envOr("HUBSYNC_LISTEN", config.DefaultListen), "address to listen on (env HUBSYNC_LISTEN)")
@@ -43,10 +50,14 @@ func (a *app) serveCmd() *cobra.Command {
 	cmd.Flags().Float64Var(&a.cfg.TokenRate, "token-rate", oauth.DefaultTokenRate, "token-endpoint requests per second allowed to each OAuth client (negative: no limit)")
 	cmd.Flags().StringSliceVar(&a.cfg.TrustedProxies, "trusted-proxy", envList("HUBSYNC_TRUSTED_PROXIES"), "address or CIDR block of a load balancer whose X-Forwarded-For names the client, for sign-in throttling (repeatable; env HUBSYNC_TRUSTED_PROXIES, comma-separated)")
 	cmd.Flags().DurationVar(&a.cfg.BodyTimeout, "body-timeout", api.DefaultBodyTimeout, "how long a request body may take to arrive before the request is answered 408")
+	cmd.Flags().StringVar(&f.debugListen, "debug-listen", os.Getenv("HUBSYNC_DEBUG_LISTEN"), "address of a separate listener serving Go's profiles (/debug/pprof/) and /metrics without authentication; "+
+		"off when empty; bind it where only operators reach it, such as 127.0.0.1:6060 (env HUBSYNC_DEBUG_LISTEN)")
+	cmd.Flags().StringVar(&f.metricsToken, "metrics-token", os.Getenv("HUBSYNC_METRICS_TOKEN"), "bearer token a scraper must present for /metrics on the main listener; "+
+		"empty leaves it open (env HUBSYNC_METRICS_TOKEN)")
 	return cmd
 }
 
-func (a *app) serve(ctx context.Context) error {
+func (a *app) serve(ctx context.Context, f serveFlags) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
 	hub.TuneGC()
 	if err := a.cfg.Validate(); err != nil {
@@ -60,7 +71,7 @@ func (a *app) serve(ctx context.Context) error {
 	}
 	served := a.cfg
 	served.Listen = ln.Addr().String()
-	h, err := hub.Open(ctx, a.cfg, hub.WithLogger(log), hub.Serving(served.BaseURL()))
+	h, err := hub.Open(ctx, a.cfg, hub.WithLogger(log), hub.Serving(served.BaseURL()), hub.WithMetricsToken(f.metricsToken))
 	if err != nil {
 		ln.Close()
 		return err
@@ -70,6 +81,12 @@ func (a *app) serve(ctx context.Context) error {
 		ln.Close()
 		return err
 	}
+	stopDebug, err := a.serveDebug(h, f.debugListen, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopDebug()
 	srv := hub.NewHTTPServer(h.Handler(log))
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
@@ -122,4 +139,22 @@ func databaseKind(cfg config.Config) string {
 		return "postgresql"
 	}
 	return "sqlite:" + cfg.SQLitePath()
+}
+
+// serveDebug starts the debug listener if --debug-listen names one, and
+// returns what stops it.
+func (a *app) serveDebug(h *hub.Hub, addr string, log *slog.Logger) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug listener: %w", err)
+	}
+	// No WriteTimeout: a CPU profile or trace streams for as long as asked.
+	srv := &http.Server{Handler: h.DebugHandler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("debug listener (pprof, metrics)", "addr", ln.Addr().String())
+	fmt.Fprintf(a.stdout, "hubsync debug listener on http://%s/debug/pprof/\n", ln.Addr())
+	return func() { srv.Close() }, nil
 }

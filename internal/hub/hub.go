@@ -25,6 +25,7 @@ import (
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/jobs"
+	"github.com/hubsync/hubsync/internal/metrics"
 	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/store/postgres"
@@ -61,12 +62,16 @@ type Hub struct {
 	Jobs        *jobs.Queue
 	Webhooks    *audit.Webhooks
 	Audit       *audit.Log
+	// Metrics is what /metrics shows (metrics.go).
+	Metrics *metrics.Metrics
 
 	cfg    config.Config
 	hasher oauth.Hasher
 	log    *slog.Logger
 	// oauthNow is the authorization server's clock; nil is time.Now.
 	oauthNow func() time.Time
+	// scrapeToken guards /metrics on the main listener; empty: open.
+	scrapeToken string
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -85,6 +90,9 @@ func Open(ctx context.Context, cfg config.Config, opts ...Option) (*Hub, error) 
 	h, err := build(ctx, cfg, st, opts)
 	if err == nil {
 		err = h.openQueue(ctx, write)
+	}
+	if err == nil {
+		h.watchGauges()
 	}
 	if err != nil {
 		st.Close()
@@ -116,6 +124,8 @@ type options struct {
 	webhooks    []audit.Option
 	syncer      []syncer.Option
 	oauthNow    func() time.Time
+	// metricsToken: see WithMetricsToken.
+	metricsToken string
 }
 
 // Serving says the hub is the server browsers reach at baseURL: external
@@ -178,6 +188,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	meter := metrics.New()
 	hooks := audit.NewWebhooks(st, v, append([]audit.Option{audit.WithLogger(log)}, o.webhooks...)...)
 	var h *Hub
 	// The catch-up run is labelled with what repaired the connection.
@@ -194,14 +205,16 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 	if base != "" {
 		callback = base + CallbackPath
 	}
-	conns := connection.New(st, v, Connectors(), callback,
+	conns := connection.New(st, v, meteredConnectors(Connectors(), meter), callback,
 		append([]connection.Option{connection.WithNotifier(hooks), connection.WithLogger(log), connection.WithRepaired(catchUp)},
 			o.connections...)...)
 	ident := identity.NewService(st, append(append([]identity.Option{identity.WithLogger(log)}, o.identity...),
 		identity.WithEventHook(conns.OnIdentityEvents))...)
 	h = &Hub{
 		Connections: conns,
-		Syncer:      syncer.New(st, records, conns, append([]syncer.Option{syncer.WithLogger(log)}, o.syncer...)...),
+		Syncer: syncer.New(st, records, conns,
+			append([]syncer.Option{syncer.WithLogger(log), syncer.WithRunObserver(meter.Run)}, o.syncer...)...),
+		Metrics:     meter,
 		Webhooks:    hooks,
 		Audit:       audit.NewLog(st),
 		Store:       st,
@@ -217,6 +230,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		hasher:      hasher,
 		log:         log,
 		oauthNow:    o.oauthNow,
+		scrapeToken: o.metricsToken,
 	}
 	return h, nil
 }
@@ -284,8 +298,10 @@ func (h *Hub) api(log *slog.Logger) *api.Server {
 	oauthRoutes := func(mux api.Mux) { srv.Routes(mux) }
 	console := h.console(srv, log)
 	pages := func(mux api.Mux) { console.Routes(mux) }
-	handler := api.New(h.CRM, oauth.NewAuthenticator(h.PrivateApps, srv), h.Store.Ping, log, oauthRoutes, admin.Routes, pages)
+	auth := timedAuth{inner: oauth.NewAuthenticator(h.PrivateApps, srv), m: h.Metrics}
+	handler := api.New(h.CRM, auth, h.Store.Ping, log, oauthRoutes, admin.Routes, pages, h.metricsRoute)
 	handler.BodyTimeout = h.cfg.BodyTimeout
+	handler.Observe = h.Metrics.HTTP
 	return handler
 }
 

@@ -21,7 +21,8 @@ const FeedPoll = 200 * time.Millisecond
 // openQueue opens the durable queue of sync runs; write is SQLite's write
 // connection, nil on PostgreSQL.
 func (h *Hub) openQueue(ctx context.Context, write *sql.DB) error {
-	cfg := jobs.Config{SQLite: write, Runner: runner{h}, Connections: h.syncedConnections, Logger: h.log}
+	cfg := jobs.Config{SQLite: write, Runner: runner{h}, Connections: h.syncedConnections, Logger: h.log,
+		Observer: h.Metrics.JobStarted}
 	if write == nil {
 		cfg.PostgresURL = h.cfg.DatabaseURL
 	}

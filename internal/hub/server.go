@@ -2,6 +2,7 @@ package hub
 
 import (
 	"net/http"
+	"net/http/pprof"
 	"time"
 )
 
@@ -16,4 +17,20 @@ import (
 // whose calls each time out after 15 s or less.
 func NewHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+}
+
+// DebugHandler serves the operator's debug listener (serve --debug-listen):
+// net/http/pprof's profiles and the metrics, without authentication, so it
+// must listen where only the operator reaches it. It is never part of the
+// main handler, whose callers are apps and browsers.
+func (h *Hub) DebugHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("POST /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	mux.Handle("GET "+MetricsPath, h.Metrics.Handler())
+	return mux
 }

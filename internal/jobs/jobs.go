@@ -131,6 +131,8 @@ type Config struct {
 	RescueAfter time.Duration
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Observer, if set, hears how long each job waited (metrics.go).
+	Observer Observer
 
 	// Knobs that tests shorten.
 	busySnooze    time.Duration // first wait of a run whose lease is busy

@@ -52,6 +52,7 @@ type runWorker struct {
 }
 
 func (w *runWorker) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	w.q.observeStart(job.JobRow)
 	l, err := w.awaitLease(ctx, job.Args.ConnectionID)
 	if err != nil {
 		return err

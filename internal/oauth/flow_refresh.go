@@ -41,11 +41,8 @@ func (h *refreshHandler) PopulateTokenEndpointResponse(ctx context.Context, req 
 	}
 	stored := req.Sanitize(nil)
 	stored.SetID(req.GetID())
-	if err := h.TokenRevocationStorage.CreateAccessTokenSession(ctx, accessSig, stored); err != nil {
-		return fosite.ErrServerError.WithWrap(err)
-	}
 	refresh := req.GetRequestForm().Get("refresh_token")
-	if err := h.store.refreshed(ctx, h.RefreshTokenStrategy.RefreshTokenSignature(ctx, refresh), req.GetID()); err != nil {
+	if err := h.store.refreshKept(ctx, accessSig, h.RefreshTokenStrategy.RefreshTokenSignature(ctx, refresh), stored); err != nil {
 		return fosite.ErrServerError.WithWrap(err)
 	}
 	resp.SetAccessToken(access)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/ory/fosite"
@@ -53,6 +54,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.slowDown(w, clientID) {
+		return
+	}
+	if ctx, err = withGeneration(ctx, s.store); err != nil {
+		s.tokenError(w, grantType, fosite.ErrServerError.WithWrap(err))
 		return
 	}
 	if err := s.precheck(ctx, grantType, r.PostForm); err != nil {
@@ -113,12 +118,22 @@ func (s *Server) precheck(ctx context.Context, grantType string, form map[string
 	if len(values) != 1 {
 		return nil
 	}
+	if kind == store.TokenRefresh {
+		return s.precheckRefresh(ctx, values[0])
+	}
 	it, ended, err := s.lookup(ctx, kind, values[0])
+	return refusal(kind, it, ended, err, s.now())
+}
+
+// refusal is precheck's answer to what a lookup of a code or refresh
+// token found: the ending of its grant, or the policy that ended a refresh
+// token.
+func refusal(kind string, it issued, ended *ErrGrantEnded, err error, now time.Time) error {
 	switch {
 	case ended != nil:
 		return fosite.ErrInvalidGrant.WithHint(sentence(ended.Reason))
-	case kind == store.TokenRefresh && errors.Is(err, errTokenExpired):
-		return refreshExpired(it.app, it.grant, s.now())
+	case errors.Is(err, errTokenExpired) && kind == store.TokenRefresh:
+		return refreshExpired(it.app, it.grant, now)
 	}
 	return nil // fosite answers unknown, used or broken tokens itself
 }

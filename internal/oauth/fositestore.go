@@ -19,6 +19,7 @@ import (
 type fositeStore struct {
 	store store.Store
 	now   func() time.Time
+	apps  *appCache
 }
 
 // storedRequest is a fosite request as stored: the client by id, and of the
@@ -59,12 +60,12 @@ func encodeRequest(r fosite.Requester) ([]byte, error) {
 		RequestedAudience: r.GetRequestedAudience(), GrantedAudience: r.GetGrantedAudience(), Form: form, Session: session})
 }
 
-func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite.Session) (fosite.Requester, error) {
+func (f *fositeStore) decodeRequest(ctx context.Context, data []byte, session fosite.Session) (fosite.Requester, error) {
 	var sr storedRequest
 	if err := json.Unmarshal(data, &sr); err != nil {
 		return nil, err
 	}
-	app, err := tx.AppByClientID(ctx, sr.ClientID)
+	app, err := f.apps.get(ctx, sr.ClientID)
 	if err != nil {
 		return nil, err
 	}
@@ -84,16 +85,17 @@ func decodeRequest(ctx context.Context, tx store.Tx, data []byte, session fosite
 }
 
 // client is an app as fosite sees it, with whether its refresh tokens
-// rotate.
+// rotate and the app itself, whose policies a refresh applies.
 type client struct {
 	*fosite.DefaultClient
 	rotates bool
+	app     store.App
 }
 
 func fositeClient(a store.App) *client {
 	return &client{DefaultClient: &fosite.DefaultClient{ID: a.ClientID, Secret: a.SecretHash, RedirectURIs: a.RedirectURIs,
 		GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
-		Scopes: append(append([]string{}, a.Scopes...), a.OptionalScopes...), Public: a.Public}, rotates: rotates(a)}
+		Scopes: append(append([]string{}, a.Scopes...), a.OptionalScopes...), Public: a.Public}, rotates: rotates(a), app: a}
 }
 
 // fositeErr turns store errors into the ones fosite understands.
@@ -105,11 +107,7 @@ func fositeErr(err error) error {
 }
 
 func (f *fositeStore) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	var app store.App
-	err := f.store.View(ctx, func(tx store.Tx) (err error) {
-		app, err = tx.AppByClientID(ctx, id)
-		return err
-	})
+	app, err := f.apps.get(ctx, id)
 	if err != nil {
 		return nil, fositeErr(err)
 	}
@@ -135,17 +133,16 @@ func (f *fositeStore) create(ctx context.Context, kind, signature, accessSignatu
 // get returns a token's request; inactive tokens come with inactive, so
 // fosite can tell reuse from nonsense.
 func (f *fositeStore) get(ctx context.Context, kind, signature string, session fosite.Session, inactive error) (fosite.Requester, error) {
-	var req fosite.Requester
-	var active bool
-	err := f.store.View(ctx, func(tx store.Tx) error {
-		tok, err := tx.Token(ctx, kind, signature)
-		if err != nil {
-			return err
-		}
-		active = tok.Active
-		req, err = decodeRequest(ctx, tx, tok.Request, session)
+	var tok store.Token
+	err := f.store.View(ctx, func(tx store.Tx) (err error) {
+		tok, err = tx.Token(ctx, kind, signature)
 		return err
 	})
+	if err != nil {
+		return nil, fositeErr(err)
+	}
+	active := tok.Active
+	req, err := f.decodeRequest(ctx, tok.Request, session)
 	if err != nil {
 		return nil, fositeErr(err)
 	}
@@ -223,7 +220,7 @@ func (f *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, 
 		return err
 	}
 	return f.store.Update(ctx, func(tx store.Tx) error {
-		end, err := f.markRefreshed(ctx, tx, r.GetID())
+		end, err := f.markRefreshed(ctx, tx, r.GetID(), clientApp(r))
 		if err != nil {
 			return err
 		}
@@ -232,32 +229,53 @@ func (f *fositeStore) CreateRefreshTokenSession(ctx context.Context, signature, 
 	})
 }
 
-// refreshed records the use of a refresh token that stays: the grant
-// counts as refreshed now, and the token's end moves with its idle
-// lifetime.
-func (f *fositeStore) refreshed(ctx context.Context, signature, grantID string) error {
+// refreshKept stores the access token of a refresh whose refresh token
+// stays, and records the refresh: the grant counts as refreshed now, and
+// the token's end moves with its idle lifetime. One transaction does it
+// all, so a refresh costs one commit.
+func (f *fositeStore) refreshKept(ctx context.Context, accessSignature, refreshSignature string, r fosite.Requester) error {
+	exp := r.GetSession().GetExpiresAt(fosite.AccessToken)
+	if exp.IsZero() {
+		return errors.New("access token without an expiry")
+	}
+	data, err := encodeRequest(r)
+	if err != nil {
+		return err
+	}
 	return f.store.Update(ctx, func(tx store.Tx) error {
-		end, err := f.markRefreshed(ctx, tx, grantID)
+		if err := tx.CreateToken(ctx, store.Token{Kind: store.TokenAccess, Signature: accessSignature, GrantID: r.GetID(),
+			Active: true, ExpiresAt: exp, Request: data, CreatedAt: f.now().UTC()}); err != nil {
+			return err
+		}
+		end, err := f.markRefreshed(ctx, tx, r.GetID(), clientApp(r))
 		if err != nil {
 			return err
 		}
-		return tx.SetTokenExpiry(ctx, store.TokenRefresh, signature, end)
+		return tx.SetTokenExpiry(ctx, store.TokenRefresh, refreshSignature, end)
 	})
 }
 
+// clientApp is the app of a request's client, as GetClient found it.
+func clientApp(r fosite.Requester) store.App {
+	if c, ok := r.GetClient().(*client); ok {
+		return c.app
+	}
+	return store.App{}
+}
+
 // markRefreshed notes a refresh of a grant and returns when its refresh
-// token now ends (zero: never).
-func (f *fositeStore) markRefreshed(ctx context.Context, tx store.Tx, grantID string) (time.Time, error) {
+// token now ends (zero: never). The grant is read only when the app sets a
+// lifetime, which needs its start.
+func (f *fositeStore) markRefreshed(ctx context.Context, tx store.Tx, grantID string, app store.App) (time.Time, error) {
+	now := f.now().UTC()
+	if err := tx.SetGrantRefreshed(ctx, grantID, now); err != nil {
+		return time.Time{}, err
+	}
+	if app.RefreshTokenIdleTTL == 0 && app.RefreshTokenAbsoluteTTL == 0 {
+		return time.Time{}, nil
+	}
 	g, err := tx.Grant(ctx, grantID)
 	if err != nil {
-		return time.Time{}, err
-	}
-	app, err := tx.App(ctx, g.AppID)
-	if err != nil {
-		return time.Time{}, err
-	}
-	g.RefreshedAt = f.now().UTC()
-	if err := tx.UpdateGrant(ctx, g); err != nil {
 		return time.Time{}, err
 	}
 	end, _ := refreshEnd(app, g)

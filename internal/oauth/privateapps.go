@@ -157,30 +157,42 @@ func (s *PrivateApps) Delete(ctx context.Context, id int64) error {
 
 // Authenticate returns the principal a private app token acts as.
 func (s *PrivateApps) Authenticate(ctx context.Context, token string) (Principal, error) {
-	if !strings.HasPrefix(token, PrivateAppPrefix) {
-		return Principal{}, ErrInvalidToken
+	e, err := s.check(ctx, token, s.hasher.Hash(token))
+	if err != nil {
+		return Principal{}, err
 	}
-	hash := s.hasher.Hash(token)
+	if now := s.now(); now.Sub(e.lastUsed) > lastUsedPrecision {
+		s.touch(ctx, e.principal.AppID, now)
+	}
+	return e.principal, nil
+}
+
+// check finds the private app whose token hashes to hash, and how long the
+// answer holds: a token replaced by a rotation only until its grace ends.
+func (s *PrivateApps) check(ctx context.Context, token string, hash []byte) (checked, error) {
+	if !strings.HasPrefix(token, PrivateAppPrefix) {
+		return checked{}, ErrInvalidToken
+	}
 	var app store.PrivateApp
 	err := s.store.View(ctx, func(tx store.Tx) (err error) {
 		app, err = tx.PrivateAppByTokenHash(ctx, hash)
 		return err
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		return Principal{}, ErrInvalidToken
+		return checked{}, ErrInvalidToken
 	}
 	if err != nil {
-		return Principal{}, err
+		return checked{}, err
 	}
-	now := s.now()
-	if !slices.Equal(app.TokenHash, hash) && !now.Before(app.PreviousExpiresAt) {
-		return Principal{}, fmt.Errorf("%w: it was replaced by a rotation and its grace period ended at %s",
-			ErrTokenExpired, app.PreviousExpiresAt.Format(time.RFC3339))
+	e := checked{principal: Principal{Kind: "private_app", AppID: app.ID, Scopes: app.Scopes}, lastUsed: app.LastUsedAt}
+	if !slices.Equal(app.TokenHash, hash) {
+		if !s.now().Before(app.PreviousExpiresAt) {
+			return checked{}, fmt.Errorf("%w: it was replaced by a rotation and its grace period ended at %s",
+				ErrTokenExpired, app.PreviousExpiresAt.Format(time.RFC3339))
+		}
+		e.expires = app.PreviousExpiresAt
 	}
-	if now.Sub(app.LastUsedAt) > lastUsedPrecision {
-		s.touch(ctx, app.ID, now)
-	}
-	return Principal{Kind: "private_app", AppID: app.ID, Scopes: app.Scopes}, nil
+	return e, nil
 }
 
 // touch records a use. It is best effort: a failure to note the time must

@@ -54,6 +54,7 @@ type Server struct {
 	strategy *oauth2.HMACSHAStrategy
 	enigma   *fositehmac.HMACStrategy
 	limiter  *clientLimiter
+	passed   *passedChecks
 	log      *slog.Logger
 	now      func() time.Time
 
@@ -88,10 +89,10 @@ func NewServer(st store.Store, h Hasher, apps *Apps, id *identity.Service, cfg S
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	fs := &fositeStore{store: st, now: cfg.Now}
+	fs := &fositeStore{store: st, now: cfg.Now, apps: newAppCache(st)}
 	strategy := compose.NewOAuth2HMACStrategy(fc)
 	s := &Server{cfg: cfg, store: st, apps: apps, identity: id, strategy: strategy,
-		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), log: log, now: cfg.Now}
+		enigma: strategy.Enigma, limiter: newClientLimiter(limit, max(burst, 1)), passed: newPassedChecks(), log: log, now: cfg.Now}
 	s.provider = compose.Compose(fc, fs, strategy,
 		compose.OAuth2AuthorizeExplicitFactory,
 		refreshFactory(fs),

@@ -33,6 +33,13 @@ func (h Hasher) Hash(token string) []byte {
 	return m.Sum(nil)
 }
 
+// Sum is Hash as an array, for use as a map key.
+func (h Hasher) Sum(token string) [32]byte {
+	var out [32]byte
+	copy(out[:], h.Hash(token))
+	return out
+}
+
 // Derive returns a 32-byte key for one purpose, made from the hub's key.
 func (h Hasher) Derive(label string) []byte { return h.Hash("hubsync derived key: " + label) }
 

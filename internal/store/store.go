@@ -29,6 +29,11 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// Ping reports whether the database answers.
 	Ping(ctx context.Context) error
+	// AuthGeneration is a number that moves, in the same transaction, with
+	// every change that could make a token check answer differently, so a
+	// checked token may be cached while it stays; read outside any
+	// transaction, it costs one primary-key read.
+	AuthGeneration(ctx context.Context) (int64, error)
 	Close() error
 }
 
@@ -98,6 +103,9 @@ type Tx interface {
 	// not zero.
 	Grants(ctx context.Context, userID, appID int64) ([]Grant, error)
 	UpdateGrant(ctx context.Context, g Grant) error
+	// SetGrantRefreshed notes a grant's refresh; ErrNotFound if there is
+	// none. It is the one write of a refresh that keeps its refresh token.
+	SetGrantRefreshed(ctx context.Context, id string, at time.Time) error
 
 	CreateToken(ctx context.Context, t Token) error
 	Token(ctx context.Context, kind, signature string) (Token, error)

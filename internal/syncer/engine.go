@@ -70,6 +70,9 @@ type Engine struct {
 	// fault, when set, may fail the step at a named point, as a crash
 	// there would; tests use it to prove that replays lose nothing.
 	fault func(point string) error
+
+	// observe hears of finished runs (metrics.go).
+	observe RunObserver
 }
 
 // Option configures an Engine.
@@ -302,6 +305,7 @@ func (e *Engine) finish(ctx context.Context, r *run, runErr error) error {
 			r.rec.Status = RunHeld
 		}
 	}
+	e.observeRun(r, now)
 	ctx = context.WithoutCancel(ctx)
 	if r.rec.ID == 0 && runErr == nil && !wroteAnything(r.rec.Counts) {
 		// A poll that found nothing is no news; its runs would bury the

@@ -109,6 +109,9 @@ func (t *tx) UpdateUser(ctx context.Context, u store.User) error {
 	if err != nil {
 		return err
 	}
+	if err := t.bumpAuthGeneration(ctx); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `UPDATE users SET email = ?, name = ?, role = ?, status = ?,
 		permissions = ?, integrations_manage = ?, password_hash = ?, credentials_epoch = ?,
 		updated_at = ? WHERE id = ?`,

@@ -102,6 +102,9 @@ func (t *tx) Apps(ctx context.Context) ([]store.App, error) {
 }
 
 func (t *tx) UpdateApp(ctx context.Context, a store.App) error {
+	if err := t.bumpAuthGeneration(ctx); err != nil {
+		return err
+	}
 	uris, err := json.Marshal(a.RedirectURIs)
 	if err != nil {
 		return err
@@ -119,6 +122,9 @@ func (t *tx) UpdateApp(ctx context.Context, a store.App) error {
 }
 
 func (t *tx) DeleteApp(ctx context.Context, id int64) error {
+	if err := t.bumpAuthGeneration(ctx); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `DELETE FROM oauth_apps WHERE id = ?`, id)
 	if err != nil {
 		return err
@@ -178,6 +184,10 @@ func (t *tx) Grants(ctx context.Context, userID, appID int64) ([]store.Grant, er
 }
 
 func (t *tx) UpdateGrant(ctx context.Context, g store.Grant) error {
+	if err := t.bumpAuthGenerationUnless(ctx, bumpAuthGrant, g.ID, strings.Join(g.Scopes, " "), g.CredentialsEpoch,
+		ms(g.RevokedAt)); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `UPDATE oauth_grants SET scopes = ?, credentials_epoch = ?, last_used_at = ?,
 		revoked_at = ?, revoke_reason = ?, refreshed_at = ? WHERE id = ?`,
 		strings.Join(g.Scopes, " "), g.CredentialsEpoch, ms(g.LastUsedAt), ms(g.RevokedAt), g.RevokeReason,
@@ -186,6 +196,14 @@ func (t *tx) UpdateGrant(ctx context.Context, g store.Grant) error {
 		return err
 	}
 	return affectedOne(res, "grant "+g.ID)
+}
+
+func (t *tx) SetGrantRefreshed(ctx context.Context, id string, at time.Time) error {
+	res, err := t.exec(ctx, `UPDATE oauth_grants SET refreshed_at = ? WHERE id = ?`, ms(at), id)
+	if err != nil {
+		return err
+	}
+	return affectedOne(res, "grant "+id)
 }
 
 func (t *tx) CreateToken(ctx context.Context, tok store.Token) error {
@@ -273,7 +291,10 @@ func (t *tx) DeactivateToken(ctx context.Context, kind, signature string) error 
 	if err != nil {
 		return err
 	}
-	return affectedOne(res, "active "+kind+" token")
+	if err := affectedOne(res, "active "+kind+" token"); err != nil {
+		return err
+	}
+	return t.bumpAuthFor(ctx, kind)
 }
 
 func (t *tx) SetTokenExpiry(ctx context.Context, kind, signature string, expiresAt time.Time) error {
@@ -290,7 +311,10 @@ func (t *tx) DeleteToken(ctx context.Context, kind, signature string) error {
 	if err != nil {
 		return err
 	}
-	return affectedOne(res, kind+" token")
+	if err := affectedOne(res, kind+" token"); err != nil {
+		return err
+	}
+	return t.bumpAuthFor(ctx, kind)
 }
 
 func (t *tx) DeactivateGrantTokens(ctx context.Context, grantID string, kinds ...string) error {
@@ -302,8 +326,10 @@ func (t *tx) DeactivateGrantTokens(ctx context.Context, grantID string, kinds ..
 			args = append(args, k)
 		}
 	}
-	_, err := t.exec(ctx, query, args...)
-	return err
+	if _, err := t.exec(ctx, query, args...); err != nil {
+		return err
+	}
+	return t.bumpAuthGeneration(ctx)
 }
 
 func (t *tx) CreateWebSession(ctx context.Context, s store.WebSession) error {

@@ -58,6 +58,10 @@ func (t *tx) PrivateApps(ctx context.Context) ([]store.PrivateApp, error) {
 }
 
 func (t *tx) UpdatePrivateApp(ctx context.Context, p store.PrivateApp) error {
+	if err := t.bumpAuthGenerationUnless(ctx, bumpAuthPrivateApp, p.ID, strings.Join(p.Scopes, " "), p.TokenHash,
+		p.PreviousTokenHash, ms(p.PreviousExpiresAt)); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `UPDATE private_apps SET name = ?, scopes = ?, token_hash = ?,
 		previous_token_hash = ?, previous_expires_at = ?, updated_at = ?, rotated_at = ?,
 		last_used_at = ? WHERE id = ?`,
@@ -70,6 +74,9 @@ func (t *tx) UpdatePrivateApp(ctx context.Context, p store.PrivateApp) error {
 }
 
 func (t *tx) DeletePrivateApp(ctx context.Context, id int64) error {
+	if err := t.bumpAuthGeneration(ctx); err != nil {
+		return err
+	}
 	res, err := t.exec(ctx, `DELETE FROM private_apps WHERE id = ?`, id)
 	if err != nil {
 		return err

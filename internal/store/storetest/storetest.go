@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeactivateGrantTokens", testDeactivateGrantTokens},
 		{"DeactivateTokenRace", testDeactivateTokenRace},
 		{"TokenGrant", testTokenGrant},
+		{"AuthGeneration", testAuthGeneration},
 		{"WebSessions", testWebSessions},
 		{"SignInCounters", testSignInCounters},
 		{"SignInCounterRace", testSignInCounterRace},
