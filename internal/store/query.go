@@ -12,6 +12,10 @@ type Query struct {
 	Sorts      []Sort // the record id always breaks ties
 	Offset     int
 	Limit      int
+	// CountUpTo bounds the total a search reports: when more records match,
+	// the total is CountUpTo. Counting every match costs a read of every
+	// match, on every page; 0 counts them all.
+	CountUpTo int
 }
 
 // Kind says where a field lives and how its values compare.

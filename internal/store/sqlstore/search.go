@@ -14,17 +14,47 @@ func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, 
 	if err != nil {
 		return nil, 0, err
 	}
+	var recs []store.Record
+	if q.Limit > 0 {
+		// One row past the page says whether it is the last; the total of
+		// the last page is then known without counting, which makes a
+		// lookup by a unique value one statement.
+		args := append(w.args[:len(w.args):len(w.args)], q.Limit+1, q.Offset)
+		recs, err = t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
+			` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(recs) <= q.Limit && (len(recs) > 0 || q.Offset == 0) {
+			return recs, bounded(q.Offset+len(recs), q.CountUpTo), nil
+		}
+		recs = recs[:min(len(recs), q.Limit)]
+	}
+	query, args := countSQL(w, q.CountUpTo)
 	var total int
-	if err := t.queryRow(ctx, `SELECT count(*) FROM records WHERE `+w.sql.String(), w.args...).Scan(&total); err != nil {
+	if err := t.queryRow(ctx, query, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if total <= q.Offset || q.Limit <= 0 {
-		return nil, total, nil
+	return recs, total, nil
+}
+
+// bounded is n, or bound when n is more and bound is set.
+func bounded(n, bound int) int {
+	if bound > 0 {
+		return min(n, bound)
 	}
-	args := append(w.args, q.Limit, q.Offset)
-	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
-	return recs, total, err
+	return n
+}
+
+// countSQL counts a search's matches, reading at most bound of them when
+// bound is set: the count then costs at most bound index entries, however
+// many records match.
+func countSQL(w *where, bound int) (string, []any) {
+	if bound <= 0 {
+		return `SELECT count(*) FROM records WHERE ` + w.sql.String(), w.args
+	}
+	return `SELECT count(*) FROM (SELECT 1 FROM records WHERE ` + w.sql.String() + ` LIMIT ?) AS matches`,
+		append(w.args[:len(w.args):len(w.args)], bound)
 }
 
 // searchSQL builds a search's WHERE clause and ORDER BY.
@@ -52,7 +82,8 @@ func CountSQL(d Dialect, q store.Query) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return rebind(d, `SELECT count(*) FROM records WHERE `+w.sql.String()), w.args, nil
+	query, args := countSQL(w, q.CountUpTo)
+	return rebind(d, query), args, nil
 }
 
 // where builds a WHERE clause and its arguments.
