@@ -80,20 +80,25 @@ type Store struct {
 	write, read *sql.DB
 	d           Dialect
 	growth      growth
-	// readStmts are the hot queries, prepared on the read pool; the store
-	// must be migrated before New.
-	readStmts *stmtCache
+	// readStmts are the hot queries, prepared on the read pool, and
+	// writeStmts the hot writes, prepared on a single write connection; the
+	// store must be migrated before New.
+	readStmts, writeStmts *stmtCache
 }
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d)}
+	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, hotQueries)}
+	if write != read {
+		// Write transactions read too (property definitions, for one).
+		s.writeStmts = prepareHot(write, d, append(hotWrites(d), hotQueries...))
+	}
 	s.growth.next.Store(firstAnalyze)
 	return s
 }
 
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.write, nil, nil, true, fn)
+	return s.run(ctx, s.write, s.writeStmts, nil, true, fn)
 }
 
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
@@ -140,7 +145,7 @@ func (g *growth) due(n int) bool {
 func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
 
 func (s *Store) Close() error {
-	err := errors.Join(s.readStmts.close(), s.write.Close())
+	err := errors.Join(s.readStmts.close(), s.writeStmts.close(), s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
