@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"encoding/json"
-	"maps"
 	"slices"
 	"unicode/utf8"
 )
@@ -16,7 +15,12 @@ import (
 
 // propsJSON is json.Marshal(props).
 func propsJSON(props map[string]string) []byte {
-	keys := slices.Sorted(maps.Keys(props))
+	// Not slices.Sorted(maps.Keys(props)), whose slice grows as it fills.
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
 	n := 2
 	for _, k := range keys {
 		n += len(k) + len(props[k]) + 6
