@@ -13,8 +13,15 @@ import (
 )
 
 // recordColumns are the columns scanRecord reads, in its order.
-func (t *tx) recordColumns() string {
-	return "id, object_type, " + t.d.PropsOut + ", created_at, updated_at, archived, archived_at"
+func (t *tx) recordColumns() string { return recordColumns(t.d) }
+
+func recordColumns(d Dialect) string {
+	return "id, object_type, " + d.PropsOut + ", created_at, updated_at, archived, archived_at"
+}
+
+// recordByID reads one record: what a GET by id asks, prepared once.
+func recordByID(d Dialect) string {
+	return `SELECT ` + recordColumns(d) + ` FROM records WHERE id = ?`
 }
 
 // identifier guards names that are spliced into SQL text: object types and
@@ -161,8 +168,15 @@ func (t *tx) Records(ctx context.Context, objectType string, ids []int64) ([]sto
 	// By id alone: with the type in the query SQLite may walk the type's
 	// index instead of the primary key, reading every record of the type.
 	// Ids are unique across types, so the type is checked here.
-	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE id IN (`+
-		placeholders(len(ids))+`)`+t.forUpdate(), args...)
+	query := `SELECT ` + t.recordColumns() + ` FROM records WHERE id IN (` + placeholders(len(ids)) + `)`
+	if len(ids) == 1 {
+		query = recordByID(t.d)
+	}
+	rows, err := t.cachedQuery(ctx, query+t.forUpdate(), args...)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := scanAll(rows, scanRecord)
 	out := recs[:0]
 	for _, r := range recs {
 		if r.Type == objectType {

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -88,10 +89,11 @@ type Store struct {
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, hotQueries)}
+	reads := append(slices.Clone(hotQueries), recordByID(d))
+	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, reads)}
 	if write != read {
 		// Write transactions read too (property definitions, for one).
-		s.writeStmts = prepareHot(write, d, append(hotWrites(d), hotQueries...))
+		s.writeStmts = prepareHot(write, d, append(hotWrites(d), reads...))
 	}
 	s.growth.next.Store(firstAnalyze)
 	return s
