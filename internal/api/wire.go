@@ -29,19 +29,21 @@ type recordJSON struct {
 	PropertiesWithHistory map[string][]versionJSON `json:"propertiesWithHistory,omitempty"`
 }
 
-// plainRecord is recordJSON without its MarshalJSON: what encoding/json
-// makes of it by reflection.
-type plainRecord recordJSON
+// jsonAppender is an answer that writes its own JSON, byte for byte as
+// encoding/json writes it, without reflection: the answers that hold
+// records (a batch holds a hundred), where reflecting over each record's
+// properties map, sorting its keys through interfaces, was a tenth of a
+// batch create. It is not a json.Marshaler, whose output encoding/json
+// would scan again, and whose fields the OpenAPI schema could not see.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
 
-// MarshalJSON writes the record as encoding/json writes a plainRecord,
-// byte for byte, without reflection: a batch answer holds a hundred records,
-// and reflecting over each one's properties map, sorting its keys through
-// interfaces, was a tenth of a batch create.
-func (r recordJSON) MarshalJSON() ([]byte, error) {
+func (r recordJSON) appendJSON(b []byte) []byte {
 	if len(r.PropertiesWithHistory) > 0 {
-		return json.Marshal(plainRecord(r))
+		m, _ := json.Marshal(r) // strings and maps of them always marshal
+		return append(b, m...)
 	}
-	b := make([]byte, 0, 128+48*len(r.Properties))
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, r.ID)
 	b = append(b, `,"properties":`...)
@@ -60,7 +62,65 @@ func (r recordJSON) MarshalJSON() ([]byte, error) {
 		b = append(b, `,"new":`...)
 		b = strconv.AppendBool(b, *r.New)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
+}
+
+// appendRecords appends a list of records; nil is null, as encoding/json
+// writes a nil slice.
+func appendRecords(b []byte, recs []recordJSON) []byte {
+	if recs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = r.appendJSON(b)
+	}
+	return append(b, ']')
+}
+
+// appendPaging appends `,"paging":…` unless p is nil (omitempty).
+func appendPaging(b []byte, p *pagingJSON) []byte {
+	if p == nil {
+		return b
+	}
+	m, _ := json.Marshal(p) // strings always marshal
+	b = append(b, `,"paging":`...)
+	return append(b, m...)
+}
+
+func (a listJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"results":`...)
+	b = appendRecords(b, a.Results)
+	b = appendPaging(b, a.Paging)
+	return append(b, '}')
+}
+
+func (a searchResultJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"total":`...)
+	b = strconv.AppendInt(b, int64(a.Total), 10)
+	b = append(b, `,"results":`...)
+	b = appendRecords(b, a.Results)
+	b = appendPaging(b, a.Paging)
+	return append(b, '}')
+}
+
+func (a batchJSON) appendJSON(b []byte) []byte {
+	if a.NumErrors != 0 || len(a.Errors) > 0 {
+		m, _ := json.Marshal(a) // a partial failure, the rare case
+		return append(b, m...)
+	}
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, a.Status)
+	b = append(b, `,"results":`...)
+	b = appendRecords(b, a.Results)
+	b = append(b, `,"startedAt":`...)
+	b = appendJSONString(b, a.StartedAt)
+	b = append(b, `,"completedAt":`...)
+	b = appendJSONString(b, a.CompletedAt)
+	return append(b, '}')
 }
 
 // appendProperties appends a properties object, keys sorted and absent
