@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -155,7 +156,26 @@ func compile(ot *ObjectType, set propertySet, req SearchRequest) (store.Query, e
 	for _, name := range ot.TextProps {
 		q.TextFields = append(q.TextFields, store.Field{Name: name, Kind: store.KindText})
 	}
+	q.ByValue = byValue(ot, set, q.Groups)
 	return q, nil
+}
+
+// byValue says every group names its records by a value a lookup index
+// holds: EQ or IN on the id or on an indexed property.
+func byValue(ot *ObjectType, set propertySet, groups [][]store.Cond) bool {
+	indexed := func(c store.Cond) bool {
+		if c.Op != store.OpEQ && c.Op != store.OpIn {
+			return false
+		}
+		name := c.Field.Name
+		return c.Field.Kind == store.KindID || set[name].HasUniqueValue || slices.Contains(ot.Indexed, name)
+	}
+	for _, g := range groups {
+		if !slices.ContainsFunc(g, indexed) {
+			return false
+		}
+	}
+	return len(groups) > 0
 }
 
 // field says how a property compares.

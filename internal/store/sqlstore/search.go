@@ -71,8 +71,19 @@ func searchSQL(d Dialect, q store.Query) (*where, string, error) {
 	if err := w.text(d, q.Text, q.TextFields); err != nil {
 		return nil, "", err
 	}
-	order, err := orderBy(d, q.Sorts)
+	order, err := orderBy(d, q.Sorts, q.ByValue)
 	return w, order, err
+}
+
+// PageSQL is the statement that reads a page of a search, as SearchRecords
+// runs it, so backend tests can check its plan.
+func PageSQL(d Dialect, q store.Query) (string, []any, error) {
+	w, order, err := searchSQL(d, q)
+	if err != nil {
+		return "", nil, err
+	}
+	return rebind(d, `SELECT `+recordColumns(d)+` FROM records WHERE `+w.sql.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`),
+		append(w.args[:len(w.args):len(w.args)], q.Limit+1, q.Offset), nil
 }
 
 // CountSQL is the statement that counts a search's matches, as SearchRecords
@@ -290,7 +301,11 @@ func repeatJoin(s string, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-func orderBy(d Dialect, sorts []store.Sort) (string, error) {
+func orderBy(d Dialect, sorts []store.Sort, byValue bool) (string, error) {
+	prefix := ""
+	if byValue {
+		prefix = d.Unordered
+	}
 	var parts []string
 	for _, s := range sorts {
 		o, err := fieldOperand(d, s.Field)
@@ -302,9 +317,9 @@ func orderBy(d Dialect, sorts []store.Sort) (string, error) {
 			dir = " DESC"
 		}
 		if o.optional {
-			parts = append(parts, "("+o.raw+" IS NULL)")
+			parts = append(parts, prefix+"("+o.raw+" IS NULL)")
 		}
-		parts = append(parts, o.order+dir)
+		parts = append(parts, prefix+o.order+dir)
 	}
-	return strings.Join(append(parts, "id ASC"), ", "), nil
+	return strings.Join(append(parts, prefix+"id ASC"), ", "), nil
 }

@@ -43,6 +43,12 @@ type Dialect struct {
 	// does on every backend. Only ranges and sorts use it: equality stays on
 	// the plain expression, which is what the lookup indexes hold.
 	ByteOrder string
+	// Unordered prefixes a sort term that the planner must not read an
+	// index in order for (Query.ByValue). SQLite, which keeps no statistics,
+	// walked the records in id order looking for a handful of emails, a read
+	// of every record when none matched; "+" hides the ordering index from
+	// it. PostgreSQL's planner weighs the choice itself.
+	Unordered string
 	// LockFeed returns the statement a transaction runs before it appends to
 	// a feed (the change feed, the identity events), so that sequence numbers
 	// become visible in order. Nil when writers are already serial.
