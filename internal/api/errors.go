@@ -124,5 +124,9 @@ func respond(w http.ResponseWriter, r *http.Request, log *slog.Logger, status in
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
+	if a, ok := v.(jsonAppender); ok {
+		_, _ = w.Write(append(a.appendJSON(make([]byte, 0, 4096)), '\n'))
+		return
+	}
 	_ = json.NewEncoder(w).Encode(v)
 }

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // What the edge does for every route, before any of them runs: it gives
@@ -265,6 +266,169 @@ func nulField(body []byte) string {
 			done()
 		default:
 			done()
+		}
+	}
+}
+
+// fastDecoder is a body that can read its most common shape without
+// reflection. decodeFast reports false, having set nothing, for any body
+// it does not fully understand; encoding/json then reads it and explains
+// what is wrong with it.
+type fastDecoder interface {
+	decodeFast(body []byte) bool
+}
+
+// decodeFast reads {"inputs":[{"properties":{…},"associations":[]},…]}
+// whose strings are plain (no escapes, no control characters, valid
+// UTF-8): what batch clients send. Decoding it by reflection was a tenth of
+// a batch create.
+func (in *batchCreateJSON) decodeFast(body []byte) bool {
+	s := jsonScan{data: body}
+	if !s.skip('{') || s.key() != "inputs" || !s.skip('[') {
+		return false
+	}
+	inputs := []*createJSON{}
+	for !s.skip(']') {
+		if len(inputs) > 0 && !s.skip(',') {
+			return false
+		}
+		x, ok := s.createInput()
+		if !ok {
+			return false
+		}
+		inputs = append(inputs, x)
+	}
+	if !s.skip('}') || !s.end() {
+		return false
+	}
+	in.Inputs = inputs
+	return true
+}
+
+// jsonScan reads the plain JSON of decodeFast; every method reports
+// failure rather than guessing.
+type jsonScan struct {
+	data []byte
+	i    int
+}
+
+func (s *jsonScan) space() {
+	for s.i < len(s.data) && (s.data[s.i] == ' ' || s.data[s.i] == '\t' || s.data[s.i] == '\n' || s.data[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// skip consumes c after any space.
+func (s *jsonScan) skip(c byte) bool {
+	s.space()
+	if s.i < len(s.data) && s.data[s.i] == c {
+		s.i++
+		return true
+	}
+	return false
+}
+
+func (s *jsonScan) end() bool {
+	s.space()
+	return s.i == len(s.data)
+}
+
+// str reads a plain string.
+func (s *jsonScan) str() (string, bool) {
+	if !s.skip('"') {
+		return "", false
+	}
+	start, ascii := s.i, true
+	for ; s.i < len(s.data); s.i++ {
+		switch c := s.data[s.i]; {
+		case c == '"':
+			v := s.data[start:s.i]
+			s.i++
+			if !ascii && !utf8.Valid(v) {
+				return "", false
+			}
+			return string(v), true
+		case c == '\\' || c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return "", false
+}
+
+// key reads a member's name and its colon; "" when there is none.
+func (s *jsonScan) key() string {
+	k, ok := s.str()
+	if !ok || k == "" || !s.skip(':') {
+		return ""
+	}
+	return k
+}
+
+// createInput reads {"properties":{…}} with an optional empty
+// "associations" list, each member at most once.
+func (s *jsonScan) createInput() (*createJSON, bool) {
+	if !s.skip('{') {
+		return nil, false
+	}
+	x := &createJSON{}
+	if s.skip('}') {
+		return x, true
+	}
+	var props, assocs bool
+	for {
+		switch s.key() {
+		case "properties":
+			p, ok := s.stringMap()
+			if !ok || props {
+				return nil, false
+			}
+			x.Properties, props = p, true
+		case "associations":
+			if !s.skip('[') || !s.skip(']') || assocs {
+				return nil, false
+			}
+			assocs = true
+		default:
+			return nil, false
+		}
+		switch {
+		case s.skip(','):
+		case s.skip('}'):
+			return x, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// stringMap reads an object of plain strings; a repeated name keeps its
+// last value, as encoding/json does.
+func (s *jsonScan) stringMap() (values, bool) {
+	if !s.skip('{') {
+		return nil, false
+	}
+	m := values{}
+	if s.skip('}') {
+		return m, true
+	}
+	for {
+		k, ok := s.str()
+		if !ok || !s.skip(':') {
+			return nil, false
+		}
+		v, ok := s.str()
+		if !ok {
+			return nil, false
+		}
+		m[k] = v
+		switch {
+		case s.skip(','):
+		case s.skip('}'):
+			return m, true
+		default:
+			return nil, false
 		}
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/store"
@@ -25,6 +27,148 @@ type recordJSON struct {
 	New        *bool              `json:"new,omitempty"`
 	// PropertiesWithHistory holds what propertiesWithHistory asked for.
 	PropertiesWithHistory map[string][]versionJSON `json:"propertiesWithHistory,omitempty"`
+}
+
+// jsonAppender is an answer that writes its own JSON, byte for byte as
+// encoding/json writes it, without reflection: the answers that hold
+// records (a batch holds a hundred), where reflecting over each record's
+// properties map, sorting its keys through interfaces, was a tenth of a
+// batch create. It is not a json.Marshaler, whose output encoding/json
+// would scan again, and whose fields the OpenAPI schema could not see.
+type jsonAppender interface {
+	appendJSON(b []byte) []byte
+}
+
+func (r recordJSON) appendJSON(b []byte) []byte {
+	if len(r.PropertiesWithHistory) > 0 {
+		m, _ := json.Marshal(r) // strings and maps of them always marshal
+		return append(b, m...)
+	}
+	b = append(b, `{"id":`...)
+	b = appendJSONString(b, r.ID)
+	b = append(b, `,"properties":`...)
+	b = appendProperties(b, r.Properties)
+	b = append(b, `,"createdAt":`...)
+	b = appendJSONString(b, r.CreatedAt)
+	b = append(b, `,"updatedAt":`...)
+	b = appendJSONString(b, r.UpdatedAt)
+	b = append(b, `,"archived":`...)
+	b = strconv.AppendBool(b, r.Archived)
+	if r.ArchivedAt != "" {
+		b = append(b, `,"archivedAt":`...)
+		b = appendJSONString(b, r.ArchivedAt)
+	}
+	if r.New != nil {
+		b = append(b, `,"new":`...)
+		b = strconv.AppendBool(b, *r.New)
+	}
+	return append(b, '}')
+}
+
+// appendRecords appends a list of records; nil is null, as encoding/json
+// writes a nil slice.
+func appendRecords(b []byte, recs []recordJSON) []byte {
+	if recs == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = r.appendJSON(b)
+	}
+	return append(b, ']')
+}
+
+// appendPaging appends `,"paging":…` unless p is nil (omitempty).
+func appendPaging(b []byte, p *pagingJSON) []byte {
+	if p == nil {
+		return b
+	}
+	m, _ := json.Marshal(p) // strings always marshal
+	b = append(b, `,"paging":`...)
+	return append(b, m...)
+}
+
+func (a listJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"results":`...)
+	b = appendRecords(b, a.Results)
+	b = appendPaging(b, a.Paging)
+	return append(b, '}')
+}
+
+func (a searchResultJSON) appendJSON(b []byte) []byte {
+	b = append(b, `{"total":`...)
+	b = strconv.AppendInt(b, int64(a.Total), 10)
+	b = append(b, `,"results":`...)
+	b = appendRecords(b, a.Results)
+	b = appendPaging(b, a.Paging)
+	return append(b, '}')
+}
+
+func (a batchJSON) appendJSON(b []byte) []byte {
+	if a.NumErrors != 0 || len(a.Errors) > 0 {
+		m, _ := json.Marshal(a) // a partial failure, the rare case
+		return append(b, m...)
+	}
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, a.Status)
+	b = append(b, `,"results":`...)
+	b = appendRecords(b, a.Results)
+	b = append(b, `,"startedAt":`...)
+	b = appendJSONString(b, a.StartedAt)
+	b = append(b, `,"completedAt":`...)
+	b = appendJSONString(b, a.CompletedAt)
+	return append(b, '}')
+}
+
+// appendProperties appends a properties object, keys sorted and absent
+// values null, as encoding/json does.
+func appendProperties(b []byte, props map[string]*string) []byte {
+	if props == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '{')
+	for i, k := range sortedKeys(props) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		if v := props[k]; v != nil {
+			b = appendJSONString(b, *v)
+		} else {
+			b = append(b, "null"...)
+		}
+	}
+	return append(b, '}')
+}
+
+// sortedKeys is slices.Sorted(maps.Keys(m)) with one allocation instead of
+// a growing slice: it runs for every record an answer holds.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: plain
+// ASCII directly, anything it escapes (quotes, controls, HTML characters)
+// or checks (non-ASCII) through encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func toJSON(ot *crm.ObjectType, r store.Record, props []string) recordJSON {
@@ -73,6 +217,9 @@ func decodeBody(r *http.Request, v any, optional bool) error {
 	}
 	if name := nulField(body); name != "" {
 		return nulError(r, "JSON field", name)
+	}
+	if f, ok := v.(fastDecoder); ok && f.decodeFast(body) {
+		return nil
 	}
 	err = json.Unmarshal(body, v)
 	var syntax *json.SyntaxError

@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,6 +73,94 @@ func BenchmarkSearchByEmail(b *testing.B) {
 				}
 			}
 			reportPercentiles(b, lat)
+		})
+	}
+}
+
+// benchRecords is how many contacts the backfill benchmark holds:
+// HUBSYNC_BENCH_RECORDS, by default 20,000.
+func benchRecords() int {
+	if n, err := strconv.Atoi(os.Getenv("HUBSYNC_BENCH_RECORDS")); err == nil && n > 0 {
+		return n
+	}
+	return 20_000
+}
+
+// BenchmarkSearchBackfill reads every contact the way another hub reads
+// this one: each call a fresh search for what was modified at or after a
+// cursor, sorted by that time, 200 at a time, under the horizon the HTTP
+// API sets. The records of the page's newest time are read again by the
+// next call, which starts at that time. Every call matches everything still
+// unread, so a total that counts every match makes the read quadratic.
+func BenchmarkSearchBackfill(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			svc := setup(b, backend)
+			// Each batch of 100 gets its own millisecond.
+			var tick atomic.Int64
+			start := time.Now()
+			crm.SetClock(svc, func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Millisecond) })
+			n := seedContacts(b, svc, benchRecords())
+			ctx := context.Background()
+			read := 0
+			for b.Loop() {
+				read += backfill(b, ctx, svc)
+			}
+			if read != n*b.N {
+				b.Fatalf("read %d records, want %d", read, n*b.N)
+			}
+			b.ReportMetric(float64(read)/b.Elapsed().Seconds(), "records/s")
+		})
+	}
+}
+
+// backfill reads every contact by windows of modification time and
+// returns how many it read.
+func backfill(b *testing.B, ctx context.Context, svc *crm.Service) int {
+	read, from := 0, int64(0)
+	for {
+		res, err := svc.Search(ctx, "contacts", crm.SearchRequest{
+			FilterGroups: [][]crm.Filter{{{PropertyName: "lastmodifieddate", Operator: "GTE", Value: strconv.FormatInt(from, 10)}}},
+			Sorts:        []crm.SortSpec{{PropertyName: "lastmodifieddate"}},
+			Properties:   []string{"email"}, Limit: 200, Horizon: crm.SearchHorizon,
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Records) < 200 {
+			return read + len(res.Records)
+		}
+		newest := res.Records[len(res.Records)-1].UpdatedAt
+		for _, r := range res.Records {
+			if r.UpdatedAt.Before(newest) {
+				read++
+			}
+		}
+		from = newest.UnixMilli()
+	}
+}
+
+// BenchmarkBatchCreate measures contacts created per second by batches of
+// 100 through the service alone, without HTTP: the store's share of a
+// batch create.
+func BenchmarkBatchCreate(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			svc := setup(b, backend)
+			ctx := context.Background()
+			n := 0
+			for b.Loop() {
+				batch := make([]map[string]string, crm.MaxBatch)
+				for i := range batch {
+					batch[i] = map[string]string{"email": fmt.Sprintf("b%d@example.com", n), "firstname": "Bench",
+						"lastname": "L" + strconv.Itoa(n), "phone": "+1 555 0100", "company": "Example Inc", "lifecyclestage": "lead"}
+					n++
+				}
+				if _, err := svc.BatchCreate(ctx, "bench", "contacts", batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "records/s")
 		})
 	}
 }

@@ -443,7 +443,7 @@ func prepareAll(set propertySet, inputs []map[string]string) ([]map[string]strin
 	var errs []*Error
 	for i, in := range inputs {
 		out[i] = make(map[string]string, len(in))
-		for _, name := range slices.Sorted(maps.Keys(in)) {
+		for _, name := range sortedKeys(in) {
 			p, ok := set[name]
 			switch {
 			case !ok:
@@ -463,6 +463,17 @@ func prepareAll(set propertySet, inputs []map[string]string) ([]map[string]strin
 		return nil, e
 	}
 	return out, nil
+}
+
+// sortedKeys is slices.Sorted(maps.Keys(m)) with one allocation instead of
+// a growing slice: it runs for every input of every batch.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 func nonEmpty(props map[string]string) map[string]string {

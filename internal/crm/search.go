@@ -2,6 +2,7 @@ package crm
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,11 @@ const (
 	maxSearchLimit     = 200
 )
 
+// SearchHorizon is how many matches a search reaches, as on HubSpot, which
+// answers at most the first 10,000 of a query: readers move their window
+// (a later hs_lastmodifieddate, a higher hs_object_id) to read further.
+const SearchHorizon = 10_000
+
 // maxFilterValues is the most values one IN or NOT_IN filter takes, as on
 // HubSpot. Each value is a bound parameter, and every backend has a ceiling
 // on those (SQLite 32,766, PostgreSQL 65,535): with this cap even the
@@ -31,6 +37,12 @@ type SearchRequest struct {
 	Properties   []string
 	Limit        int
 	After        string
+	// Horizon, when set, is the most matches the search counts and pages
+	// through: Total is then at most Horizon, and no page starts past it.
+	// Counting every match costs a read of every match on every page, so
+	// a backfill paging by date (each page matching all that is newer)
+	// cost O(n²); the HTTP API sets SearchHorizon. 0 counts everything.
+	Horizon int
 }
 
 // Filter is one condition of a filter group.
@@ -49,7 +61,8 @@ type SortSpec struct {
 }
 
 // SearchResult is one page of matches. Next is the after of the following
-// page, empty on the last.
+// page, empty on the last. Total counts the matches, up to the request's
+// Horizon when it has one.
 type SearchResult struct {
 	Total   int
 	Records []store.Record
@@ -67,11 +80,12 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 	if err != nil {
 		return SearchResult{}, err
 	}
-	offset := 0
-	if req.After != "" {
-		if offset, err = strconv.Atoi(req.After); err != nil || offset < 0 {
-			return SearchResult{}, invalid(CodeInvalidCursor, "after %q is not a cursor this hub returned", req.After).with("after", req.After)
-		}
+	offset, err := searchOffset(req)
+	if err != nil {
+		return SearchResult{}, err
+	}
+	if req.Horizon > 0 {
+		limit = min(limit, req.Horizon-offset)
 	}
 	var res SearchResult
 	err = s.store.View(ctx, func(tx store.Tx) error {
@@ -83,7 +97,7 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 		if err != nil {
 			return err
 		}
-		q.Offset, q.Limit = offset, limit
+		q.Offset, q.Limit, q.CountUpTo = offset, limit, req.Horizon
 		res.Records, res.Total, err = tx.SearchRecords(ctx, q)
 		hideArchived(res.Records, hidden)
 		return err
@@ -92,6 +106,23 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 		res.Next = strconv.Itoa(end)
 	}
 	return res, err
+}
+
+// searchOffset reads the offset a request's after names; with a horizon,
+// a page must start before it.
+func searchOffset(req SearchRequest) (int, error) {
+	if req.After == "" {
+		return 0, nil
+	}
+	offset, err := strconv.Atoi(req.After)
+	if err != nil || offset < 0 {
+		return 0, invalid(CodeInvalidCursor, "after %q is not a cursor this hub returned", req.After).with("after", req.After)
+	}
+	if req.Horizon > 0 && offset >= req.Horizon {
+		return 0, invalid(CodeInvalidCursor, "A search reaches its first %d results only; after %q is past them. Narrow the query to read further, for example with a later hs_lastmodifieddate or a higher hs_object_id",
+			req.Horizon, req.After).with("after", req.After)
+	}
+	return offset, nil
 }
 
 func compile(ot *ObjectType, set propertySet, req SearchRequest) (store.Query, error) {
@@ -125,7 +156,26 @@ func compile(ot *ObjectType, set propertySet, req SearchRequest) (store.Query, e
 	for _, name := range ot.TextProps {
 		q.TextFields = append(q.TextFields, store.Field{Name: name, Kind: store.KindText})
 	}
+	q.ByValue = byValue(ot, set, q.Groups)
 	return q, nil
+}
+
+// byValue says every group names its records by a value a lookup index
+// holds: EQ or IN on the id or on an indexed property.
+func byValue(ot *ObjectType, set propertySet, groups [][]store.Cond) bool {
+	indexed := func(c store.Cond) bool {
+		if c.Op != store.OpEQ && c.Op != store.OpIn {
+			return false
+		}
+		name := c.Field.Name
+		return c.Field.Kind == store.KindID || set[name].HasUniqueValue || slices.Contains(ot.Indexed, name)
+	}
+	for _, g := range groups {
+		if !slices.ContainsFunc(g, indexed) {
+			return false
+		}
+	}
+	return len(groups) > 0
 }
 
 // field says how a property compares.

@@ -12,6 +12,15 @@ type Query struct {
 	Sorts      []Sort // the record id always breaks ties
 	Offset     int
 	Limit      int
+	// ByValue says every group names records by a value a lookup index
+	// holds (EQ or IN on an indexed property, or on the id): the matches
+	// are few, so reading them by that index and sorting them beats walking
+	// the records in sort order looking for them.
+	ByValue bool
+	// CountUpTo bounds the total a search reports: when more records match,
+	// the total is CountUpTo. Counting every match costs a read of every
+	// match, on every page; 0 counts them all.
+	CountUpTo int
 }
 
 // Kind says where a field lives and how its values compare.

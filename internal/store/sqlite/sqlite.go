@@ -35,6 +35,8 @@ var Dialect = sqlstore.Dialect{
 	// listing index's two, and SQLite's planner, which has no statistics,
 	// picks the lookup index.
 	LookupColumns: func(expr string) string { return "object_type, archived, " + expr },
+	// A lookup by a few values sorts what it finds (sqlstore.Dialect.Unordered).
+	Unordered: "+",
 	// The default collation, BINARY, already orders text by its bytes.
 	ByteOrder: "",
 	// One write connection makes writers serial already.

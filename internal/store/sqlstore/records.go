@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -14,8 +13,15 @@ import (
 )
 
 // recordColumns are the columns scanRecord reads, in its order.
-func (t *tx) recordColumns() string {
-	return "id, object_type, " + t.d.PropsOut + ", created_at, updated_at, archived, archived_at"
+func (t *tx) recordColumns() string { return recordColumns(t.d) }
+
+func recordColumns(d Dialect) string {
+	return "id, object_type, " + d.PropsOut + ", created_at, updated_at, archived, archived_at"
+}
+
+// recordByID reads one record: what a GET by id asks, prepared once.
+func recordByID(d Dialect) string {
+	return `SELECT ` + recordColumns(d) + ` FROM records WHERE id = ?`
 }
 
 // identifier guards names that are spliced into SQL text: object types and
@@ -41,7 +47,8 @@ func scanRecord(row interface{ Scan(...any) error }) (store.Record, error) {
 	}
 	r.CreatedAt, r.UpdatedAt, r.ArchivedAt = fromMS(created), fromMS(updated), fromMS(archivedAt)
 	r.Archived = archived != 0
-	if err := json.Unmarshal(props, &r.Props); err != nil {
+	var err error
+	if r.Props, err = decodeProps(props); err != nil {
 		return r, fmt.Errorf("record %d properties: %w", r.ID, err)
 	}
 	if r.Props == nil {
@@ -71,23 +78,28 @@ func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Re
 	out := make([]store.Record, len(recs))
 	rows := make([][]any, len(recs))
 	for i, r := range recs {
-		props, err := json.Marshal(r.Props)
-		if err != nil {
-			return nil, err
-		}
+		props := propsJSON(r.Props)
 		r.ID = ids[i]
 		rows[i] = []any{r.ID, r.Type, string(props), ms(r.CreatedAt), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt)}
 		r.CreatedAt, r.UpdatedAt, r.ArchivedAt = stored(r.CreatedAt), stored(r.UpdatedAt), stored(r.ArchivedAt)
 		out[i] = r
 	}
-	err = t.insertRows(ctx, `INSERT INTO records (id, object_type, props, created_at, updated_at, archived, archived_at)`,
-		"(?, ?, "+t.d.PropsIn+", ?, ?, ?, ?)", rows)
+	err = t.insertRows(ctx, recordsInsert, recordRow(t.d), rows)
 	if err != nil {
 		return nil, t.uniqueErr(err, recs[0].Type+" record")
 	}
 	t.inserted += len(recs)
 	return out, nil
 }
+
+const (
+	recordsInsert = `INSERT INTO records (id, object_type, props, created_at, updated_at, archived, archived_at)`
+	changesInsert = `INSERT INTO changes (object_type, record_id, kind, props, source, at)`
+	changeRow     = "(?, ?, ?, ?, ?, ?)"
+)
+
+// recordRow is the placeholder tuple of one row of recordsInsert.
+func recordRow(d Dialect) string { return "(?, ?, " + d.PropsIn + ", ?, ?, ?, ?)" }
 
 // rowsPerInsert keeps a multi-row insert well under every backend's limit
 // on bound parameters.
@@ -99,22 +111,30 @@ func (t *tx) insertRows(ctx context.Context, head, row string, rows [][]any) err
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), rowsPerInsert)]
 		rows = rows[len(chunk):]
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
 		args := make([]any, 0, len(chunk)*len(chunk[0]))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
+		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+		if _, err := t.cachedExec(ctx, valuesSQL(head, row, len(chunk)), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// valuesSQL is head VALUES row, row… with n rows.
+func valuesSQL(head, row string, n int) string {
+	var b strings.Builder
+	b.Grow(len(head) + len(" VALUES ") + n*(len(row)+2))
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	return b.String()
 }
 
 func (t *tx) UpdateRecords(ctx context.Context, recs []store.Record) error {
@@ -125,10 +145,7 @@ func (t *tx) UpdateRecords(ctx context.Context, recs []store.Record) error {
 	}
 	defer stmt.Close()
 	for _, r := range recs {
-		props, err := json.Marshal(r.Props)
-		if err != nil {
-			return err
-		}
+		props := propsJSON(r.Props)
 		res, err := stmt.ExecContext(ctx, string(props), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt), r.ID, r.Type)
 		if err != nil {
 			return t.uniqueErr(err, fmt.Sprintf("%s record %d", r.Type, r.ID))
@@ -151,8 +168,15 @@ func (t *tx) Records(ctx context.Context, objectType string, ids []int64) ([]sto
 	// By id alone: with the type in the query SQLite may walk the type's
 	// index instead of the primary key, reading every record of the type.
 	// Ids are unique across types, so the type is checked here.
-	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE id IN (`+
-		placeholders(len(ids))+`)`+t.forUpdate(), args...)
+	query := `SELECT ` + t.recordColumns() + ` FROM records WHERE id IN (` + placeholders(len(ids)) + `)`
+	if len(ids) == 1 {
+		query = recordByID(t.d)
+	}
+	rows, err := t.cachedQuery(ctx, query+t.forUpdate(), args...)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := scanAll(rows, scanRecord)
 	out := recs[:0]
 	for _, r := range recs {
 		if r.Type == objectType {
@@ -209,13 +233,10 @@ func (t *tx) AppendChanges(ctx context.Context, cs []store.Change) error {
 	}
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
-		props, err := json.Marshal(c.Props)
-		if err != nil {
-			return err
-		}
+		props := propsJSON(c.Props)
 		rows[i] = []any{c.ObjectType, c.RecordID, c.Kind, string(props), c.Source, ms(c.At)}
 	}
-	return t.insertRows(ctx, `INSERT INTO changes (object_type, record_id, kind, props, source, at)`, "(?, ?, ?, ?, ?, ?)", rows)
+	return t.insertRows(ctx, changesInsert, changeRow, rows)
 }
 
 func (t *tx) LastChangeSeq(ctx context.Context) (int64, error) {
@@ -269,7 +290,8 @@ func scanChanges(rows *sql.Rows) ([]store.Change, error) {
 			return nil, err
 		}
 		c.At = fromMS(at)
-		if err := json.Unmarshal(props, &c.Props); err != nil {
+		var err error
+		if c.Props, err = decodeProps(props); err != nil {
 			return nil, fmt.Errorf("change %d: %w", c.Seq, err)
 		}
 		cs = append(cs, c)

@@ -14,17 +14,47 @@ func (t *tx) SearchRecords(ctx context.Context, q store.Query) ([]store.Record, 
 	if err != nil {
 		return nil, 0, err
 	}
+	var recs []store.Record
+	if q.Limit > 0 {
+		// One row past the page says whether it is the last; the total of
+		// the last page is then known without counting, which makes a
+		// lookup by a unique value one statement.
+		args := append(w.args[:len(w.args):len(w.args)], q.Limit+1, q.Offset)
+		recs, err = t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
+			` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(recs) <= q.Limit && (len(recs) > 0 || q.Offset == 0) {
+			return recs, bounded(q.Offset+len(recs), q.CountUpTo), nil
+		}
+		recs = recs[:min(len(recs), q.Limit)]
+	}
+	query, args := countSQL(w, q.CountUpTo)
 	var total int
-	if err := t.queryRow(ctx, `SELECT count(*) FROM records WHERE `+w.sql.String(), w.args...).Scan(&total); err != nil {
+	if err := t.queryRow(ctx, query, args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	if total <= q.Offset || q.Limit <= 0 {
-		return nil, total, nil
+	return recs, total, nil
+}
+
+// bounded is n, or bound when n is more and bound is set.
+func bounded(n, bound int) int {
+	if bound > 0 {
+		return min(n, bound)
 	}
-	args := append(w.args, q.Limit, q.Offset)
-	recs, err := t.scanRecords(ctx, `SELECT `+t.recordColumns()+` FROM records WHERE `+w.sql.String()+
-		` ORDER BY `+order+` LIMIT ? OFFSET ?`, args...)
-	return recs, total, err
+	return n
+}
+
+// countSQL counts a search's matches, reading at most bound of them when
+// bound is set: the count then costs at most bound index entries, however
+// many records match.
+func countSQL(w *where, bound int) (string, []any) {
+	if bound <= 0 {
+		return `SELECT count(*) FROM records WHERE ` + w.sql.String(), w.args
+	}
+	return `SELECT count(*) FROM (SELECT 1 FROM records WHERE ` + w.sql.String() + ` LIMIT ?) AS matches`,
+		append(w.args[:len(w.args):len(w.args)], bound)
 }
 
 // searchSQL builds a search's WHERE clause and ORDER BY.
@@ -41,8 +71,19 @@ func searchSQL(d Dialect, q store.Query) (*where, string, error) {
 	if err := w.text(d, q.Text, q.TextFields); err != nil {
 		return nil, "", err
 	}
-	order, err := orderBy(d, q.Sorts)
+	order, err := orderBy(d, q.Sorts, q.ByValue)
 	return w, order, err
+}
+
+// PageSQL is the statement that reads a page of a search, as SearchRecords
+// runs it, so backend tests can check its plan.
+func PageSQL(d Dialect, q store.Query) (string, []any, error) {
+	w, order, err := searchSQL(d, q)
+	if err != nil {
+		return "", nil, err
+	}
+	return rebind(d, `SELECT `+recordColumns(d)+` FROM records WHERE `+w.sql.String()+` ORDER BY `+order+` LIMIT ? OFFSET ?`),
+		append(w.args[:len(w.args):len(w.args)], q.Limit+1, q.Offset), nil
 }
 
 // CountSQL is the statement that counts a search's matches, as SearchRecords
@@ -52,7 +93,8 @@ func CountSQL(d Dialect, q store.Query) (string, []any, error) {
 	if err != nil {
 		return "", nil, err
 	}
-	return rebind(d, `SELECT count(*) FROM records WHERE `+w.sql.String()), w.args, nil
+	query, args := countSQL(w, q.CountUpTo)
+	return rebind(d, query), args, nil
 }
 
 // where builds a WHERE clause and its arguments.
@@ -259,7 +301,11 @@ func repeatJoin(s string, n int) string {
 	return strings.Join(parts, ", ")
 }
 
-func orderBy(d Dialect, sorts []store.Sort) (string, error) {
+func orderBy(d Dialect, sorts []store.Sort, byValue bool) (string, error) {
+	prefix := ""
+	if byValue {
+		prefix = d.Unordered
+	}
 	var parts []string
 	for _, s := range sorts {
 		o, err := fieldOperand(d, s.Field)
@@ -271,9 +317,9 @@ func orderBy(d Dialect, sorts []store.Sort) (string, error) {
 			dir = " DESC"
 		}
 		if o.optional {
-			parts = append(parts, "("+o.raw+" IS NULL)")
+			parts = append(parts, prefix+"("+o.raw+" IS NULL)")
 		}
-		parts = append(parts, o.order+dir)
+		parts = append(parts, prefix+o.order+dir)
 	}
-	return strings.Join(append(parts, "id ASC"), ", "), nil
+	return strings.Join(append(parts, prefix+"id ASC"), ", "), nil
 }

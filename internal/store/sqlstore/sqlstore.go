@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -42,6 +43,12 @@ type Dialect struct {
 	// does on every backend. Only ranges and sorts use it: equality stays on
 	// the plain expression, which is what the lookup indexes hold.
 	ByteOrder string
+	// Unordered prefixes a sort term that the planner must not read an
+	// index in order for (Query.ByValue). SQLite, which keeps no statistics,
+	// walked the records in id order looking for a handful of emails, a read
+	// of every record when none matched; "+" hides the ordering index from
+	// it. PostgreSQL's planner weighs the choice itself.
+	Unordered string
 	// LockFeed returns the statement a transaction runs before it appends to
 	// a feed (the change feed, the identity events), so that sequence numbers
 	// become visible in order. Nil when writers are already serial.
@@ -80,20 +87,26 @@ type Store struct {
 	write, read *sql.DB
 	d           Dialect
 	growth      growth
-	// readStmts are the hot queries, prepared on the read pool; the store
-	// must be migrated before New.
-	readStmts *stmtCache
+	// readStmts are the hot queries, prepared on the read pool, and
+	// writeStmts the hot writes, prepared on a single write connection; the
+	// store must be migrated before New.
+	readStmts, writeStmts *stmtCache
 }
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
-	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d)}
+	reads := append(slices.Clone(hotQueries), recordByID(d))
+	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, reads)}
+	if write != read {
+		// Write transactions read too (property definitions, for one).
+		s.writeStmts = prepareHot(write, d, append(hotWrites(d), reads...))
+	}
 	s.growth.next.Store(firstAnalyze)
 	return s
 }
 
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.write, nil, nil, true, fn)
+	return s.run(ctx, s.write, s.writeStmts, nil, true, fn)
 }
 
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
@@ -140,7 +153,7 @@ func (g *growth) due(n int) bool {
 func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
 
 func (s *Store) Close() error {
-	err := errors.Join(s.readStmts.close(), s.write.Close())
+	err := errors.Join(s.readStmts.close(), s.writeStmts.close(), s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}

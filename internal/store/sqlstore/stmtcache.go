@@ -21,15 +21,32 @@ func hot(query string) string {
 	return query
 }
 
+// hotWrites are the statements a store with a single write connection
+// (SQLite) prepares on it when it opens: the inserts of a full batch of
+// records and of its change feed, and of a single record. A 100-row insert
+// is a long text, and parsing it again was a tenth of a batch create.
+// PostgreSQL's driver already keeps the statements it has prepared.
+func hotWrites(d Dialect) []string {
+	var qs []string
+	for _, n := range []int{1, fullBatch} {
+		qs = append(qs, valuesSQL(recordsInsert, recordRow(d), n), valuesSQL(changesInsert, changeRow, n))
+	}
+	return qs
+}
+
+// fullBatch is the size of a full batch of HubSpot's API, and so the usual
+// number of rows one write inserts.
+const fullBatch = 100
+
 // stmtCache holds the prepared hot queries of one handle; it is filled
 // when the store opens and only read after.
 type stmtCache struct {
 	m map[string]*sql.Stmt
 }
 
-func prepareHot(db *sql.DB, d Dialect) *stmtCache {
+func prepareHot(db *sql.DB, d Dialect, queries []string) *stmtCache {
 	c := &stmtCache{m: map[string]*sql.Stmt{}}
-	for _, q := range hotQueries {
+	for _, q := range queries {
 		// A query that fails to prepare simply runs unprepared.
 		if s, err := db.PrepareContext(context.Background(), rebind(d, q)); err == nil {
 			c.m[q] = s
@@ -49,8 +66,10 @@ func (c *stmtCache) close() error {
 	return errors.Join(errs...)
 }
 
-// prepared returns the prepared form of a hot query in this transaction;
-// write transactions and other queries get nil.
+// prepared returns the prepared form of a hot query in this transaction,
+// or nil. The statement was prepared on the connection the transaction
+// holds (the write connection, or one of the read pool's), which StmtContext
+// then reuses; on a connection it was not prepared on, it prepares it there.
 func (t *tx) prepared(ctx context.Context, query string) *sql.Stmt {
 	if t.stmts == nil {
 		return nil
@@ -68,6 +87,14 @@ func (t *tx) cachedQueryRow(ctx context.Context, query string, args ...any) *sql
 		return s.QueryRowContext(ctx, args...)
 	}
 	return t.queryRow(ctx, query, args...)
+}
+
+// cachedExec runs a statement, prepared if it is hot.
+func (t *tx) cachedExec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := t.prepared(ctx, query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return t.exec(ctx, query, args...)
 }
 
 // cachedQuery is cachedQueryRow for queries that return rows.

@@ -293,6 +293,11 @@ func testSearchSortAndPage(t *testing.T, s store.Store) {
 		{"last page", store.Query{Sorts: []store.Sort{desc(createdField)}, Offset: 5, Limit: 2}, "A", 6},
 		{"offset past the end", store.Query{Offset: 6, Limit: 2}, "", 6},
 		{"total counts every match", store.Query{Groups: where(nameField, store.OpHasProperty).Groups, Sorts: []store.Sort{desc(amountField)}, Limit: 2}, "CB", 5},
+		{"bounded total stops at the bound", store.Query{Limit: 2, CountUpTo: 4}, "AB", 4},
+		{"bounded total below the bound is exact", store.Query{Groups: where(nameField, store.OpHasProperty).Groups, Limit: 2, CountUpTo: 10}, "AB", 5},
+		{"bounded total of a last page", store.Query{Offset: 4, Limit: 2, CountUpTo: 5}, "EF", 5},
+		{"bounded total past the end", store.Query{Offset: 7, Limit: 2, CountUpTo: 10}, "", 6},
+		{"count only", store.Query{Limit: -1}, "", 6},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
