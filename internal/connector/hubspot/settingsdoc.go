@@ -27,5 +27,7 @@ func (c *Connector) Settings() []connector.Setting {
 			Of: connector.OfEither, Help: "how far behind the external clock changes are read, for writes that appear late"},
 		{Name: SettingArchiveInterval, Default: DefaultArchiveInterval.String(),
 			Of: connector.OfEither, Help: "the least time between two looks for archived records; off never looks"},
+		{Name: SettingChangeListing, Default: "auto",
+			Of: connector.OfEither, Help: "auto reads another hubsync's change listing (creates, updates and archives in order, no overlap, watched instead of polled) and searches where there is none; off always searches"},
 	}
 }
