@@ -54,7 +54,7 @@ func (s *Server) changes(c call) (int, any, error) {
 	}
 	if wait > 0 && page.Position == cmp.Or(after, "0") && !page.More {
 		seq, _ := strconv.ParseInt(page.Position, 10, 64)
-		s.feed.wait(c.r.Context(), seq, wait)
+		s.feed.wait(c.r.Context(), seq, wait, s.Stopping)
 		if page, err = s.crm.Changed(c.r.Context(), c.ot.Name, after, limit); err != nil {
 			return 0, nil, err
 		}

@@ -36,9 +36,10 @@ func newFeedWaiter(head func(ctx context.Context) (int64, error)) *feedWaiter {
 	return &feedWaiter{head: head, moved: make(chan struct{})}
 }
 
-// wait returns once the feed holds an entry after seq, after d, or when
-// ctx ends, whichever comes first; at once when too many wait already.
-func (w *feedWaiter) wait(ctx context.Context, seq int64, d time.Duration) {
+// wait returns once the feed holds an entry after seq, after d, when ctx
+// ends or when stop closes, whichever comes first; at once when too many
+// wait already.
+func (w *feedWaiter) wait(ctx context.Context, seq int64, d time.Duration, stop <-chan struct{}) {
 	w.mu.Lock()
 	if w.waiters >= maxFeedWaiters {
 		w.mu.Unlock()
@@ -67,6 +68,7 @@ func (w *feedWaiter) wait(ctx context.Context, seq int64, d time.Duration) {
 	case <-moved:
 	case <-t.C:
 	case <-ctx.Done():
+	case <-stop:
 	}
 }
 

@@ -40,6 +40,10 @@ type Server struct {
 	// Observe, if set, hears of every answered request by its route
 	// pattern ("" when no route took it), for metrics.
 	Observe func(pattern string, status int, took time.Duration)
+	// Stopping, if set, closes when the server begins to shut down: change
+	// listings that wait answer at once, so a graceful shutdown does not
+	// wait out their 25 s.
+	Stopping <-chan struct{}
 }
 
 // Mux is where the hub's parts register their routes.

@@ -87,7 +87,7 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 		return err
 	}
 	defer stopDebug()
-	srv := hub.NewHTTPServer(h.Handler(log))
+	srv := h.HTTPServer(log)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))

@@ -67,7 +67,7 @@ func openSide(ctx context.Context, name, domain, host, dir string, port int) (*S
 		return nil, fmt.Errorf("open %s: %w", name, err)
 	}
 	s := &Side{Name: name, Hub: h, URL: url, Domain: domain, logFile: logFile, served: make(chan error, 1),
-		srv: hub.NewHTTPServer(h.Handler(log))}
+		srv: h.HTTPServer(log)}
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
 }

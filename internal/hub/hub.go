@@ -72,6 +72,9 @@ type Hub struct {
 	oauthNow func() time.Time
 	// scrapeToken guards /metrics on the main listener; empty: open.
 	scrapeToken string
+	// stopping closes when the hub's HTTP server shuts down (HTTPServer).
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -231,6 +234,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		log:         log,
 		oauthNow:    o.oauthNow,
 		scrapeToken: o.metricsToken,
+		stopping:    make(chan struct{}),
 	}
 	return h, nil
 }
@@ -302,6 +306,7 @@ func (h *Hub) api(log *slog.Logger) *api.Server {
 	handler := api.New(h.CRM, auth, h.Store.Ping, log, oauthRoutes, admin.Routes, pages, h.metricsRoute)
 	handler.BodyTimeout = h.cfg.BodyTimeout
 	handler.Observe = h.Metrics.HTTP
+	handler.Stopping = h.stopping
 	return handler
 }
 

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"log/slog"
 	"net/http"
 	"net/http/pprof"
 	"time"
@@ -17,6 +18,15 @@ import (
 // whose calls each time out after 15 s or less.
 func NewHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, WriteTimeout: 2 * time.Minute}
+}
+
+// HTTPServer is NewHTTPServer serving the hub's handler; shutting it down
+// also ends the change listings waiting for the feed, which would
+// otherwise hold a graceful shutdown for up to their 25 s.
+func (h *Hub) HTTPServer(log *slog.Logger) *http.Server {
+	srv := NewHTTPServer(h.Handler(log))
+	srv.RegisterOnShutdown(func() { h.stopOnce.Do(func() { close(h.stopping) }) })
+	return srv
 }
 
 // DebugHandler serves the operator's debug listener (serve --debug-listen):

@@ -27,6 +27,21 @@ type changeWaiter interface {
 	WaitForChanges(ctx context.Context, t connector.Target, cred connector.Credential, object, cursor string, wait time.Duration) (moved, ok bool, err error)
 }
 
+// oneStream is a connector whose wait on one object's cursor hears the
+// changes of every object (another hubsync's change listing is one feed).
+// A connector without it waits on one object only (a PostgreSQL table),
+// so a connection bringing in several objects through it is polled.
+type oneStream interface {
+	OneChangeStream() bool
+}
+
+// waitsForAll says whether waiting on one of n inbound object syncs
+// through c hears them all.
+func waitsForAll(c any, n int) bool {
+	s, ok := c.(oneStream)
+	return n <= 1 || ok && s.OneChangeStream()
+}
+
 const (
 	watchWait        = 25 * time.Second
 	watchedPollEvery = 5 * time.Minute
@@ -39,15 +54,20 @@ const (
 // watchers are the running watchers of this process.
 type watchers struct {
 	mu      sync.Mutex
-	cancel  map[int64]context.CancelFunc
+	running map[int64]*watch
 	active  map[int64]bool      // waiting on the other side, so polls may be rare
 	retryAt map[int64]time.Time // no watcher before then
 	wg      sync.WaitGroup
 }
 
 func newWatchers() *watchers {
-	return &watchers{cancel: map[int64]context.CancelFunc{}, active: map[int64]bool{}, retryAt: map[int64]time.Time{}}
+	return &watchers{running: map[int64]*watch{}, active: map[int64]bool{}, retryAt: map[int64]time.Time{}}
 }
+
+// watch is one watcher of a connection. A stopped watcher may still be
+// finishing its wait when keep starts the next one for the same
+// connection; the old one's end must not erase the new one.
+type watch struct{ stop context.CancelFunc }
 
 // watched says whether a watcher of id waits on the other side now.
 func (w *watchers) watched(id int64) bool {
@@ -62,20 +82,22 @@ func (w *watchers) keep(ctx context.Context, h *Hub, ids map[int64]time.Duration
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	now := time.Now()
-	for id, stop := range w.cancel {
+	for id, wt := range w.running {
 		if _, ok := ids[id]; !ok {
-			stop()
-			delete(w.cancel, id)
+			wt.stop()
+			delete(w.running, id)
+			delete(w.active, id)
 		}
 	}
 	for id := range ids {
-		if _, running := w.cancel[id]; running || now.Before(w.retryAt[id]) {
+		if _, running := w.running[id]; running || now.Before(w.retryAt[id]) {
 			continue
 		}
 		wctx, stop := context.WithCancel(ctx)
-		w.cancel[id] = stop
+		wt := &watch{stop: stop}
+		w.running[id] = wt
 		w.wg.Go(func() {
-			h.watchConnection(wctx, w, id)
+			h.watchConnection(wctx, w, id, wt)
 			stop()
 		})
 	}
@@ -83,83 +105,94 @@ func (w *watchers) keep(ctx context.Context, h *Hub, ids map[int64]time.Duration
 
 // ended records that id's watcher stopped; the next keep after rest may
 // start another.
-func (w *watchers) ended(id int64, rest time.Duration) {
+func (w *watchers) ended(id int64, wt *watch, rest time.Duration) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.cancel, id)
+	if w.running[id] != wt {
+		return // stopped by keep, which may have started another since
+	}
+	delete(w.running, id)
 	delete(w.active, id)
 	w.retryAt[id] = time.Now().Add(rest)
 }
 
-func (w *watchers) setActive(id int64) {
+func (w *watchers) setActive(id int64, wt *watch) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.active[id] = true
+	if w.running[id] == wt {
+		w.active[id] = true
+	}
 }
 
 // watchConnection waits on the other side of connection id until ctx ends
 // or waiting does not work; see the top of this file.
-func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64) {
+func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64, wt *watch) {
 	for ctx.Err() == nil {
 		sess, err := h.Connections.Open(ctx, id)
 		if err != nil {
-			w.ended(id, noWatchFor)
+			w.ended(id, wt, noWatchFor)
 			return
 		}
 		waiter, ok := sess.Connector.(changeWaiter)
 		if !ok {
-			w.ended(id, time.Hour)
+			w.ended(id, wt, time.Hour)
 			return
 		}
-		os, cursor, err := h.inboundCursor(ctx, id)
+		os, cursor, inbound, err := h.inboundCursor(ctx, id)
 		if err != nil || os.ID == 0 {
-			w.ended(id, noWatchFor)
+			w.ended(id, wt, noWatchFor)
+			return
+		}
+		if !waitsForAll(sess.Connector, inbound) {
+			w.ended(id, wt, watchedPollEvery)
 			return
 		}
 		// Counted as watched while it waits, so the poller holds off; a
 		// wait that cannot be made ends the watcher, which counts no more.
-		w.setActive(id)
+		w.setActive(id, wt)
 		moved, ok, err := waiter.WaitForChanges(ctx, sess.Target, sess.Credential, os.ExternalObject, cursor, watchWait)
 		if err != nil || !ok {
 			if ctx.Err() == nil && err != nil {
 				h.log.Debug("waiting for an external app's changes failed; polling it", "connection", id, "error", err)
 			}
-			w.ended(id, noWatchFor)
+			w.ended(id, wt, noWatchFor)
 			return
 		}
 		if !moved {
 			continue
 		}
 		if err := h.Enqueue(ctx, id, syncer.TriggerPoll); err != nil {
-			w.ended(id, noWatchFor)
+			w.ended(id, wt, noWatchFor)
 			return
 		}
 		h.awaitCursor(ctx, os.ID, cursor)
 	}
-	w.ended(id, 0)
+	w.ended(id, wt, 0)
 }
 
 // inboundCursor is the app cursor of the connection's first enabled
-// object sync that brings changes into the hub. The other side's feed is
-// one stream for every object type, so it moves for any of them.
-func (h *Hub) inboundCursor(ctx context.Context, id int64) (store.ObjectSync, string, error) {
-	var os store.ObjectSync
-	var cursor string
-	err := h.Store.View(ctx, func(tx store.Tx) error {
+// object sync that brings changes into the hub, and how many such syncs
+// it has (see oneStream).
+func (h *Hub) inboundCursor(ctx context.Context, id int64) (os store.ObjectSync, cursor string, inbound int, err error) {
+	err = h.Store.View(ctx, func(tx store.Tx) error {
 		syncs, err := tx.ObjectSyncs(ctx, id)
 		if err != nil {
 			return err
 		}
 		for _, s := range syncs {
-			if s.Enabled && s.Direction != store.DirectionToApp {
+			if !s.Enabled || s.Direction == store.DirectionToApp {
+				continue
+			}
+			if inbound++; inbound == 1 {
 				os = s
-				cursor, err = tx.SyncCursor(ctx, s.ID, store.SideApp)
-				return err
+				if cursor, err = tx.SyncCursor(ctx, s.ID, store.SideApp); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
-	return os, cursor, err
+	return os, cursor, inbound, err
 }
 
 // awaitCursor returns once the object sync's app cursor is no longer

@@ -35,13 +35,18 @@ func NewHashGate(budget int64, wait time.Duration) *HashGate {
 	return &HashGate{sem: semaphore.NewWeighted(kib), budget: kib, wait: wait}
 }
 
-// Hash gate defaults: half the process's memory limit for hashing, leaving
-// the rest to the hub's own work; the hub's 512 MiB limit when none is set
-// (a server without one still should not grow without bound). A second
-// is long enough for a person to wait and short enough that a flood of
-// attempts does not pile up behind the gate.
+// Hash gate defaults: half the process's memory limit for hashing, and
+// never less than four default hashes. The hub keeps its memory limit low
+// (48 MiB) to hold the resident memory of long syncs down; a sign-in
+// burst is short-lived memory on top of that, and sizing the gate from so
+// low a limit would let only one hash run at a time, so a few anonymous
+// attempts could keep real sign-ins waiting. The hub's former 512 MiB
+// limit stands in when none is set (a server without one still should not
+// grow without bound). A second is long enough for a person to wait and
+// short enough that a flood of attempts does not pile up behind the gate.
 const (
 	hashShare          = 2
+	minHashBudget      = 4 * 64 << 20
 	unlimitedStandIn   = 512 << 20
 	DefaultHashWait    = time.Second
 	defaultHashRetryIn = time.Second
@@ -54,7 +59,7 @@ func DefaultHashGate() *HashGate {
 	if limit == math.MaxInt64 {
 		limit = unlimitedStandIn
 	}
-	return NewHashGate(limit/hashShare, DefaultHashWait)
+	return NewHashGate(max(limit/hashShare, minHashBudget), DefaultHashWait)
 }
 
 // Slots is how many hashes of cost p the gate runs at once.

@@ -133,6 +133,10 @@ func (c *Connector) WaitForChanges(ctx context.Context, t connector.Target, cred
 	return moved, ok, redact(err, secrets(cred)...)
 }
 
+// OneChangeStream is true: the change listing is one feed for every object
+// type, so waiting on one object's cursor hears changes to all of them.
+func (c *Connector) OneChangeStream() bool { return true }
+
 func (c *Connector) waitForChanges(ctx context.Context, t connector.Target, cred connector.Credential, object, cursor string, wait time.Duration) (bool, bool, error) {
 	pos, err := decodeCursor(cursor)
 	if err != nil || pos.Via != viaFeed || !useFeed(t, pos) {
