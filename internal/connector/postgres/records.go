@@ -126,7 +126,9 @@ const clockSQL = `SELECT set_config('hubsync.clock', clock_timestamp()::text, tr
 
 // horizonSQL stores the horizon in a setting local to the transaction, so
 // that the next statement of the same batch reads by it without a second
-// round trip. $1 is commit_lag, $2 the table, $3 the name of the trigger
+// round trip. Writers are looked for on the table and on its partitions
+// and inheritance children: a write straight into a partition locks only
+// the partition, and the trigger cloned there stamps it all the same. $1 is commit_lag, $2 the table, $3 the name of the trigger
 // Prepare installs on it.
 const horizonSQL = `WITH clock AS (SELECT current_setting('hubsync.clock')::timestamptz AS now),
 touched AS (SELECT EXISTS (SELECT 1 FROM pg_trigger
@@ -135,7 +137,9 @@ SELECT set_config('hubsync.horizon', (SELECT least(
 	CASE WHEN touched.yes THEN clock.now ELSE clock.now - $1::interval END,
 	(SELECT min(coalesce(a.xact_start, clock.now - $1::interval))
 	 FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
-	 WHERE l.locktype = 'relation' AND l.relation = to_regclass($2)
+	 WHERE l.locktype = 'relation' AND l.relation IN (SELECT to_regclass($2)
+	   UNION ALL SELECT relid FROM pg_partition_tree(to_regclass($2))
+	   UNION ALL SELECT inhrelid FROM pg_inherits WHERE inhparent = to_regclass($2))
 	   AND l.mode IN ('RowExclusiveLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')
 	   AND l.pid IS DISTINCT FROM pg_backend_pid()))
 	FROM clock, touched)::text, true)`

@@ -882,3 +882,48 @@ func TestWaitForChanges(t *testing.T) {
 		t.Fatal("a wait across an UPDATE ended without it")
 	}
 }
+
+// A writer into one partition of a partitioned table locks only that
+// partition; it must hold the horizon back all the same.
+func TestChangesWaitForAWriterIntoAPartition(t *testing.T) {
+	t.Parallel()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz) PARTITION BY RANGE (id); "+
+		"CREATE TABLE people_low PARTITION OF people FOR VALUES FROM (0) TO (1000); "+
+		"CREATE TABLE people_high PARTITION OF people FOR VALUES FROM (1000) TO (MAXVALUE)",
+		map[string]string{postgres.ConfigInstallTrigger: "true"})
+	delete(rb.target.Config, postgres.ConfigCommitLag) // the default, 5s
+	rb.exec(t, "GRANT ALL ON people_low, people_high TO "+rb.user)
+	ctx := context.Background()
+	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	as := *rb.base
+	as.User = url.UserPassword(rb.user, rb.pw)
+	writer, err := pgx.Connect(ctx, as.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close(ctx)
+	rb.exec(t, "INSERT INTO people (id, email) VALUES (1, 'a')")
+	cursor := rb.changes(t, nil, "", 500).Cursor
+	tx, err := writer.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "INSERT INTO "+rb.schema+".people_low (id, email) VALUES (5, 'late')"); err != nil {
+		t.Fatal(err)
+	}
+	rb.exec(t, "INSERT INTO people (id, email) VALUES (1005, 'early')") // a later stamp, committed first
+	page := rb.changes(t, nil, cursor, 500)
+	if len(page.Records) != 0 {
+		t.Fatalf("read %v while a writer into a partition is open; its row would be skipped", ids(page.Records))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page = rb.changes(t, nil, page.Cursor, 500)
+	if got := ids(page.Records); !slices.Equal(got, []string{"5", "1005"}) {
+		t.Fatalf("after the commit read %v, want [5 1005]", got)
+	}
+}
