@@ -91,6 +91,12 @@ func (s *session) readFeed(ctx context.Context, pos *position, props []string, l
 	return nil, true, true, nil
 }
 
+// errListingGone is a cursor that reads the other hub's change listing
+// finding it gone; the run fails and is retried, and change_listing=off
+// makes the connection search instead (from the beginning).
+var errListingGone = &connector.Error{Reason: connector.ReasonUnreachable,
+	Message: "the other hub's change listing, which this connection reads, answered that it does not exist; it is retried, and the change_listing=off setting makes the connection search instead"}
+
 // useFeed says whether to try the change listing for this cursor: a new
 // cursor or one that reads by it, unless the setting turns it off.
 func useFeed(t connector.Target, pos position) bool {

@@ -149,3 +149,25 @@ func TestChangesFallBackToSearch(t *testing.T) {
 		t.Errorf("searched %d times, want at least once a read", n)
 	}
 }
+
+// A cursor that reads another hub's change listing and finds it gone (a
+// misrouted call, a hub mid-downgrade) fails the read instead of searching
+// everything again from the beginning.
+func TestListingGoneFailsTheRead(t *testing.T) {
+	t.Parallel()
+	_, b := setupRecords(t)
+	c := hubspot.New(nil)
+	ctx := context.Background()
+	b.contacts(t, "g", 2)
+	page, err := c.Changes(ctx, b.target, b.cred, "contacts", []string{"email"}, "", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFakeHubSpot(t) // answers 404 to the listing
+	if _, err := c.Changes(ctx, f.target(nil), connector.Credential{APIKey: fakeAPIKey}, "contacts", []string{"email"}, page.Cursor, 100); err == nil || !strings.Contains(err.Error(), "change_listing=off") {
+		t.Fatalf("a listing cursor against a side without the listing read on (err %v), want the error naming change_listing=off", err)
+	}
+	if n := f.count("POST /crm/v3/objects/contacts/search"); n != 0 {
+		t.Errorf("searched %d times, want none", n)
+	}
+}

@@ -304,6 +304,11 @@ func (c *Connector) changes(ctx context.Context, t connector.Target, cred connec
 			}
 			return page, nil
 		}
+		if pos.Via == viaFeed {
+			// It listed changes before: a 404 now is a misrouted call or
+			// a hub mid-downgrade, not a reason to read everything again.
+			return connector.Page{}, errListingGone
+		}
 		// Not a hubsync, or one too old to list changes: search from the
 		// beginning, which reads everything the listing would have.
 		pos = position{}
