@@ -68,4 +68,3 @@ func TestAppPageReadWhileHubWrites(t *testing.T) {
 		t.Fatalf("B has %d contacts, want 3", got)
 	}
 }
-
