@@ -68,3 +68,4 @@ func TestAppPageReadWhileHubWrites(t *testing.T) {
 		t.Fatalf("B has %d contacts, want 3", got)
 	}
 }
+
