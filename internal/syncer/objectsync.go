@@ -284,8 +284,7 @@ func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, exte
 	for _, rec := range recs {
 		page.Records = append(page.Records, rec)
 	}
-	_, err = e.deliverToHub(ctx, r, os, page, "")
-	return err
+	return e.deliverToHub(ctx, r, os, page, "")
 }
 
 // PairCount is how many record pairs (links) an object sync of a

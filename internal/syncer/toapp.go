@@ -191,16 +191,6 @@ func (p *plan) writesHub() bool {
 	return false
 }
 
-// writesApp reports whether the plan holds a write to the external app.
-func (p *plan) writesApp() bool {
-	for _, pr := range p.pairs {
-		if pr.app != nil {
-			return true
-		}
-	}
-	return false
-}
-
 func hubRef(id int64) string { return "h" + strconv.FormatInt(id, 10) }
 
 // deliverToApp syncs a batch of hub records and then moves the cursor of
