@@ -162,11 +162,7 @@ func (t *tx) moveLinks(ctx context.Context, links []store.Link) (int, error) {
 		for _, l := range chunk {
 			args = append(args, l.SyncID, l.HubID, l.ExternalID)
 		}
-		// The first row's casts type the columns for PostgreSQL.
-		res, err := t.exec(ctx, `WITH moved (sync_id, hub_id, external_id) AS (VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))`+
-			strings.Repeat(", (?, ?, ?)", len(chunk)-1)+`)
-			UPDATE sync_links SET external_id = moved.external_id FROM moved
-			WHERE sync_links.sync_id = moved.sync_id AND sync_links.hub_id = moved.hub_id`, args...)
+		res, err := t.cachedExec(ctx, moveLinksSQL(len(chunk)), args...)
 		if err != nil {
 			return found, t.uniqueErr(err, "link external id")
 		}
@@ -189,11 +185,7 @@ func (t *tx) SetLinkExternalIDs(ctx context.Context, links []store.Link) (int, e
 // upsertLinks runs one multi-row upsert of n links and notes the external
 // id each holds after it.
 func (t *tx) upsertLinks(ctx context.Context, n int, args []any, held map[[2]int64]string) error {
-	rows, err := t.query(ctx, `INSERT INTO sync_links (`+linkColumns+`) VALUES `+
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ")+`
-		ON CONFLICT (sync_id, hub_id) DO UPDATE SET snapshot = excluded.snapshot,
-		hub_archived = excluded.hub_archived, app_archived = excluded.app_archived, updated_at = excluded.updated_at
-		RETURNING sync_id, hub_id, external_id`, args...)
+	rows, err := t.cachedQuery(ctx, upsertLinksSQL(n), args...)
 	if err != nil {
 		return err
 	}
@@ -207,6 +199,33 @@ func (t *tx) upsertLinks(ctx context.Context, n int, args []any, held map[[2]int
 		held[key] = externalID
 	}
 	return rows.Err()
+}
+
+// moveLinksSQL sets the external ids of n links. The first row's casts
+// type the columns for PostgreSQL.
+func moveLinksSQL(n int) string {
+	return `WITH moved (sync_id, hub_id, external_id) AS (VALUES (CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT))` +
+		strings.Repeat(", (?, ?, ?)", n-1) + `)
+			UPDATE sync_links SET external_id = moved.external_id FROM moved
+			WHERE sync_links.sync_id = moved.sync_id AND sync_links.hub_id = moved.hub_id`
+}
+
+// upsertLinksSQL upserts n links, returning the external id each holds.
+func upsertLinksSQL(n int) string {
+	return `INSERT INTO sync_links (` + linkColumns + `) VALUES ` +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", ") + `
+		ON CONFLICT (sync_id, hub_id) DO UPDATE SET snapshot = excluded.snapshot,
+		hub_archived = excluded.hub_archived, app_archived = excluded.app_archived, updated_at = excluded.updated_at
+		RETURNING sync_id, hub_id, external_id`
+}
+
+// linkWrites are the link statements of a full step, which SQLite's write
+// connection prepares once: a step of creates stages its links and then
+// sets their external ids, each one statement of rowsPerInsert rows, and
+// parsing those long texts again on every step was about a tenth of the
+// engine's CPU in an initial sync to PostgreSQL.
+func linkWrites() []string {
+	return []string{moveLinksSQL(rowsPerInsert), upsertLinksSQL(rowsPerInsert)}
 }
 
 // lastPerHubID drops every link a later one of the same sync and hub id

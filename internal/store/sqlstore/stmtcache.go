@@ -31,6 +31,7 @@ func hotWrites(d Dialect) []string {
 	for _, n := range []int{1, fullBatch} {
 		qs = append(qs, valuesSQL(recordsInsert, recordRow(d), n), valuesSQL(changesInsert, changeRow, n))
 	}
+	qs = append(qs, linkWrites()...)
 	return qs
 }
 
