@@ -142,23 +142,27 @@ func (h *Hub) watchFeed(ctx context.Context) {
 	}
 }
 
+// feedWakePage is how many changes wake reads per query.
+const feedWakePage = 10000
+
 // wake enqueues runs for the changes after seq and returns the new
 // position.
 func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
-	type want struct{ object, source string }
-	seen := map[want]bool{}
+	seen := map[store.ChangeSource]bool{}
 	var syncs map[int64][]string
 	err := h.Store.View(ctx, func(tx store.Tx) error {
 		for {
-			changes, err := tx.Changes(ctx, seq, 1000)
+			// Only who moved matters here, not the values: the runs this
+			// wakes read the records themselves.
+			page, err := tx.ChangeSources(ctx, seq, feedWakePage)
 			if err != nil {
 				return err
 			}
-			for _, c := range changes {
-				seen[want{c.ObjectType, c.Source}] = true
-				seq = c.Seq
+			for _, cs := range page.Sources {
+				seen[cs] = true
 			}
-			if len(changes) < 1000 {
+			seq = page.LastSeq
+			if page.Read < feedWakePage {
 				break
 			}
 		}
@@ -176,7 +180,7 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 	for id, objects := range syncs {
 		own := syncer.Source(id)
 		for w := range seen {
-			if w.source != own && slices.Contains(objects, w.object) {
+			if w.Source != own && slices.Contains(objects, w.ObjectType) {
 				errs = append(errs, h.Enqueue(ctx, id, jobs.TriggerFeed))
 				break
 			}
