@@ -79,8 +79,10 @@ func (s *Service) insert(ctx context.Context, tx store.Tx, source string, ot *Ob
 	recs = out
 	changes := make([]store.Change, len(recs))
 	for i, r := range recs {
+		// The change shares the record's map: AppendChanges only encodes it,
+		// and a copy per record was pure allocation.
 		changes[i] = store.Change{ObjectType: ot.Name, RecordID: r.ID, Kind: ChangeCreated,
-			Props: maps.Clone(r.Props), Source: source, At: now}
+			Props: r.Props, Source: source, At: now}
 	}
 	return recs, tx.AppendChanges(ctx, changes)
 }
