@@ -151,6 +151,19 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 	seen := map[store.ChangeSource]bool{}
 	var syncs map[int64][]string
 	err := h.Store.View(ctx, func(tx store.Tx) error {
+		last, err := tx.LastChangeSeq(ctx)
+		if err != nil || last <= seq {
+			return err
+		}
+		if syncs, err = objectsByConnection(ctx, tx); err != nil {
+			return err
+		}
+		if len(syncs) == 0 {
+			// No connection to tell: pass over the changes unread, which
+			// during bulk writes to a hub without syncs was all this cost.
+			seq = last
+			return nil
+		}
 		for {
 			// Only who moved matters here, not the values: the runs this
 			// wakes read the records themselves.
@@ -163,15 +176,9 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 			}
 			seq = page.LastSeq
 			if page.Read < feedWakePage {
-				break
+				return nil
 			}
 		}
-		if len(seen) == 0 {
-			return nil
-		}
-		var err error
-		syncs, err = objectsByConnection(ctx, tx)
-		return err
 	})
 	if err != nil || len(seen) == 0 {
 		return seq, err
