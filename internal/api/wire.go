@@ -40,6 +40,11 @@ type jsonAppender interface {
 }
 
 func (r recordJSON) appendJSON(b []byte) []byte {
+	return r.appendJSONKeys(b, sortedKeys(r.Properties))
+}
+
+// appendJSONKeys is appendJSON given the property names in order.
+func (r recordJSON) appendJSONKeys(b []byte, keys []string) []byte {
 	if len(r.PropertiesWithHistory) > 0 {
 		m, _ := json.Marshal(r) // strings and maps of them always marshal
 		return append(b, m...)
@@ -47,7 +52,7 @@ func (r recordJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"id":`...)
 	b = appendJSONString(b, r.ID)
 	b = append(b, `,"properties":`...)
-	b = appendProperties(b, r.Properties)
+	b = appendProperties(b, r.Properties, keys)
 	b = append(b, `,"createdAt":`...)
 	b = appendJSONString(b, r.CreatedAt)
 	b = append(b, `,"updatedAt":`...)
@@ -72,11 +77,17 @@ func appendRecords(b []byte, recs []recordJSON) []byte {
 		return append(b, "null"...)
 	}
 	b = append(b, '[')
+	// The records of one answer nearly always have the same property
+	// names, so they are sorted once, not once per record.
+	var keys []string
 	for i, r := range recs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = r.appendJSON(b)
+		if !sameKeys(keys, r.Properties) {
+			keys = sortedKeys(r.Properties)
+		}
+		b = r.appendJSONKeys(b, keys)
 	}
 	return append(b, ']')
 }
@@ -124,13 +135,13 @@ func (a batchJSON) appendJSON(b []byte) []byte {
 }
 
 // appendProperties appends a properties object, keys sorted and absent
-// values null, as encoding/json does.
-func appendProperties(b []byte, props map[string]*string) []byte {
+// values null, as encoding/json does; keys are props' names, sorted.
+func appendProperties(b []byte, props map[string]*string, keys []string) []byte {
 	if props == nil {
 		return append(b, "null"...)
 	}
 	b = append(b, '{')
-	for i, k := range sortedKeys(props) {
+	for i, k := range keys {
 		if i > 0 {
 			b = append(b, ',')
 		}
@@ -154,6 +165,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// sameKeys reports whether keys are exactly the names in m: as many, and
+// each of them in m (keys never repeats a name).
+func sameKeys[V any](keys []string, m map[string]V) bool {
+	if keys == nil || len(keys) != len(m) {
+		return false
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // appendJSONString appends s quoted as encoding/json quotes it: plain

@@ -71,3 +71,24 @@ func TestAnswersWriteWhatEncodingJSONWrites(t *testing.T) {
 		}
 	})
 }
+
+// A list whose records have as many properties as each other but not the
+// same names still writes each record's own names.
+func TestRecordListsWithDifferentPropertyNames(t *testing.T) {
+	v := func(s string) *string { return &s }
+	recs := []recordJSON{
+		{ID: "1", Properties: map[string]*string{"a": v("1"), "b": v("2")}},
+		{ID: "2", Properties: map[string]*string{"b": v("3"), "a": nil}},
+		{ID: "3", Properties: map[string]*string{"c": v("4"), "a": v("5")}},
+		{ID: "4", Properties: map[string]*string{}},
+		{ID: "5", Properties: nil},
+		{ID: "6", Properties: map[string]*string{"z": v("6")}},
+	}
+	var want bytes.Buffer
+	if err := json.NewEncoder(&want).Encode(listJSON{Results: recs}); err != nil {
+		t.Fatal(err)
+	}
+	if got := append(listJSON{Results: recs}.appendJSON(nil), '\n'); string(got) != want.String() {
+		t.Fatalf("appendJSON\n%s\nencoding/json\n%s", got, want.String())
+	}
+}

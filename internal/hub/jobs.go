@@ -142,32 +142,43 @@ func (h *Hub) watchFeed(ctx context.Context) {
 	}
 }
 
+// feedWakePage is how many changes wake reads per query.
+const feedWakePage = 10000
+
 // wake enqueues runs for the changes after seq and returns the new
 // position.
 func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
-	type want struct{ object, source string }
-	seen := map[want]bool{}
+	seen := map[store.ChangeSource]bool{}
 	var syncs map[int64][]string
 	err := h.Store.View(ctx, func(tx store.Tx) error {
+		last, err := tx.LastChangeSeq(ctx)
+		if err != nil || last <= seq {
+			return err
+		}
+		if syncs, err = objectsByConnection(ctx, tx); err != nil {
+			return err
+		}
+		if len(syncs) == 0 {
+			// No connection to tell: pass over the changes unread, which
+			// during bulk writes to a hub without syncs was all this cost.
+			seq = last
+			return nil
+		}
 		for {
-			changes, err := tx.Changes(ctx, seq, 1000)
+			// Only who moved matters here, not the values: the runs this
+			// wakes read the records themselves.
+			page, err := tx.ChangeSources(ctx, seq, feedWakePage)
 			if err != nil {
 				return err
 			}
-			for _, c := range changes {
-				seen[want{c.ObjectType, c.Source}] = true
-				seq = c.Seq
+			for _, cs := range page.Sources {
+				seen[cs] = true
 			}
-			if len(changes) < 1000 {
-				break
+			seq = page.LastSeq
+			if page.Read < feedWakePage {
+				return nil
 			}
 		}
-		if len(seen) == 0 {
-			return nil
-		}
-		var err error
-		syncs, err = objectsByConnection(ctx, tx)
-		return err
 	})
 	if err != nil || len(seen) == 0 {
 		return seq, err
@@ -176,7 +187,7 @@ func (h *Hub) wake(ctx context.Context, seq int64) (int64, error) {
 	for id, objects := range syncs {
 		own := syncer.Source(id)
 		for w := range seen {
-			if w.source != own && slices.Contains(objects, w.object) {
+			if w.Source != own && slices.Contains(objects, w.ObjectType) {
 				errs = append(errs, h.Enqueue(ctx, id, jobs.TriggerFeed))
 				break
 			}

@@ -151,6 +151,11 @@ type Tx interface {
 	// ChangeRefs is Changes without each change's values (Props stays
 	// nil), for a reader that reads the records themselves.
 	ChangeRefs(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+	// ChangeSources reads up to limit changes after afterSeq and returns
+	// the distinct object types and sources among them, how many changes
+	// it read and the sequence of the last (afterSeq when none): enough to
+	// learn who should hear of them without reading their values.
+	ChangeSources(ctx context.Context, afterSeq int64, limit int) (ChangeSourcesPage, error)
 	// LastChangeSeq is the sequence of the newest change, 0 when none.
 	LastChangeSeq(ctx context.Context) (int64, error)
 	// FeedIDs reads up to limit entries of the change feed after afterSeq,

@@ -89,6 +89,20 @@ type Record struct {
 	ArchivedAt time.Time
 }
 
+// ChangeSource is an object type a change touched and who wrote it.
+type ChangeSource struct {
+	ObjectType string
+	Source     string
+}
+
+// ChangeSourcesPage is what ChangeSources read: the distinct object types
+// and sources, the number of changes read and the last one's sequence.
+type ChangeSourcesPage struct {
+	Sources []ChangeSource
+	Read    int
+	LastSeq int64
+}
+
 // Change is one entry of the change feed: what a write did to one record.
 type Change struct {
 	Seq        int64

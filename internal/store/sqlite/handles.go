@@ -61,6 +61,11 @@ func openDBs(path string) (write, read *sql.DB, err error) {
 	// Write transactions take the lock at BEGIN, so they queue on busy_timeout
 	// instead of failing mid-transaction when another process writes.
 	pragmas.Set("_txlock", "immediate")
+	// A multi-row insert keeps a statement journal so a unique violation
+	// can undo just that statement; on disk it opened and wrote a temporary
+	// file per batch. Only the writer keeps it in memory: its statements
+	// are bounded batches, while readers' large sorts should still spill.
+	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	write, err = sql.Open("sqlite", "file:"+path+"?"+pragmas.Encode())
 	if err != nil {
 		return nil, nil, err

@@ -42,6 +42,7 @@ var Dialect = sqlstore.Dialect{
 	// One write connection makes writers serial already.
 	LockFeed:        nil,
 	AllocIDs:        allocIDs,
+	LastID:          lastID,
 	ForUpdate:       "",
 	UniqueViolation: uniqueViolation,
 	// Writers are serial, so no other transaction holds a row to skip.
@@ -53,9 +54,12 @@ var Dialect = sqlstore.Dialect{
 
 // allocIDs continues the table's AUTOINCREMENT sequence, which inserting
 // the ids then advances. Safe because the one writer holds the write lock.
+// lastID is the last id AUTOINCREMENT gave out in a table.
+const lastID = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)`
+
 func allocIDs(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error) {
 	var last int64
-	err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0)`, table).Scan(&last)
+	err := tx.QueryRowContext(ctx, lastID, table).Scan(&last)
 	if err != nil {
 		return nil, err
 	}

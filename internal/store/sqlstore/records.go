@@ -71,7 +71,7 @@ func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Re
 	}
 	// Ids are reserved first so a multi-row insert can carry them: one
 	// statement per batch instead of one round trip per record.
-	ids, err := t.d.AllocIDs(ctx, t.tx, "records", len(recs))
+	ids, err := t.allocIDs(ctx, "records", len(recs))
 	if err != nil {
 		return nil, fmt.Errorf("allocate record ids: %w", err)
 	}
@@ -90,6 +90,22 @@ func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Re
 	}
 	t.inserted += len(recs)
 	return out, nil
+}
+
+// allocIDs reserves n ids of a table, in order.
+func (t *tx) allocIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	if t.d.LastID == "" {
+		return t.d.AllocIDs(ctx, t.tx, table, n)
+	}
+	var last int64
+	if err := t.cachedQueryRow(ctx, t.d.LastID, table).Scan(&last); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = last + int64(i) + 1
+	}
+	return ids, nil
 }
 
 const (

@@ -55,6 +55,11 @@ type Dialect struct {
 	LockFeed func(feed int64) string
 	// AllocIDs reserves n ids of a table's identity column, in order.
 	AllocIDs func(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error)
+	// LastID, when set, is a query for the last id a table's identity
+	// column gave out (its one argument is the table), for a database whose
+	// writer is serial and so can reserve the ids after it: a fixed query
+	// that the store prepares once, where AllocIDs was parsed per batch.
+	LastID string
 	// Analyze refreshes the planner's statistics of the records table. The
 	// store runs it as records grow from nothing, when a planner without
 	// statistics would pick a wrong index. Empty when not needed.

@@ -28,6 +28,9 @@ func hot(query string) string {
 // PostgreSQL's driver already keeps the statements it has prepared.
 func hotWrites(d Dialect) []string {
 	var qs []string
+	if d.LastID != "" {
+		qs = append(qs, d.LastID)
+	}
 	for _, n := range []int{1, fullBatch} {
 		qs = append(qs, valuesSQL(recordsInsert, recordRow(d), n), valuesSQL(changesInsert, changeRow, n))
 	}

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteObjectSync", testDeleteObjectSync},
 		{"Changes", testChanges},
 		{"ChangeRefs", testChangeRefs},
+		{"ChangeSources", testChangeSources},
 		{"PropertyChanges", testPropertyChanges},
 		{"ChangeFeedConcurrentWriters", testChangeFeedConcurrentWriters},
 		{"Rollback", testRollback},
