@@ -79,8 +79,8 @@ func (s *Server) search(c call) (int, any, error) {
 	if err := decode(c.r, &in); err != nil {
 		return 0, nil, err
 	}
-	// HubSpot's horizon: total counts at most the 10,000 matches a query
-	// pages through, so each page costs its own rows, not every match.
+	// HubSpot's horizon: paging reaches the first 10,000 matches only,
+	// while total counts them all.
 	req := crm.SearchRequest{Query: in.Query, Properties: in.Properties, Limit: in.Limit, After: string(in.After),
 		Horizon: crm.SearchHorizon}
 	for _, g := range in.FilterGroups {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -171,31 +170,13 @@ func (r *runner) hubToHub(ctx context.Context, src *source) (Row, *pair, error) 
 	return row, p, nil
 }
 
-// total is how many contacts a hub holds. A search's total stops at the
-// 10,000 results a query can page through, as on HubSpot, so it counts by
-// windows of ids: the 10,000th contact past the last window starts the next.
+// total is how many contacts a hub holds, from its search's total.
 func total(ctx context.Context, c *client) (int, error) {
-	const window = 10_000
-	count, after := 0, "0"
-	for {
-		var found struct {
-			Total   int `json:"total"`
-			Results []struct {
-				ID string `json:"id"`
-			} `json:"results"`
-		}
-		err := c.json(ctx, "POST", "/crm/v3/objects/contacts/search", map[string]any{
-			"filterGroups": []any{map[string]any{"filters": []any{map[string]string{"propertyName": "hs_object_id", "operator": "GT", "value": after}}}},
-			"sorts":        []any{map[string]string{"propertyName": "hs_object_id", "direction": "ASCENDING"}},
-			"properties":   []string{"email"}, "limit": 1, "after": strconv.Itoa(window - 1)}, &found)
-		if err != nil {
-			return count, err
-		}
-		if found.Total < window || len(found.Results) == 0 {
-			return count + found.Total, nil
-		}
-		count, after = count+window, found.Results[0].ID
+	var found struct {
+		Total int `json:"total"`
 	}
+	err := c.json(ctx, "POST", "/crm/v3/objects/contacts/search", map[string]any{"limit": 1, "properties": []string{"email"}}, &found)
+	return found.Total, err
 }
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }

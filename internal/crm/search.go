@@ -37,11 +37,10 @@ type SearchRequest struct {
 	Properties   []string
 	Limit        int
 	After        string
-	// Horizon, when set, is the most matches the search counts and pages
-	// through: Total is then at most Horizon, and no page starts past it.
-	// Counting every match costs a read of every match on every page, so
-	// a backfill paging by date (each page matching all that is newer)
-	// cost O(n²); the HTTP API sets SearchHorizon. 0 counts everything.
+	// Horizon, when set, is the most matches the search pages through: no
+	// page starts or reaches past it, as on HubSpot (the HTTP API sets
+	// SearchHorizon). Total still counts every match, as HubSpot's does:
+	// clients show it and size their work by it. 0 pages through all.
 	Horizon int
 }
 
@@ -61,8 +60,8 @@ type SortSpec struct {
 }
 
 // SearchResult is one page of matches. Next is the after of the following
-// page, empty on the last. Total counts the matches, up to the request's
-// Horizon when it has one.
+// page, empty on the last (or at the request's Horizon). Total counts every
+// match.
 type SearchResult struct {
 	Total   int
 	Records []store.Record
@@ -97,12 +96,12 @@ func (s *Service) Search(ctx context.Context, objectType string, req SearchReque
 		if err != nil {
 			return err
 		}
-		q.Offset, q.Limit, q.CountUpTo = offset, limit, req.Horizon
+		q.Offset, q.Limit = offset, limit
 		res.Records, res.Total, err = tx.SearchRecords(ctx, q)
 		hideArchived(res.Records, hidden)
 		return err
 	})
-	if end := offset + len(res.Records); err == nil && end < res.Total {
+	if end := offset + len(res.Records); err == nil && end < res.Total && (req.Horizon == 0 || end < req.Horizon) {
 		res.Next = strconv.Itoa(end)
 	}
 	return res, err
