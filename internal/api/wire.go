@@ -10,9 +10,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/hubsync/hubsync/internal/crm"
+	"github.com/hubsync/hubsync/internal/jsontext"
 	"github.com/hubsync/hubsync/internal/store"
 )
 
@@ -50,18 +50,18 @@ func (r recordJSON) appendJSONKeys(b []byte, keys []string) []byte {
 		return append(b, m...)
 	}
 	b = append(b, `{"id":`...)
-	b = appendJSONString(b, r.ID)
+	b = jsontext.AppendString(b, r.ID)
 	b = append(b, `,"properties":`...)
 	b = appendProperties(b, r.Properties, keys)
 	b = append(b, `,"createdAt":`...)
-	b = appendJSONString(b, r.CreatedAt)
+	b = jsontext.AppendString(b, r.CreatedAt)
 	b = append(b, `,"updatedAt":`...)
-	b = appendJSONString(b, r.UpdatedAt)
+	b = jsontext.AppendString(b, r.UpdatedAt)
 	b = append(b, `,"archived":`...)
 	b = strconv.AppendBool(b, r.Archived)
 	if r.ArchivedAt != "" {
 		b = append(b, `,"archivedAt":`...)
-		b = appendJSONString(b, r.ArchivedAt)
+		b = jsontext.AppendString(b, r.ArchivedAt)
 	}
 	if r.New != nil {
 		b = append(b, `,"new":`...)
@@ -124,13 +124,13 @@ func (a batchJSON) appendJSON(b []byte) []byte {
 		return append(b, m...)
 	}
 	b = append(b, `{"status":`...)
-	b = appendJSONString(b, a.Status)
+	b = jsontext.AppendString(b, a.Status)
 	b = append(b, `,"results":`...)
 	b = appendRecords(b, a.Results)
 	b = append(b, `,"startedAt":`...)
-	b = appendJSONString(b, a.StartedAt)
+	b = jsontext.AppendString(b, a.StartedAt)
 	b = append(b, `,"completedAt":`...)
-	b = appendJSONString(b, a.CompletedAt)
+	b = jsontext.AppendString(b, a.CompletedAt)
 	return append(b, '}')
 }
 
@@ -145,10 +145,10 @@ func appendProperties(b []byte, props map[string]*string, keys []string) []byte 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsontext.AppendString(b, k)
 		b = append(b, ':')
 		if v := props[k]; v != nil {
-			b = appendJSONString(b, *v)
+			b = jsontext.AppendString(b, *v)
 		} else {
 			b = append(b, "null"...)
 		}
@@ -179,21 +179,6 @@ func sameKeys[V any](keys []string, m map[string]V) bool {
 		}
 	}
 	return true
-}
-
-// appendJSONString appends s quoted as encoding/json quotes it: plain
-// ASCII directly, anything it escapes (quotes, controls, HTML characters)
-// or checks (non-ASCII) through encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 func toJSON(ot *crm.ObjectType, r store.Record, props []string) recordJSON {

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/hubsync/hubsync/internal/jsontext"
 )
 
 // A record's properties travel to and from the database as a flat JSON
@@ -31,24 +33,11 @@ func propsJSON(props map[string]string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = jsontext.AppendString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, props[k])
+		b = jsontext.AppendString(b, props[k])
 	}
 	return append(b, '}')
-}
-
-// appendJSONString appends s as json.Marshal writes it.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always marshals
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // decodeProps is json.Unmarshal of a properties object.
