@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/hubsync/hubsync/internal/formclient"
 )
 
 // crmAPI calls a hub's HubSpot-compatible CRM API with a private app's
@@ -93,7 +95,7 @@ func (c *crmAPI) call(ctx context.Context, method, u string, body []byte, answer
 		return err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: %d %s", method, u, resp.StatusCode, brief(string(data)))
+		return fmt.Errorf("%s %s: %d %s", method, u, resp.StatusCode, formclient.Brief(string(data)))
 	}
 	if err := json.Unmarshal(data, answer); err != nil {
 		return fmt.Errorf("%s %s: %w", method, u, err)

@@ -204,7 +204,7 @@ func (d *Demo) connect(ctx context.Context, admin audit.Actor) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("create the connection: %w", err)
 	}
-	if _, err := newBrowser().consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
+	if _, err := consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
 		return 0, fmt.Errorf("approve the connection on Acme: %w", err)
 	}
 	c, err := d.Ours.Hub.Connections.Get(ctx, started.Connection.ID)
@@ -329,7 +329,7 @@ func (d *Demo) restage(ctx context.Context, admin audit.Actor, c store.Connectio
 	if err != nil {
 		return err
 	}
-	if _, err := newBrowser().consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
+	if _, err := consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
 		return fmt.Errorf("approve on Acme: %w", err)
 	}
 	if c, err = d.Ours.Hub.Connections.Get(ctx, c.ID); err != nil {

@@ -189,7 +189,7 @@ func (d *Demo) reconnect(ctx context.Context, w *walk) error {
 	if err != nil {
 		return err
 	}
-	if _, err := newBrowser().consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
+	if _, err := consent(ctx, started.AuthorizeURL, d.acmeAdmin(), d.signIns.password(d.acmeAdmin())); err != nil {
 		return fmt.Errorf("approve on Acme: %w", err)
 	}
 	c, err := d.Ours.Hub.Connections.Get(ctx, d.ConnectionID)
