@@ -77,6 +77,20 @@ func applied(t *testing.T, res []connector.WriteResult) {
 	}
 }
 
+// writer connects as the sync's own role, so its transactions' starts
+// show to the horizon; it is closed when the test ends.
+func (rb *recordsBundle) writer(t *testing.T) *pgx.Conn {
+	t.Helper()
+	as := *rb.base
+	as.User = url.UserPassword(rb.user, rb.pw)
+	conn, err := pgx.Connect(context.Background(), as.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
 func (rb *recordsBundle) changes(t *testing.T, fields []string, cursor string, limit int) connector.Page {
 	t.Helper()
 	page, err := rb.c.Changes(context.Background(), rb.target, rb.cred, "people", fields, cursor, limit)
@@ -761,14 +775,7 @@ func TestChangesWithTriggerNeedNoLag(t *testing.T) {
 	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	// The writer is the sync's own role, so its transactions' starts show.
-	as := *rb.base
-	as.User = url.UserPassword(rb.user, rb.pw)
-	writer, err := pgx.Connect(ctx, as.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close(ctx)
+	writer := rb.writer(t)
 	sql := func(q string) {
 		t.Helper()
 		if _, err := writer.Exec(ctx, "SET search_path = "+rb.schema+"; "+q); err != nil {
@@ -897,13 +904,7 @@ func TestChangesWaitForAWriterIntoAPartition(t *testing.T) {
 	if err := rb.c.Prepare(ctx, rb.target, rb.cred); err != nil {
 		t.Fatalf("Prepare: %v", err)
 	}
-	as := *rb.base
-	as.User = url.UserPassword(rb.user, rb.pw)
-	writer, err := pgx.Connect(ctx, as.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer writer.Close(ctx)
+	writer := rb.writer(t)
 	rb.exec(t, "INSERT INTO people (id, email) VALUES (1, 'a')")
 	cursor := rb.changes(t, nil, "", 500).Cursor
 	tx, err := writer.Begin(ctx)
