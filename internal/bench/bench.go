@@ -13,8 +13,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,6 +42,12 @@ type Options struct {
 	TempDir string
 	// Progress is where the progress bar is drawn (nil: nowhere).
 	Progress io.Writer
+	// Only, when set, runs just the scenarios whose names it matches (and
+	// the seeding the hub→hub ones need), for a developer at work on one.
+	Only *regexp.Regexp
+	// ProfileDir, when set, has every hub write a CPU profile of its whole
+	// run there, named after the hub.
+	ProfileDir string
 }
 
 // plan is the sizes of one run.
@@ -111,7 +120,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		r.pg = &pgAdmin{base: o.DatabaseURL}
 	}
 	defer r.cleanup()
-	steps := r.steps()
+	steps := r.selected(r.steps())
 	r.bar = newBar(o.Progress, len(steps))
 	for _, s := range steps {
 		if ctx.Err() != nil {
@@ -142,6 +151,26 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	return &r.rep, nil
 }
 
+// selected is the steps Options.Only asks for, with the seeding first when
+// a hub→hub sync is among them.
+func (r *runner) selected(steps []step) []step {
+	if r.opts.Only == nil {
+		return steps
+	}
+	var out []step
+	seeds := false
+	for _, s := range steps[1:] {
+		if r.opts.Only.MatchString(s.name) {
+			out = append(out, s)
+			seeds = seeds || strings.Contains(s.name, "hub→hub")
+		}
+	}
+	if seeds {
+		out = append([]step{steps[0]}, out...)
+	}
+	return out
+}
+
 func newBar(w io.Writer, steps int) *progressbar.ProgressBar {
 	if w == nil {
 		w = io.Discard
@@ -153,6 +182,9 @@ func newBar(w io.Writer, steps int) *progressbar.ProgressBar {
 
 // startHub starts a hub the run stops at its end.
 func (r *runner) startHub(ctx context.Context, spec hubSpec) (*hubProc, error) {
+	if r.opts.ProfileDir != "" {
+		spec.flags = append(spec.flags, "--cpu-profile", filepath.Join(r.opts.ProfileDir, spec.name+".pprof"))
+	}
 	h, err := startHub(ctx, r.opts.Binary, r.root, spec)
 	if h != nil {
 		r.mu.Lock()

@@ -2,6 +2,8 @@ package bench
 
 import (
 	"bytes"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -53,3 +55,33 @@ func TestWriteTable(t *testing.T) {
 }
 
 func ptr(b bool) *bool { return &b }
+
+// TestSelected: --only keeps the steps it names, with the seeding first
+// when a hub→hub sync is among them, and all of them without it.
+func TestSelected(t *testing.T) {
+	r := &runner{plan: plan{syncSizes: []int{10, 20}, batch: 10}, pg: &pgAdmin{}}
+	all := r.steps()
+	names := func(steps []step) []string {
+		var out []string
+		for _, s := range steps {
+			out = append(out, s.name)
+		}
+		return out
+	}
+	if got := r.selected(all); len(got) != len(all) {
+		t.Errorf("without --only: %d steps, want all %d", len(got), len(all))
+	}
+	for _, c := range []struct {
+		only string
+		want []string
+	}{
+		{"batch create, SQLite", []string{"batch create, SQLite, 1 client(s)", "batch create, SQLite, 4 client(s)"}},
+		{"hub→hub, 20", []string{"seed the hubs B pulls from", "initial sync hub→hub, 20"}},
+		{"nothing like this", nil},
+	} {
+		r.opts.Only = regexp.MustCompile(c.only)
+		if got := names(r.selected(all)); !slices.Equal(got, c.want) {
+			t.Errorf("--only %q: %q, want %q", c.only, got, c.want)
+		}
+	}
+}

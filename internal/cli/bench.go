@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"fmt"
+	"os"
 	"os/signal"
+	"regexp"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -10,7 +13,10 @@ import (
 )
 
 func (a *app) benchCmd() *cobra.Command {
-	var o bench.Options
+	var (
+		o    bench.Options
+		only string
+	)
 	cmd := &cobra.Command{
 		Use:   "bench [--quick] [--million] [--database-url URL] [--output json]",
 		Short: "Measure this machine: the standard scenarios through real hubsync serve processes, beside raw baselines, as one table",
@@ -29,6 +35,18 @@ so (more with --million, which also needs a few GB of disk); --quick about a min
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			o.DatabaseURL, o.Progress = a.cfg.DatabaseURL, a.stderr
+			if only != "" {
+				re, err := regexp.Compile(only)
+				if err != nil {
+					return fmt.Errorf("--only: %w", err)
+				}
+				o.Only = re
+			}
+			if o.ProfileDir != "" {
+				if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+					return err
+				}
+			}
 			rep, err := bench.Run(ctx, o)
 			if rep != nil {
 				if a.output == outputJSON {
@@ -47,6 +65,8 @@ so (more with --million, which also needs a few GB of disk); --quick about a min
 	f.BoolVar(&o.Million, "million", false, "add the 1,000,000-record initial syncs")
 	f.IntVar(&o.Records, "records", 0, "size every scenario to about this many records, with few samples (for testing the command)")
 	f.StringVar(&o.TempDir, "temp-dir", "", "where to make the run's temporary directory (default: the system's)")
+	f.StringVar(&only, "only", "", "run just the scenarios whose names match this regular expression")
+	f.StringVar(&o.ProfileDir, "profile-dir", "", "have every hub write a CPU profile of its run into this directory")
 	f.MarkHidden("records")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ const firstAdminEmail = "admin@hubsync.local"
 type serveFlags struct {
 	debugListen  string
 	metricsToken string
+	cpuProfile   string
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -54,6 +56,10 @@ func (a *app) serveCmd() *cobra.Command {
 		"off when empty; bind it where only operators reach it, such as 127.0.0.1:6060 (env HUBSYNC_DEBUG_LISTEN)")
 	cmd.Flags().StringVar(&f.metricsToken, "metrics-token", os.Getenv("HUBSYNC_METRICS_TOKEN"), "bearer token a scraper must present for /metrics on the main listener; "+
 		"empty leaves it open (env HUBSYNC_METRICS_TOKEN)")
+	// For developers measuring the real process: hubsync bench --profile-dir
+	// passes it to every hub it starts.
+	cmd.Flags().StringVar(&f.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file")
+	cmd.Flags().MarkHidden("cpu-profile")
 	return cmd
 }
 
@@ -63,6 +69,11 @@ func (a *app) serve(ctx context.Context, f serveFlags) error {
 	if err := a.cfg.Validate(); err != nil {
 		return err
 	}
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	// Listening first gives the address, which with --listen :0 is known
 	// only now and is the hub's URL when no --public-url names another.
 	ln, err := net.Listen("tcp", a.cfg.Listen)
@@ -139,6 +150,26 @@ func databaseKind(cfg config.Config) string {
 		return "postgresql"
 	}
 	return "sqlite:" + cfg.SQLitePath()
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function runs; with no path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // serveDebug starts the debug listener if --debug-listen names one, and

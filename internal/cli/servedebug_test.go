@@ -3,6 +3,8 @@ package cli_test
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -54,5 +56,27 @@ func TestServeWithoutDebugListener(t *testing.T) {
 	_, out := serve(t, "--data-dir", t.TempDir())
 	if strings.Contains(out.String(), "debug listener") {
 		t.Errorf("serve opened a debug listener unasked:\n%s", out)
+	}
+}
+
+// TestServeCPUProfile: the hidden "serve --cpu-profile" leaves a Go CPU
+// profile of the run once serve stops, for hubsync bench --profile-dir.
+func TestServeCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "serve.pprof")
+	t.Run("serve", func(t *testing.T) {
+		base, _ := serveWith(t, []string{"--data-dir", t.TempDir()}, "--cpu-profile", path)
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A profile is gzipped protocol buffers.
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("serve --cpu-profile wrote %d bytes that are not a profile", len(data))
 	}
 }
