@@ -26,6 +26,23 @@ func NewService(st store.Store) *Service {
 	return &Service{store: st, now: time.Now}
 }
 
+// groupWriter is a store that can commit a write together with the writes
+// other callers make at the same moment, each still failing alone: on a
+// store with one writer, batches that queue share a commit instead of
+// paying one each.
+type groupWriter interface {
+	UpdateGrouped(ctx context.Context, fn func(store.Tx) error) error
+}
+
+// writeRecords runs a batch of record writes in a write transaction, shared
+// with concurrent batches where the store can.
+func (s *Service) writeRecords(ctx context.Context, fn func(store.Tx) error) error {
+	if g, ok := s.store.(groupWriter); ok {
+		return g.UpdateGrouped(ctx, fn)
+	}
+	return s.store.Update(ctx, fn)
+}
+
 // Prepare creates the lookup indexes properties need: those of the
 // built-in properties, and the unique ones of custom properties, which a
 // migration may have dropped to rebuild them. It is idempotent and runs

@@ -96,6 +96,8 @@ type Store struct {
 	// writeStmts the hot writes, prepared on a single write connection; the
 	// store must be migrated before New.
 	readStmts, writeStmts *stmtCache
+	// group queues the writes that share a commit (UpdateGrouped).
+	group group
 }
 
 // New returns a Store. read may equal write.
