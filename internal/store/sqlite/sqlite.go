@@ -24,12 +24,13 @@ var migrations embed.FS
 var Dialect = sqlstore.Dialect{
 	Name: "sqlite",
 	// Properties are kept as SQLite's binary JSON, so the expression indexes
-	// and searches read values without parsing text.
-	PropsIn:  "jsonb(?)",
-	PropsOut: "json(props)",
-	Prop:     func(name string) string { return "json_extract(props, '$." + name + "')" },
-	Number:   func(expr string) string { return "CAST(" + expr + " AS REAL)" },
-	Fold:     func(expr string) string { return "lower(" + expr + ")" },
+	// and searches read values without parsing text; the store encodes it.
+	PropsIn:     "?",
+	BinaryProps: true,
+	PropsOut:    "json(props)",
+	Prop:        func(name string) string { return "json_extract(props, '$." + name + "')" },
+	Number:      func(expr string) string { return "CAST(" + expr + " AS REAL)" },
+	Fold:        func(expr string) string { return "lower(" + expr + ")" },
 	// The type and archived columns lead although the index predicate fixes
 	// them: a lookup then matches three columns by equality, more than the
 	// listing index's two, and SQLite's planner, which has no statistics,

@@ -78,9 +78,8 @@ func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Re
 	out := make([]store.Record, len(recs))
 	rows := make([][]any, len(recs))
 	for i, r := range recs {
-		props := propsJSON(r.Props)
 		r.ID = ids[i]
-		rows[i] = []any{r.ID, r.Type, string(props), ms(r.CreatedAt), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt)}
+		rows[i] = []any{r.ID, r.Type, t.propsArg(r.Props), ms(r.CreatedAt), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt)}
 		r.CreatedAt, r.UpdatedAt, r.ArchivedAt = stored(r.CreatedAt), stored(r.UpdatedAt), stored(r.ArchivedAt)
 		out[i] = r
 	}
@@ -90,6 +89,14 @@ func (t *tx) InsertRecords(ctx context.Context, recs []store.Record) ([]store.Re
 	}
 	t.inserted += len(recs)
 	return out, nil
+}
+
+// propsArg is a record's properties as the dialect's PropsIn takes them.
+func (t *tx) propsArg(props map[string]string) any {
+	if t.d.BinaryProps {
+		return propsJSONB(props)
+	}
+	return string(propsJSON(props))
 }
 
 // allocIDs reserves n ids of a table, in order.
@@ -161,8 +168,7 @@ func (t *tx) UpdateRecords(ctx context.Context, recs []store.Record) error {
 	}
 	defer stmt.Close()
 	for _, r := range recs {
-		props := propsJSON(r.Props)
-		res, err := stmt.ExecContext(ctx, string(props), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt), r.ID, r.Type)
+		res, err := stmt.ExecContext(ctx, t.propsArg(r.Props), ms(r.UpdatedAt), b2i(r.Archived), ms(r.ArchivedAt), r.ID, r.Type)
 		if err != nil {
 			return t.uniqueErr(err, fmt.Sprintf("%s record %d", r.Type, r.ID))
 		}

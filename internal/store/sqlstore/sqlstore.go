@@ -24,6 +24,9 @@ type Dialect struct {
 	// PropsIn is the placeholder that stores a record's properties, given as
 	// JSON text; PropsOut reads them back as JSON text.
 	PropsIn, PropsOut string
+	// BinaryProps says that PropsIn takes SQLite's binary JSON, which the
+	// store writes itself (propsJSONB), instead of JSON text.
+	BinaryProps bool
 	// Prop is the SQL expression for a stored property's text value.
 	Prop func(name string) string
 	// Number casts a text expression to a number.
