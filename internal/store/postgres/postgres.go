@@ -48,6 +48,8 @@ var Dialect = sqlstore.Dialect{
 	LockFeed: func(feed int64) string {
 		return fmt.Sprintf("SELECT pg_advisory_xact_lock(%d, %d)", feedLockKey, feed)
 	},
+	// A VALUES list under a SELECT does not take the columns' types.
+	TypedChangeRow:  "(?::text, ?::bigint, ?::text, ?::jsonb, ?::text, ?::bigint)",
 	AllocIDs:        allocIDs,
 	Analyze:         "ANALYZE records",
 	ForUpdate:       " FOR UPDATE",

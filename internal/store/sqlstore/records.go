@@ -131,6 +131,12 @@ const rowsPerInsert = 500
 // insertRows runs head VALUES row, row… for rows, in chunks; row is the
 // placeholder tuple of one row.
 func (t *tx) insertRows(ctx context.Context, head, row string, rows [][]any) error {
+	return t.insertChunks(ctx, func(n int) string { return valuesSQL(head, row, n) }, rows)
+}
+
+// insertChunks runs the statement that inserts n rows, given by stmt, for
+// rows, in chunks.
+func (t *tx) insertChunks(ctx context.Context, stmt func(n int) string, rows [][]any) error {
 	for len(rows) > 0 {
 		chunk := rows[:min(len(rows), rowsPerInsert)]
 		rows = rows[len(chunk):]
@@ -138,7 +144,7 @@ func (t *tx) insertRows(ctx context.Context, head, row string, rows [][]any) err
 		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		if _, err := t.cachedExec(ctx, valuesSQL(head, row, len(chunk)), args...); err != nil {
+		if _, err := t.cachedExec(ctx, stmt(len(chunk)), args...); err != nil {
 			return err
 		}
 	}
@@ -250,15 +256,31 @@ func (t *tx) AppendChanges(ctx context.Context, cs []store.Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	if err := t.lockFeed(ctx, feedChanges); err != nil {
-		return err
-	}
 	rows := make([][]any, len(cs))
 	for i, c := range cs {
 		props := propsJSON(c.Props)
 		rows[i] = []any{c.ObjectType, c.RecordID, c.Kind, string(props), c.Source, ms(c.At)}
 	}
+	if t.d.TypedChangeRow != "" && t.d.LockFeed != nil && !t.locked[feedChanges] {
+		if err := t.insertChunks(ctx, lockedChanges(t.d), rows); err != nil {
+			return err
+		}
+		t.markLocked(feedChanges)
+		return nil
+	}
+	if err := t.lockFeed(ctx, feedChanges); err != nil {
+		return err
+	}
 	return t.insertRows(ctx, changesInsert, changeRow, rows)
+}
+
+// lockedChanges is the statement that appends n changes after taking the
+// change feed's lock. The rows come out of a join with the lock's one row,
+// so none of them is numbered before the lock is held.
+func lockedChanges(d Dialect) func(n int) string {
+	head := `WITH feed_lock AS MATERIALIZED (` + d.LockFeed(feedChanges) + `) ` +
+		changesInsert + ` SELECT v.* FROM feed_lock, (`
+	return func(n int) string { return valuesSQL(head, d.TypedChangeRow, n) + `) AS v` }
 }
 
 func (t *tx) LastChangeSeq(ctx context.Context) (int64, error) {

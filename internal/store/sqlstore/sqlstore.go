@@ -56,6 +56,12 @@ type Dialect struct {
 	// a feed (the change feed, the identity events), so that sequence numbers
 	// become visible in order. Nil when writers are already serial.
 	LockFeed func(feed int64) string
+	// TypedChangeRow, when set, is the placeholder tuple of a change feed
+	// row with each value cast to its column's type. The feed's rows are
+	// then appended by the statement that takes its LockFeed lock
+	// (lockedChanges): the lock is held to commit and every writer queues
+	// for it, so taking it should cost no round trip of its own.
+	TypedChangeRow string
 	// AllocIDs reserves n ids of a table's identity column, in order.
 	AllocIDs func(ctx context.Context, tx *sql.Tx, table string, n int) ([]int64, error)
 	// LastID, when set, is a query for the last id a table's identity
@@ -194,11 +200,16 @@ func (t *tx) lockFeed(ctx context.Context, feed int64) error {
 	if _, err := t.exec(ctx, t.d.LockFeed(feed)); err != nil {
 		return fmt.Errorf("lock feed: %w", err)
 	}
+	t.markLocked(feed)
+	return nil
+}
+
+// markLocked notes that this transaction holds a feed's lock.
+func (t *tx) markLocked(feed int64) {
 	if t.locked == nil {
 		t.locked = map[int64]bool{}
 	}
 	t.locked[feed] = true
-	return nil
 }
 
 // q rewrites "?" placeholders for the dialect.
