@@ -16,6 +16,8 @@ type batchJSON struct {
 	Errors      []batchError `json:"errors,omitempty"`
 	StartedAt   string       `json:"startedAt"`
 	CompletedAt string       `json:"completedAt"`
+	// stored, when set, stands for Results, written from the records.
+	stored *storedRecords
 }
 
 // batchError is HubSpot's StandardError, an entry of a 207 answer. Its
@@ -109,7 +111,9 @@ func (s *Server) batchCreate(c call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return batchAnswer(c.ot, http.StatusCreated, started, toJSONs(c.ot, recs, written(c.ot, names)), nil)
+	out := batchJSON{Status: "COMPLETE", StartedAt: crm.FormatTime(started), CompletedAt: crm.FormatTime(time.Now()),
+		stored: newStoredRecords(c.ot, recs, written(c.ot, names))}
+	return http.StatusCreated, out, nil
 }
 
 type updateInputJSON struct {

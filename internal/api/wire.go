@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hubsync/hubsync/internal/crm"
 	"github.com/hubsync/hubsync/internal/jsontext"
@@ -92,6 +93,73 @@ func appendRecords(b []byte, recs []recordJSON) []byte {
 	return append(b, ']')
 }
 
+// storedRecords is a list of records that an answer writes straight from
+// the store's records, as appendRecords writes toJSONs of them: a batch
+// create answers with a hundred records, and building a properties map for
+// each, to sort and write it, was a sixth of the hub's time.
+type storedRecords struct {
+	ot    *crm.ObjectType
+	recs  []store.Record
+	names []string // sorted, each once: crm.Selected of what was asked
+}
+
+func newStoredRecords(ot *crm.ObjectType, recs []store.Record, props []string) *storedRecords {
+	names := slices.Clone(crm.Selected(ot, props))
+	slices.Sort(names)
+	return &storedRecords{ot: ot, recs: recs, names: slices.Compact(names)}
+}
+
+func (a *storedRecords) appendJSON(b []byte) []byte {
+	b = append(b, '[')
+	var times timeText
+	for i, r := range a.recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":"`...)
+		b = strconv.AppendInt(b, r.ID, 10)
+		b = append(b, `","properties":{`...)
+		for j, n := range a.names {
+			if j > 0 {
+				b = append(b, ',')
+			}
+			b = jsontext.AppendString(b, n)
+			b = append(b, ':')
+			if v, ok := crm.Value(r, n); ok {
+				b = jsontext.AppendString(b, v)
+			} else {
+				b = append(b, "null"...)
+			}
+		}
+		b = append(b, `},"createdAt":`...)
+		b = jsontext.AppendString(b, times.format(r.CreatedAt))
+		b = append(b, `,"updatedAt":`...)
+		b = jsontext.AppendString(b, times.format(r.UpdatedAt))
+		b = append(b, `,"archived":`...)
+		b = strconv.AppendBool(b, r.Archived)
+		if r.Archived {
+			b = append(b, `,"archivedAt":`...)
+			b = jsontext.AppendString(b, crm.FormatTime(r.ArchivedAt))
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
+// timeText formats times, remembering the last: the records of one batch
+// share their dates.
+type timeText struct {
+	t    time.Time
+	text string
+}
+
+func (c *timeText) format(t time.Time) string {
+	if c.text == "" || !t.Equal(c.t) {
+		c.t, c.text = t, crm.FormatTime(t)
+	}
+	return c.text
+}
+
 // appendPaging appends `,"paging":…` unless p is nil (omitempty).
 func appendPaging(b []byte, p *pagingJSON) []byte {
 	if p == nil {
@@ -126,7 +194,11 @@ func (a batchJSON) appendJSON(b []byte) []byte {
 	b = append(b, `{"status":`...)
 	b = jsontext.AppendString(b, a.Status)
 	b = append(b, `,"results":`...)
-	b = appendRecords(b, a.Results)
+	if a.stored != nil {
+		b = a.stored.appendJSON(b)
+	} else {
+		b = appendRecords(b, a.Results)
+	}
 	b = append(b, `,"startedAt":`...)
 	b = jsontext.AppendString(b, a.StartedAt)
 	b = append(b, `,"completedAt":`...)

@@ -81,11 +81,7 @@ func (s *Service) Prepare(ctx context.Context) error {
 // modify dates always come along, as on HubSpot, so readers can track
 // changes whatever they ask for.
 func Select(ot *ObjectType, r store.Record, names []string) map[string]*string {
-	if len(names) == 0 {
-		names = ot.DefaultProps
-	} else {
-		names = append(names[:len(names):len(names)], PropID, PropCreateDate, ot.ModifiedProp)
-	}
+	names = Selected(ot, names)
 	out := make(map[string]*string, len(names))
 	for _, n := range names {
 		if v, ok := value(r, n); ok {
@@ -96,6 +92,18 @@ func Select(ot *ObjectType, r store.Record, names []string) map[string]*string {
 	}
 	return out
 }
+
+// Selected is the names Select shows, some perhaps twice.
+func Selected(ot *ObjectType, names []string) []string {
+	if len(names) == 0 {
+		return ot.DefaultProps
+	}
+	return append(names[:len(names):len(names)], PropID, PropCreateDate, ot.ModifiedProp)
+}
+
+// Value is one property of a record as Select shows it, derived ones
+// included; ok is false for a property without a value.
+func Value(r store.Record, name string) (v string, ok bool) { return value(r, name) }
 
 // value returns one property of a record, derived ones included.
 func value(r store.Record, name string) (string, bool) {
