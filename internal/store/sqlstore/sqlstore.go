@@ -22,7 +22,8 @@ type Dialect struct {
 	// Numbered placeholders ($1, $2) instead of "?".
 	Numbered bool
 	// PropsIn is the placeholder that stores a record's properties, given as
-	// JSON text; PropsOut reads them back as JSON text.
+	// JSON text (as binary JSON with BinaryProps); PropsOut reads them back
+	// as JSON text.
 	PropsIn, PropsOut string
 	// BinaryProps says that PropsIn takes SQLite's binary JSON, which the
 	// store writes itself (propsJSONB), instead of JSON text.
