@@ -165,6 +165,10 @@ func (w *authWatch) listen(ctx context.Context, c *pgx.Conn) error {
 	if err := c.QueryRow(ctx, `SELECT 'hubsync_auth_' || left(md5(current_schema()), 16)`).Scan(&channel); err != nil {
 		return err
 	}
+	// Named so that an operator (or a test) can tell it among the sessions.
+	if _, err := c.Exec(ctx, "SELECT set_config('application_name', $1, false)", w.name()); err != nil {
+		return err
+	}
 	if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
 		return err
 	}
@@ -180,6 +184,9 @@ func (w *authWatch) listen(ctx context.Context, c *pgx.Conn) error {
 		}
 	}
 }
+
+// name is the listening session's application_name.
+func (w *authWatch) name() string { return "hubsync auth watch " + w.id }
 
 // beat stamps this process's row and reads the generation afresh. The row
 // is locked first, so the read is newer than any confirm that missed it.
