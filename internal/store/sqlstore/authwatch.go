@@ -46,6 +46,8 @@ const (
 	confirmWithin = 5 * time.Second
 	// forgetAfter is when a row left by a process that died is removed.
 	forgetAfter = "1 minute"
+	// lockTimeout is below PostgreSQL's default deadlock_timeout (1 s).
+	lockTimeout = "500ms"
 )
 
 type authWatch struct {
@@ -167,6 +169,12 @@ func (w *authWatch) listen(ctx context.Context, c *pgx.Conn) error {
 	}
 	// Named so that an operator (or a test) can tell it among the sessions.
 	if _, err := c.Exec(ctx, "SELECT set_config('application_name', $1, false)", w.name()); err != nil {
+		return err
+	}
+	// A beat touches two tables; a lock it waits for long is held by DDL
+	// (a DROP SCHEMA locking both in its own order would deadlock with it),
+	// so the beat gives way, and trust with it, rather than the DDL.
+	if _, err := c.Exec(ctx, "SELECT set_config('lock_timeout', $1, false)", lockTimeout); err != nil {
 		return err
 	}
 	if _, err := c.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
