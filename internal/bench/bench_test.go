@@ -54,6 +54,7 @@ var wantRows = []string{
 	"GET contact by id, OAuth access token, 1 client",
 	"refresh_token grant, 4 clients",
 	"search contact by email, 1 client",
+	"idle connections hub→hub",
 }
 
 // The propagation rows: each kind of edit, each way, both pairs.

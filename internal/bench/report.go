@@ -31,6 +31,9 @@ type Row struct {
 	// run reached it.
 	Target string `json:"target,omitempty"`
 	Met    *bool  `json:"met,omitempty"`
+	// RequestsPerPoll is, for idle connections, the requests each made to
+	// the other side per poll interval.
+	RequestsPerPoll float64 `json:"requests_per_poll_interval,omitempty"`
 	// Note says what else a reader needs: edits not seen in time, a
 	// setting the scenario changes.
 	Note string `json:"note,omitempty"`
@@ -65,6 +68,9 @@ type target struct {
 	minRate        float64
 	maxP50, maxP99 time.Duration
 	maxRSSMiB      float64
+	// maxRate is a ceiling on Rate, for rows whose rate is a cost;
+	// maxRequests one on RequestsPerPoll.
+	maxRate, maxRequests float64
 }
 
 func (t target) check(r *Row) {
@@ -83,6 +89,12 @@ func (t target) check(r *Row) {
 		met = false
 	}
 	if t.maxRSSMiB > 0 && r.PeakRSSMiB >= t.maxRSSMiB {
+		met = false
+	}
+	if t.maxRate > 0 && r.Rate >= t.maxRate {
+		met = false
+	}
+	if t.maxRequests > 0 && r.RequestsPerPoll > t.maxRequests {
 		met = false
 	}
 	r.Met = &met

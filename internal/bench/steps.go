@@ -112,6 +112,7 @@ func (r *runner) steps() []step {
 			return []Row{row}, err
 		}},
 		step{"propagation", func(ctx context.Context) ([]Row, error) { return r.propagation(ctx, st) }},
+		step{"idle connections", one(r.idleConnections)},
 	)
 	return steps
 }
@@ -256,6 +257,7 @@ var (
 		{"CRM batch create, PostgreSQL", target{text: "≥ 25,000 rec/s", minRate: 25_000}},
 		{"refresh_token grant", target{text: "≥ 2,200/s", minRate: 2_200}},
 		{"propagation", target{text: "p50 < 300 ms, p99 < 1 s", maxP50: 300 * time.Millisecond, maxP99: time.Second}},
+		{idleName, target{text: "< 1% of a core per 100, ≤ 1 request per poll interval", maxRate: 1, maxRequests: 1}},
 	}
 )
 

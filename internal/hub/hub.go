@@ -75,6 +75,8 @@ type Hub struct {
 	// stopping closes when the hub's HTTP server shuts down (HTTPServer).
 	stopping chan struct{}
 	stopOnce sync.Once
+	// watch waits on the other side of connections that can (watch.go).
+	watch *watchers
 }
 
 // Open opens the hub cfg describes, creating its data directory, database
@@ -233,6 +235,7 @@ func build(ctx context.Context, cfg config.Config, st store.Store, opts []Option
 		hasher:      hasher,
 		log:         log,
 		oauthNow:    o.oauthNow,
+		watch:       newWatchers(),
 		scrapeToken: o.metricsToken,
 		stopping:    make(chan struct{}),
 	}

@@ -21,7 +21,7 @@ const FeedPoll = 200 * time.Millisecond
 // openQueue opens the durable queue of sync runs; write is SQLite's write
 // connection, nil on PostgreSQL.
 func (h *Hub) openQueue(ctx context.Context, write *sql.DB) error {
-	cfg := jobs.Config{SQLite: write, Runner: runner{h}, Connections: h.syncedConnections, Logger: h.log,
+	cfg := jobs.Config{SQLite: write, Runner: runner{h}, Connections: h.scheduledConnections, Logger: h.log,
 		Observer: h.Metrics.JobStarted}
 	if write == nil {
 		cfg.PostgresURL = h.cfg.DatabaseURL
@@ -72,6 +72,17 @@ func (h *Hub) syncedConnections(ctx context.Context) ([]int64, error) {
 	return ids, err
 }
 
+// scheduledConnections are the connections the schedule runs: those that
+// sync, less those this process watches. A watched connection hears the
+// other side's changes as they happen and is polled every
+// watchedPollEvery besides, and the hub's own changes wake it (watchFeed),
+// so a run a minute would only cost it, and a hundred idle connections a
+// run each a minute.
+func (h *Hub) scheduledConnections(ctx context.Context) ([]int64, error) {
+	ids, err := h.syncedConnections(ctx)
+	return slices.DeleteFunc(ids, h.watch.watched), err
+}
+
 // eachSyncing calls fn with each connection that may sync now and its
 // object syncs.
 func eachSyncing(ctx context.Context, tx store.Tx, fn func(store.Connection, []store.ObjectSync) error) error {
@@ -120,7 +131,7 @@ func (h *Hub) watchFeed(ctx context.Context) {
 	}
 	t := time.NewTicker(FeedPoll)
 	defer t.Stop()
-	polls := &poller{last: map[int64]time.Time{}, watch: newWatchers()}
+	polls := &poller{last: map[int64]time.Time{}, watch: h.watch}
 	defer polls.watch.wg.Wait()
 	for {
 		select {

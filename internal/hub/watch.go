@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/hubsync/hubsync/internal/connection"
 	"github.com/hubsync/hubsync/internal/connector"
 	"github.com/hubsync/hubsync/internal/store"
 	"github.com/hubsync/hubsync/internal/syncer"
@@ -127,30 +128,19 @@ func (w *watchers) setActive(id int64, wt *watch) {
 // watchConnection waits on the other side of connection id until ctx ends
 // or waiting does not work; see the top of this file.
 func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64, wt *watch) {
+	var at waitPoint
 	for ctx.Err() == nil {
-		sess, err := h.Connections.Open(ctx, id)
-		if err != nil {
-			w.ended(id, wt, noWatchFor)
-			return
-		}
-		waiter, ok := sess.Connector.(changeWaiter)
-		if !ok {
-			w.ended(id, wt, time.Hour)
-			return
-		}
-		os, cursor, inbound, err := h.inboundCursor(ctx, id)
-		if err != nil || os.ID == 0 {
-			w.ended(id, wt, noWatchFor)
-			return
-		}
-		if !waitsForAll(sess.Connector, inbound) {
-			w.ended(id, wt, watchedPollEvery)
-			return
+		if at.stale() {
+			var rest time.Duration
+			if at, rest = h.waitPointOf(ctx, id); rest > 0 {
+				w.ended(id, wt, rest)
+				return
+			}
 		}
 		// Counted as watched while it waits, so the poller holds off; a
 		// wait that cannot be made ends the watcher, which counts no more.
 		w.setActive(id, wt)
-		moved, ok, err := waiter.WaitForChanges(ctx, sess.Target, sess.Credential, os.ExternalObject, cursor, watchWait)
+		moved, ok, err := at.waiter.WaitForChanges(ctx, at.sess.Target, at.sess.Credential, at.os.ExternalObject, at.cursor, watchWait)
 		if err != nil || !ok {
 			if ctx.Err() == nil && err != nil {
 				h.log.Debug("waiting for an external app's changes failed; polling it", "connection", id, "error", err)
@@ -159,15 +149,56 @@ func (h *Hub) watchConnection(ctx context.Context, w *watchers, id int64, wt *wa
 			return
 		}
 		if !moved {
+			// Nothing changed, so the same session and cursor wait again:
+			// an idle connection costs one call per watchWait and nothing
+			// more.
 			continue
 		}
 		if err := h.Enqueue(ctx, id, syncer.TriggerPoll); err != nil {
 			w.ended(id, wt, noWatchFor)
 			return
 		}
-		h.awaitCursor(ctx, os.ID, cursor)
+		h.awaitCursor(ctx, at.os.ID, at.cursor)
+		at = waitPoint{}
 	}
 	w.ended(id, wt, 0)
+}
+
+// waitPoint is what a watcher waits with: the connection's session (its
+// credential) and the cursor of its inbound object sync.
+type waitPoint struct {
+	sess   connection.Session
+	waiter changeWaiter
+	os     store.ObjectSync
+	cursor string
+	opened time.Time
+}
+
+// reopenEvery bounds how long a watcher waits with one session, so a
+// credential the connection's runs renewed is taken up.
+const reopenEvery = 5 * time.Minute
+
+func (p waitPoint) stale() bool { return p.opened.IsZero() || time.Since(p.opened) > reopenEvery }
+
+// waitPointOf opens connection id to wait on it, or says how long to rest
+// first when it cannot be waited on.
+func (h *Hub) waitPointOf(ctx context.Context, id int64) (waitPoint, time.Duration) {
+	sess, err := h.Connections.Open(ctx, id)
+	if err != nil {
+		return waitPoint{}, noWatchFor
+	}
+	waiter, ok := sess.Connector.(changeWaiter)
+	if !ok {
+		return waitPoint{}, time.Hour
+	}
+	os, cursor, inbound, err := h.inboundCursor(ctx, id)
+	if err != nil || os.ID == 0 {
+		return waitPoint{}, noWatchFor
+	}
+	if !waitsForAll(sess.Connector, inbound) {
+		return waitPoint{}, watchedPollEvery
+	}
+	return waitPoint{sess: sess, waiter: waiter, os: os, cursor: cursor, opened: time.Now()}, 0
 }
 
 // inboundCursor is the app cursor of the connection's first enabled

@@ -150,6 +150,12 @@ type Config struct {
 // A look is one indexed query; five a second cost about 1% of a core.
 const sqliteFetchPoll = 200 * time.Millisecond
 
+// scheduleFetchPoll is how often River looks for the schedule's own job,
+// which comes once every Every: a quarter of that, at most 5 s.
+func (c *Config) scheduleFetchPoll() time.Duration {
+	return max(c.fetchPoll, min(5*time.Second, c.Every/4))
+}
+
 func (c *Config) withDefaults() {
 	c.Every = cmp.Or(c.Every, time.Minute)
 	c.Workers = cmp.Or(c.Workers, 4)
@@ -273,7 +279,9 @@ func (q *Queue) riverConfig(workers *river.Workers, schema string) *river.Config
 			queueRuns: {MaxWorkers: q.cfg.Workers},
 			// Its own queue, so that long runs filling every worker never
 			// hold up the schedule.
-			queueSchedule: {MaxWorkers: 1},
+			// Its runs come once every Every, so it need not be looked
+			// at as often as sync runs are.
+			queueSchedule: {MaxWorkers: 1, FetchPollInterval: q.cfg.scheduleFetchPoll(), FetchCooldown: q.cfg.fetchPoll},
 		},
 		Workers:              workers,
 		JobTimeout:           q.cfg.RunTimeout,

@@ -35,12 +35,22 @@ func openSQLite(ctx context.Context, db *sql.DB, cfg *river.Config) (riverClient
 	if err != nil {
 		return nil, nil, fmt.Errorf("migrate river on sqlite: %w", err)
 	}
-	client, err := river.NewClient(driver, cfg)
+	client, err := river.NewClient[*sql.Tx](pollOnlyDriver{driver}, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
 	return client, &sqliteBackend{db: db, client: client}, nil
 }
+
+// pollOnlyDriver is River's SQLite driver without its listener. SQLite
+// has no LISTEN, so that listener reads a notifications table every 50 ms:
+// twenty queries a second, a third of an idle hub's CPU. One process owns
+// a SQLite database, and without a listener River wakes the producers of
+// that process itself after an insert, which is all a notification did.
+type pollOnlyDriver struct{ *riversqlite.Driver }
+
+func (pollOnlyDriver) SupportsListener() bool     { return false }
+func (pollOnlyDriver) SupportsListenNotify() bool { return false }
 
 // enqueueBatch bounds the connection ids of one statement, well below
 // SQLite's limit on bound parameters.

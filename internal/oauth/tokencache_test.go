@@ -17,60 +17,7 @@ import (
 func TestCachedChecksSeeOtherReplicasChanges(t *testing.T) {
 	const ann = "ann@example.com"
 	ctx := context.Background()
-	cases := []struct {
-		name string
-		// oauth picks an OAuth access token of ann's; otherwise a private
-		// app token with contacts read.
-		oauth  bool
-		change func(t *testing.T, other *hubtest.Env, app store.PrivateApp)
-		status int
-	}{
-		{name: "private app deleted", status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
-				must(t, other.Hub.PrivateApps.Delete(ctx, app.ID))
-			}},
-		{name: "private app rotated", status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
-				_, _, err := other.Hub.PrivateApps.Rotate(ctx, app.ID, 0)
-				must(t, err)
-			}},
-		{name: "private app scope removed", status: http.StatusForbidden,
-			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
-				_, err := other.Hub.PrivateApps.SetScopes(ctx, app.ID, []string{dealsRead})
-				must(t, err)
-			}},
-		{name: "grant revoked", oauth: true, status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
-				grants, err := other.Hub.Grants.List(ctx, 0, 0)
-				must(t, err)
-				for _, g := range grants {
-					must(t, other.Hub.Grants.Revoke(ctx, g.ID, "test"))
-				}
-			}},
-		{name: "user removed", oauth: true, status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
-				_, err := other.Hub.Identity.Remove(ctx, ann)
-				must(t, err)
-			}},
-		{name: "user deactivated", oauth: true, status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
-				_, err := other.Hub.Identity.Deactivate(ctx, ann)
-				must(t, err)
-			}},
-		{name: "user permission lowered", oauth: true, status: http.StatusForbidden,
-			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
-				_, err := other.Hub.Identity.UpdateUser(ctx, ann, identity.UserChanges{Permissions: map[string]string{"contacts": identity.AccessNone}})
-				must(t, err)
-			}},
-		{name: "app deleted", oauth: true, status: http.StatusUnauthorized,
-			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
-				apps, err := other.Hub.Apps.List(ctx)
-				must(t, err)
-				for _, a := range apps {
-					must(t, other.Hub.Apps.Delete(ctx, a.ClientID))
-				}
-			}},
-	}
+	cases := replicaChanges()
 	for _, backend := range hubtest.Backends {
 		for _, c := range cases {
 			t.Run(string(backend)+"/"+c.name, func(t *testing.T) {
@@ -142,5 +89,69 @@ func TestRefreshSeesOtherReplicasChanges(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// replicaChange is a change made through a second hub on the same database
+// that must stop a token, and the status of the token's next call.
+type replicaChange struct {
+	name string
+	// oauth picks an OAuth access token of ann's; otherwise a private
+	// app token with contacts read.
+	oauth  bool
+	change func(t *testing.T, other *hubtest.Env, app store.PrivateApp)
+	status int
+}
+
+// replicaChanges are the changes that must stop a token through another replica.
+func replicaChanges() []replicaChange {
+	const ann = "ann@example.com"
+	ctx := context.Background()
+	return []replicaChange{
+		{name: "private app deleted", status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
+				must(t, other.Hub.PrivateApps.Delete(ctx, app.ID))
+			}},
+		{name: "private app rotated", status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
+				_, _, err := other.Hub.PrivateApps.Rotate(ctx, app.ID, 0)
+				must(t, err)
+			}},
+		{name: "private app scope removed", status: http.StatusForbidden,
+			change: func(t *testing.T, other *hubtest.Env, app store.PrivateApp) {
+				_, err := other.Hub.PrivateApps.SetScopes(ctx, app.ID, []string{dealsRead})
+				must(t, err)
+			}},
+		{name: "grant revoked", oauth: true, status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
+				grants, err := other.Hub.Grants.List(ctx, 0, 0)
+				must(t, err)
+				for _, g := range grants {
+					must(t, other.Hub.Grants.Revoke(ctx, g.ID, "test"))
+				}
+			}},
+		{name: "user removed", oauth: true, status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
+				_, err := other.Hub.Identity.Remove(ctx, ann)
+				must(t, err)
+			}},
+		{name: "user deactivated", oauth: true, status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
+				_, err := other.Hub.Identity.Deactivate(ctx, ann)
+				must(t, err)
+			}},
+		{name: "user permission lowered", oauth: true, status: http.StatusForbidden,
+			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
+				_, err := other.Hub.Identity.UpdateUser(ctx, ann, identity.UserChanges{Permissions: map[string]string{"contacts": identity.AccessNone}})
+				must(t, err)
+			}},
+		{name: "app deleted", oauth: true, status: http.StatusUnauthorized,
+			change: func(t *testing.T, other *hubtest.Env, _ store.PrivateApp) {
+				apps, err := other.Hub.Apps.List(ctx)
+				must(t, err)
+				for _, a := range apps {
+					must(t, other.Hub.Apps.Delete(ctx, a.ClientID))
+				}
+			}},
 	}
 }

@@ -36,7 +36,12 @@ var qAuthGeneration = hot(`SELECT value FROM meta WHERE key = '` + authGeneratio
 
 // AuthGeneration reads the auth generation outside any transaction: it is
 // the one read a cached token check makes, so it skips BEGIN and COMMIT.
+// On PostgreSQL it is answered from memory while the watch is trusted
+// (authwatch.go), since there the read is a round trip to the server.
 func (s *Store) AuthGeneration(ctx context.Context) (int64, error) {
+	if g, ok := s.auth.current(); ok {
+		return g, nil
+	}
 	var v string
 	var err error
 	if st := s.readStmts.m[qAuthGeneration]; st != nil {
@@ -53,8 +58,13 @@ func (s *Store) AuthGeneration(ctx context.Context) (int64, error) {
 	return strconv.ParseInt(v, 10, 64)
 }
 
+// AuthWatched reports whether token checks are answered from memory now:
+// always false but on PostgreSQL, where a watch keeps the generation.
+func (s *Store) AuthWatched() bool { return s.auth != nil && s.auth.trusted() }
+
 func (t *tx) bumpAuthGeneration(ctx context.Context) error {
 	_, err := t.exec(ctx, bumpAuth)
+	t.authMoved = t.authMoved || err == nil
 	return err
 }
 
@@ -78,6 +88,12 @@ func (t *tx) bumpAuthFor(ctx context.Context, kind string) error {
 
 // bumpAuthGenerationUnless runs one of the conditional bumps above.
 func (t *tx) bumpAuthGenerationUnless(ctx context.Context, bump string, args ...any) error {
-	_, err := t.exec(ctx, bump, args...)
-	return err
+	r, err := t.exec(ctx, bump, args...)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil || n > 0 {
+		t.authMoved = true // unknown counts as moved: waiting is the safe side
+	}
+	return nil
 }

@@ -108,12 +108,13 @@ type Store struct {
 	readStmts, writeStmts *stmtCache
 	// group queues the writes that share a commit (UpdateGrouped).
 	group group
+	auth  *authWatch // nil but on PostgreSQL
 }
 
 // New returns a Store. read may equal write.
 func New(write, read *sql.DB, d Dialect) *Store {
 	reads := append(slices.Clone(hotQueries), recordByID(d))
-	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, reads)}
+	s := &Store{write: write, read: read, d: d, readStmts: prepareHot(read, d, reads), auth: newAuthWatch(read, d)}
 	if write != read {
 		// Write transactions read too (property definitions, for one).
 		s.writeStmts = prepareHot(write, d, append(hotWrites(d), reads...))
@@ -143,6 +144,9 @@ func (s *Store) run(ctx context.Context, db *sql.DB, stmts *stmtCache, opts *sql
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	if t.authMoved {
+		s.auth.confirm(ctx)
+	}
 	if t.inserted > 0 && s.d.Analyze != "" && s.growth.due(t.inserted) {
 		// Statistics are an optimisation: a failure here must not fail the
 		// write that already committed.
@@ -170,6 +174,7 @@ func (g *growth) due(n int) bool {
 func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
 
 func (s *Store) Close() error {
+	s.auth.close()
 	err := errors.Join(s.readStmts.close(), s.writeStmts.close(), s.write.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
@@ -185,6 +190,8 @@ type tx struct {
 	writable bool
 	locked   map[int64]bool // feeds this transaction holds the lock of
 	inserted int            // records inserted
+
+	authMoved bool // the auth generation moved
 }
 
 // Feeds whose appends are ordered by LockFeed.
