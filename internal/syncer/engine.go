@@ -143,10 +143,12 @@ func (r *run) wrote(id string, at time.Time, values map[string]string) {
 
 // isEcho reports whether an external record is exactly what this run wrote:
 // same modification time and same mapped values. A person's edit changes
-// the values even within the same millisecond.
-func (r *run) isEcho(rec connector.Record, values map[string]string) bool {
+// the values even within the same millisecond. values is called only for a
+// record the run wrote: on a backfill none is, and mapping every record
+// once more for nothing cost a map or two each.
+func (r *run) isEcho(rec connector.Record, values func() map[string]string) bool {
 	e, ok := r.echoes[rec.ID]
-	return ok && !rec.Archived && e.at == rec.UpdatedAt.UnixNano() && e.digest == digest(values)
+	return ok && !rec.Archived && e.at == rec.UpdatedAt.UnixNano() && e.digest == digest(values())
 }
 
 // digest hashes values independently of their order.

@@ -284,7 +284,8 @@ func (e *Engine) retryApp(ctx context.Context, r *run, os store.ObjectSync, exte
 	for _, rec := range recs {
 		page.Records = append(page.Records, rec)
 	}
-	return e.deliverToHub(ctx, r, os, page, "")
+	_, err = e.deliverToHub(ctx, r, os, page, "")
+	return err
 }
 
 // PairCount is how many record pairs (links) an object sync of a

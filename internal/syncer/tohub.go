@@ -10,44 +10,114 @@ import (
 
 // appToHub brings in what changed on the external side since the sync's
 // app cursor.
+//
+// While a page is written to the hub, the next one is already being read
+// from the external app (see pageAhead): the read waits on the other side
+// while the write waits on the hub's store, so on a backfill the two sides
+// work at once instead of in turn.
 func (e *Engine) appToHub(ctx context.Context, r *run, os store.ObjectSync) error {
 	fields := readFields(os)
-	for {
-		var cursor string
-		if err := e.st.View(ctx, func(tx store.Tx) error {
-			var err error
-			cursor, err = tx.SyncCursor(ctx, os.ID, store.SideApp)
-			return err
-		}); err != nil {
-			return err
+	cursor, err := e.appCursor(ctx, os)
+	if err != nil {
+		return err
+	}
+	page, err := e.readApp(ctx, r, os, fields, cursor)
+	for err == nil {
+		ahead := &pageAhead{}
+		if page.More && len(page.Records) > 0 {
+			ahead = e.appAhead(ctx, r, os, fields, page.Cursor)
 		}
-		var page connector.Page
-		err := e.external(ctx, r, func(ctx context.Context) error {
-			var err error
-			page, err = r.reader.Changes(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, fields, cursor, e.batch)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if err := e.deliverToHub(ctx, r, os, page, store.SideApp); err != nil {
-			return err
+		wroteApp, derr := e.deliverToHub(ctx, r, os, page, store.SideApp)
+		next := ahead.wait()
+		if derr != nil {
+			return derr
 		}
 		if !page.More || len(page.Records) == 0 {
 			return nil
 		}
+		if cursor, err = e.appCursor(ctx, os); err != nil {
+			return err
+		}
+		if wroteApp || next.err != nil || next.from != cursor {
+			// A page read ahead may predate the external writes this step
+			// just made (a merge that sent hub values back), so it would
+			// take the old values for edits; an error is met again on the
+			// run's own read, which renews an expired token.
+			next.page, next.err = e.readApp(ctx, r, os, fields, cursor)
+		}
+		page, err = next.page, next.err
 	}
+	return err
+}
+
+// appCursor is the position on the external side the sync brought in up to.
+func (e *Engine) appCursor(ctx context.Context, os store.ObjectSync) (string, error) {
+	var cursor string
+	err := e.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		cursor, err = tx.SyncCursor(ctx, os.ID, store.SideApp)
+		return err
+	})
+	return cursor, err
+}
+
+// readApp reads the page of external changes after cursor.
+func (e *Engine) readApp(ctx context.Context, r *run, os store.ObjectSync, fields []string, cursor string) (connector.Page, error) {
+	var page connector.Page
+	err := e.external(ctx, r, func(ctx context.Context) error {
+		var err error
+		page, err = r.reader.Changes(ctx, r.sess.Target, r.sess.Credential, os.ExternalObject, fields, cursor, e.batch)
+		return err
+	})
+	return page, err
+}
+
+// pageAhead is a read of external changes under way.
+type pageAhead struct {
+	done chan struct{}
+	from string // the cursor it reads after
+	page connector.Page
+	err  error
+}
+
+func (a *pageAhead) wait() *pageAhead {
+	if a.done != nil {
+		<-a.done
+	}
+	return a
+}
+
+// appAhead starts reading the page after cursor. It calls the connector
+// with a copy of the run's target and credential, and without renewing
+// the token (the run's own goroutine owns its session); its calls go
+// through the run's pacer like every other. Only one page is read ahead,
+// so memory stays that of two pages.
+func (e *Engine) appAhead(ctx context.Context, r *run, os store.ObjectSync, fields []string, cursor string) *pageAhead {
+	a := &pageAhead{done: make(chan struct{}), from: cursor}
+	target, cred, reader, batch := r.sess.Target, r.sess.Credential, r.reader, e.batch
+	if r.limit != nil {
+		ctx = connector.WithPacer(ctx, r.limit)
+	}
+	go func() {
+		defer close(a.done)
+		a.page, a.err = reader.Changes(ctx, target, cred, os.ExternalObject, fields, cursor, batch)
+	}()
+	return a
 }
 
 // deliverToHub syncs a page of external records and then moves the cursor
-// of side ("" for none, when retrying one record).
-func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, page connector.Page, side string) error {
+// of side ("" for none, when retrying one record). It reports whether it
+// planned writes to the external app.
+func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, page connector.Page, side string) (bool, error) {
 	const dir = "to_hub"
 	obj := os.HubObject
 	r.count(obj, dir, "read", len(page.Records))
 	fresh := page.Records[:0:0]
 	for _, rec := range page.Records {
-		if r.isEcho(rec, only(appView(os.Mappings, rec.Props), os.Mappings, os.Direction, store.SideApp)) {
+		values := func() map[string]string {
+			return only(appView(os.Mappings, rec.Props), os.Mappings, os.Direction, store.SideApp)
+		}
+		if r.isEcho(rec, values) {
 			r.count(obj, dir, "unchanged", 1)
 			continue
 		}
@@ -56,7 +126,7 @@ func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, 
 	page.Records = fresh
 	links, hubs, err := e.linkedHub(ctx, os, page.Records)
 	if err != nil {
-		return err
+		return false, err
 	}
 	p := newPlan()
 	var unlinked []connector.Record
@@ -79,9 +149,10 @@ func (e *Engine) deliverToHub(ctx context.Context, r *run, os store.ObjectSync, 
 		}
 	}
 	if err := e.matchOnHub(ctx, r, os, p, unlinked); err != nil {
-		return err
+		return false, err
 	}
-	return e.commit(ctx, r, os, p, side, page.Cursor)
+	writesApp := p.writesApp() // before commit, which clears what it wrote
+	return writesApp, e.commit(ctx, r, os, p, side, page.Cursor)
 }
 
 // linkedHub reads the links of external records and their hub records.
@@ -190,4 +261,14 @@ func (e *Engine) planAppArchive(r *run, os store.ObjectSync, p *plan, link store
 	pr.link.HubArchived = true
 	pr.hub = &crm.SyncWrite{ID: link.HubID, Archive: true}
 	r.count(os.HubObject, "to_hub", "archived", 1)
+}
+
+// writesApp reports whether the plan holds a write to the external app.
+func (p *plan) writesApp() bool {
+	for _, pr := range p.pairs {
+		if pr.app != nil {
+			return true
+		}
+	}
+	return false
 }

@@ -75,7 +75,10 @@ func (s *session) readFeed(ctx context.Context, pos *position, props []string, l
 			return nil, false, true, s.failure(a, what)
 		}
 		var p feedPage
-		if err := s.decode(a, what, &p); err != nil {
+		if err := s.decodeBy(a, what, func(body []byte) (err error) {
+			p, err = decodeFeedPage(body)
+			return err
+		}); err != nil {
 			return nil, false, true, err
 		}
 		if p.Position == "" {

@@ -92,7 +92,12 @@ func (s *session) failure(a answer, what string) *connector.Error {
 
 // decode reads a successful answer's body, or says it is not HubSpot's shape.
 func (s *session) decode(a answer, what string, v any) error {
-	if err := json.Unmarshal(a.body, v); err != nil || !a.isJSON {
+	return s.decodeBy(a, what, func(body []byte) error { return json.Unmarshal(body, v) })
+}
+
+// decodeBy is decode with a decoder of its own.
+func (s *session) decodeBy(a answer, what string, decode func(body []byte) error) error {
+	if err := decode(a.body); err != nil || !a.isJSON {
 		return connector.Transient(connector.ReasonUnreachable,
 			fmt.Sprintf("the external app's answer to %s is not in HubSpot's shape; check the api_url setting", what), err)
 	}
