@@ -68,10 +68,7 @@ func TestFindByIndexesTheMatchColumn(t *testing.T) {
 // A user who may not create indexes still matches, by reading the table.
 func TestFindByWithoutIndexPrivilege(t *testing.T) {
 	t.Parallel()
-	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)",
-		map[string]string{postgres.ConfigCreateIndex: "true"})
-	rb.exec(t, "ALTER TABLE people OWNER TO CURRENT_USER")
-	rb.exec(t, "GRANT SELECT, INSERT, UPDATE ON people TO "+rb.user)
+	rb := setupNotOwner(t, map[string]string{postgres.ConfigCreateIndex: "true"})
 	rb.exec(t, "INSERT INTO people VALUES (1, 'Ada@Example.com', now())")
 	found, err := rb.c.FindBy(context.Background(), rb.target, rb.cred, "people", "email", []string{"ada@example.com"}, nil)
 	if err != nil || len(found) != 1 {
