@@ -144,9 +144,6 @@ SELECT set_config('hubsync.horizon', (SELECT least(
 	   AND l.pid IS DISTINCT FROM pg_backend_pid()))
 	FROM clock, touched)::text, true)`
 
-// pageSize is the page Changes reads when the caller sets no limit.
-const pageSize = 500
-
 // Changes returns rows changed after cursor, oldest first; see the notes
 // at the top of this file for the order, the horizon and deletes.
 func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connector.Credential, object string, fields []string, cursor string, limit int) (connector.Page, error) {
@@ -162,7 +159,7 @@ func (c *Connector) Changes(ctx context.Context, t connector.Target, cred connec
 		after = &p
 	}
 	if limit <= 0 {
-		limit = pageSize
+		limit = maxBatch
 	}
 	ses, err := c.open(ctx, t, cred, false, fields...)
 	if err != nil {

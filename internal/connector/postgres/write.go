@@ -55,10 +55,7 @@ import (
 
 var _ connector.Writer = (*Connector)(nil)
 
-// maxBatch is as large as a step of the engine (2,000 records): a
-// statement of 2,000 rows costs the database a quarter less per row than
-// four of 500 (one commit, one plan, one round trip instead of four).
-const maxBatch = 2000
+const maxBatch = 500
 
 // MaxBatch is the most writes one Apply takes.
 func (c *Connector) MaxBatch() int { return maxBatch }
