@@ -33,7 +33,8 @@ const (
 	// SQL are seen by Changes.
 	ConfigInstallTrigger = "install_trigger"
 	// ConfigCreateIndex "true" makes Prepare create the index on (updated
-	// column, key column) that Changes reads by.
+	// column, key column) that Changes reads by, and FindBy the one on
+	// lower(column) it matches a text column by (matchindex.go).
 	ConfigCreateIndex = "create_index"
 	// ConfigCommitLag is how far behind the database's clock Changes stays
 	// (a Go duration like "5s", or seconds) when it cannot tell when rows

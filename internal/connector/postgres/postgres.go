@@ -51,8 +51,9 @@ type Connector struct {
 	// DefaultTimeout. The caller's ctx may end it sooner.
 	Timeout time.Duration
 
-	pools  pools
-	listen listeners // listen.go
+	pools    pools
+	listen   listeners    // listen.go
+	matchIdx matchIndexes // matchindex.go
 }
 
 // New returns the connector with the default timeout.

@@ -43,11 +43,9 @@ func (c *Connector) Prepare(ctx context.Context, t connector.Target, cred connec
 	if err := ses.writable(); err != nil {
 		return err
 	}
-	var schema string
-	if err := ses.entry.pool.QueryRow(bounded,
-		"SELECT quote_ident(n.nspname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
-		ses.meta.oid).Scan(&schema); err != nil {
-		return ses.failure(err)
+	schema, err := ses.schema(bounded)
+	if err != nil {
+		return err
 	}
 	sum := sha256.Sum256([]byte(ses.meta.name + "." + ses.upd.name + "." + ses.key.name))
 	suffix := hex.EncodeToString(sum[:4])
@@ -57,7 +55,7 @@ func (c *Connector) Prepare(ctx context.Context, t connector.Target, cred connec
 		}
 	}
 	if ses.sc.createIndex {
-		if err := ses.createIndex(ctx, schema, "hubsync_changes_"+suffix); err != nil {
+		if err := ses.createIndex(ctx, schema, "hubsync_changes_"+suffix, ses.upd.quoted+", "+ses.key.quoted); err != nil {
 			return err
 		}
 	}
@@ -118,7 +116,20 @@ $hubsync$`, fn, ses.upd.quoted, now, name),
 	return ses.failure(err)
 }
 
-func (ses *session) createIndex(ctx context.Context, schema, name string) error {
+// schema is the quoted name of the table's schema.
+func (ses *session) schema(ctx context.Context) (string, error) {
+	var schema string
+	if err := ses.entry.pool.QueryRow(ctx,
+		"SELECT quote_ident(n.nspname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1",
+		ses.meta.oid).Scan(&schema); err != nil {
+		return "", ses.failure(err)
+	}
+	return schema, nil
+}
+
+// createIndex creates the index name on the table's keys (an SQL list of
+// columns or expressions), unless it is there and valid.
+func (ses *session) createIndex(ctx context.Context, schema, name, keys string) error {
 	qualified := schema + "." + name
 	// A concurrent build that failed leaves an invalid index, which IF NOT
 	// EXISTS would then keep.
@@ -132,8 +143,7 @@ func (ses *session) createIndex(ctx context.Context, schema, name string) error 
 			return ses.failure(err)
 		}
 	}
-	_, err = ses.entry.pool.Exec(ctx, fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s, %s)",
-		name, ses.meta.quoted, ses.upd.quoted, ses.key.quoted))
+	_, err = ses.entry.pool.Exec(ctx, fmt.Sprintf("CREATE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s (%s)", name, ses.meta.quoted, keys))
 	if err != nil {
 		return ses.failure(err)
 	}

@@ -243,9 +243,9 @@ func (c *Connector) Get(ctx context.Context, t connector.Target, cred connector.
 // FindBy returns the rows that are not soft-deleted whose field, in the
 // hub's format, equals one of values without regard to case.
 func (c *Connector) FindBy(ctx context.Context, t connector.Target, cred connector.Credential, object, field string, values []string, fields []string) ([]connector.Record, error) {
-	ctx, cancel := c.bound(ctx)
+	bounded, cancel := c.bound(ctx)
 	defer cancel()
-	ses, err := c.open(ctx, t, cred, false, append([]string{field}, fields...)...)
+	ses, err := c.open(bounded, t, cred, false, append([]string{field}, fields...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -257,6 +257,7 @@ func (c *Connector) FindBy(ctx context.Context, t connector.Target, cred connect
 	if err != nil {
 		return nil, err
 	}
+	indexed := c.matchIndex(ctx, ses, match[0]) // unbounded: see matchindex.go
 	lowered := make([]string, 0, len(values))
 	for _, v := range values {
 		if v != "" {
@@ -267,7 +268,10 @@ func (c *Connector) FindBy(ctx context.Context, t connector.Target, cred connect
 		return nil, nil
 	}
 	where := fmt.Sprintf("lower(%s) = ANY($1::text[]) AND NOT %s", match[0].readExpr("t"), ses.archivedExpr("t"))
-	return ses.query(ctx, c, cols, ses.selectSQL(cols, where), lowered)
+	if indexed {
+		return ses.queryIndexed(bounded, c, cols, ses.selectSQL(cols, where), lowered)
+	}
+	return ses.query(bounded, c, cols, ses.selectSQL(cols, where), lowered)
 }
 
 // selectSQL reads the key, updated column, soft-delete flag, origin and cols of

@@ -702,12 +702,19 @@ func TestRecordSyncErrors(t *testing.T) {
 	checkErr(t, err, rb.pw, connector.ReasonAPIKeyInvalid, true)
 }
 
-func TestPrepareWithoutPrivilege(t *testing.T) {
-	t.Parallel()
-	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)",
-		map[string]string{postgres.ConfigInstallTrigger: "true"})
+// setupNotOwner is setupRecords of a table the sync's role does not own:
+// it holds only SELECT, INSERT and UPDATE on it.
+func setupNotOwner(t *testing.T, config map[string]string) *recordsBundle {
+	t.Helper()
+	rb := setupRecords(t, "CREATE TABLE people (id bigint PRIMARY KEY, email text, updated_at timestamptz)", config)
 	rb.exec(t, "ALTER TABLE people OWNER TO CURRENT_USER")
 	rb.exec(t, "GRANT SELECT, INSERT, UPDATE ON people TO "+rb.user)
+	return rb
+}
+
+func TestPrepareWithoutPrivilege(t *testing.T) {
+	t.Parallel()
+	rb := setupNotOwner(t, map[string]string{postgres.ConfigInstallTrigger: "true"})
 	err := rb.c.Prepare(context.Background(), rb.target, rb.cred)
 	e := checkErr(t, err, rb.pw, connector.ReasonScopesMissing, true)
 	if !strings.Contains(e.Message, "CREATE TRIGGER") {

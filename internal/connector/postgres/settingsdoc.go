@@ -21,7 +21,7 @@ func (c *Connector) Settings() []connector.Setting {
 		{Name: ConfigInstallTrigger, Default: "false",
 			Of: connector.OfConnection, Help: "true installs a trigger that sets the updated column on every INSERT and UPDATE, so changes made by any SQL are seen"},
 		{Name: ConfigCreateIndex, Default: "false",
-			Of: connector.OfConnection, Help: "true creates the index on (updated column, key column) that changes are read by"},
+			Of: connector.OfConnection, Help: "true creates the index on (updated column, key column) that changes are read by, and one on lower(column) of a text column records are matched by"},
 		{Name: ConfigCommitLag, Default: DefaultCommitLag.String(),
 			Of: connector.OfConnection, Help: "how far behind the database's clock changes are read when rows are stamped by applications (no trigger) or by a role whose transactions the sync user cannot see, so rows committed late are not missed; with the trigger the sync waits only for writers in flight"},
 	}

@@ -27,8 +27,19 @@ func scanLink(row interface{ Scan(...any) error }) (store.Link, error) {
 	}
 	l.HubArchived, l.AppArchived, l.UpdatedAt = hubArchived != 0, appArchived != 0, fromMS(updated)
 	var err error
-	l.Snapshot, err = parseMap(snapshot, fmt.Sprintf("link %d/%d snapshot", l.SyncID, l.HubID))
+	if l.Snapshot, err = decodeProps([]byte(snapshot)); err != nil {
+		err = fmt.Errorf("link %d/%d snapshot: %w", l.SyncID, l.HubID, err)
+	}
 	return l, err
+}
+
+// snapshotJSON is json.Marshal(snapshot): a snapshot is a flat object of
+// strings like a record's properties, written a step's worth at a time.
+func snapshotJSON(snapshot map[string]string) string {
+	if snapshot == nil {
+		return "null"
+	}
+	return string(propsJSON(snapshot))
 }
 
 // maxListArgs bounds an IN list, well under every backend's limit on bound
@@ -96,7 +107,7 @@ func (t *tx) PutLinks(ctx context.Context, links []store.Link) error {
 	for chunk := range slices.Chunk(links, rowsPerInsert) {
 		args := make([]any, 0, 7*len(chunk))
 		for _, l := range chunk {
-			args = append(args, l.SyncID, l.HubID, l.ExternalID, jsonText(l.Snapshot), b2i(l.HubArchived),
+			args = append(args, l.SyncID, l.HubID, l.ExternalID, snapshotJSON(l.Snapshot), b2i(l.HubArchived),
 				b2i(l.AppArchived), ms(l.UpdatedAt))
 		}
 		if err := t.upsertLinks(ctx, len(chunk), args, held); err != nil {

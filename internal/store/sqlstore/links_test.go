@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"database/sql"
+	"encoding/json"
+	"maps"
 	"testing"
 
 	_ "modernc.org/sqlite"
@@ -40,6 +42,28 @@ func TestFullStepLinkWritesArePreparedOnce(t *testing.T) {
 	} {
 		if c.m[q] == nil {
 			t.Errorf("the %s statement of a full step is not prepared", name)
+		}
+	}
+}
+
+// Snapshots are written without reflection, byte for byte as
+// encoding/json writes them, and read back the same, staged values
+// (whose names start with a control character) and all.
+func TestSnapshotJSON(t *testing.T) {
+	for _, snap := range []map[string]string{
+		nil,
+		{},
+		{"email": "ada@example.com", "firstname": "Ada"},
+		{"email": "a@x", "\x00pending:email": "b@x", "note": `quote " and <tag> & é`},
+	} {
+		want, _ := json.Marshal(snap)
+		got := snapshotJSON(snap)
+		if got != string(want) {
+			t.Errorf("snapshotJSON(%q) = %s, want %s", snap, got, want)
+		}
+		back, err := decodeProps([]byte(got))
+		if err != nil || !maps.Equal(back, snap) || (snap == nil) != (back == nil) {
+			t.Errorf("decodeProps(%s) = %q, %v; want %q", got, back, err, snap)
 		}
 	}
 }
