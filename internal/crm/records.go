@@ -50,7 +50,7 @@ func (s *Service) BatchCreate(ctx context.Context, source, objectType string, in
 		return nil, err
 	}
 	var out []store.Record
-	err = s.writeRecords(ctx, func(tx store.Tx) error {
+	err = s.writeRecords(ctx, func(ctx context.Context, tx store.Tx) error {
 		set, err := s.propertySet(ctx, tx, ot)
 		if err != nil {
 			return err
@@ -155,7 +155,7 @@ func (s *Service) BatchUpdate(ctx context.Context, source, objectType string, in
 	}
 	var out []store.Record
 	var missing []string
-	err = s.writeRecords(ctx, func(tx store.Tx) error {
+	err = s.writeRecords(ctx, func(ctx context.Context, tx store.Tx) error {
 		set, err := s.propertySet(ctx, tx, ot)
 		if err != nil {
 			return err
@@ -238,7 +238,7 @@ func (s *Service) BatchUpsert(ctx context.Context, source, objectType string, in
 		return nil, err
 	}
 	out := make([]UpsertResult, len(inputs))
-	err = s.writeRecords(ctx, func(tx store.Tx) error {
+	err = s.writeRecords(ctx, func(ctx context.Context, tx store.Tx) error {
 		set, err := s.propertySet(ctx, tx, ot)
 		if err != nil {
 			return err
@@ -354,7 +354,7 @@ func (s *Service) BatchArchive(ctx context.Context, source, objectType string, i
 	if err != nil {
 		return err
 	}
-	return s.writeRecords(ctx, func(tx store.Tx) error {
+	return s.writeRecords(ctx, func(ctx context.Context, tx store.Tx) error {
 		set, err := s.propertySet(ctx, tx, ot)
 		if err != nil {
 			return err

@@ -35,12 +35,16 @@ type groupWriter interface {
 }
 
 // writeRecords runs a batch of record writes in a write transaction, shared
-// with concurrent batches where the store can.
-func (s *Service) writeRecords(ctx context.Context, fn func(store.Tx) error) error {
+// with concurrent batches where the store can. A shared write runs with a
+// context its caller cannot cancel: SQLite interrupted mid-statement rolls
+// back the whole transaction, the other callers' writes with it. The store
+// still skips a call whose caller left before its turn.
+func (s *Service) writeRecords(ctx context.Context, fn func(context.Context, store.Tx) error) error {
 	if g, ok := s.store.(groupWriter); ok {
-		return g.UpdateGrouped(ctx, fn)
+		shared := context.WithoutCancel(ctx)
+		return g.UpdateGrouped(ctx, func(tx store.Tx) error { return fn(shared, tx) })
 	}
-	return s.store.Update(ctx, fn)
+	return s.store.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx) })
 }
 
 // Prepare creates the lookup indexes properties need: those of the

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -30,32 +31,48 @@ import (
 // therefore runs with sequential scans and JIT off for its transaction.
 
 // matchIndexes remembers, per pool, table and column, whether the index
-// is there; each is tried once.
+// is there. A failed build (a cancelled run, a lock wait, another process
+// building the same index) is tried again after retryMatchIndex, so one
+// bad moment does not bring the whole-table reads back for good.
 type matchIndexes struct {
-	mu   sync.Mutex
-	made map[matchIndexKey]bool
+	mu    sync.Mutex
+	state map[matchIndexKey]matchIndexState
 }
+
+const retryMatchIndex = 10 * time.Minute
 
 type matchIndexKey struct {
 	entry       *poolEntry
 	table, name string
 }
 
-// lookup says whether k was tried and whether its index is there.
-func (m *matchIndexes) lookup(k matchIndexKey) (tried, made bool) {
+type matchIndexState struct {
+	made     bool
+	failedAt time.Time
+}
+
+// lookup says whether k is settled for now and whether its index is there.
+func (m *matchIndexes) lookup(k matchIndexKey) (settled, made bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	made, tried = m.made[k]
-	return tried, made
+	st, ok := m.state[k]
+	if !ok {
+		return false, false
+	}
+	return st.made || time.Since(st.failedAt) < retryMatchIndex, st.made
 }
 
 func (m *matchIndexes) set(k matchIndexKey, made bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.made == nil {
-		m.made = map[matchIndexKey]bool{}
+	if m.state == nil {
+		m.state = map[matchIndexKey]matchIndexState{}
 	}
-	m.made[k] = made
+	st := matchIndexState{made: made}
+	if !made {
+		st.failedAt = time.Now()
+	}
+	m.state[k] = st
 }
 
 // matchIndex makes sure of the index on lower(col) when the settings ask
@@ -67,7 +84,7 @@ func (c *Connector) matchIndex(ctx context.Context, ses *session, col *column) b
 		return false // lower() of a cast column would need an index on the cast
 	}
 	k := matchIndexKey{ses.entry, ses.s.table.sql(), col.name}
-	if tried, made := c.matchIdx.lookup(k); tried {
+	if settled, made := c.matchIdx.lookup(k); settled {
 		return made
 	}
 	made := false

@@ -149,17 +149,19 @@ func (w *authWatch) session(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close()
-	err = conn.Raw(func(dc any) error {
+	return conn.Raw(func(dc any) error {
 		pc, ok := dc.(interface{ Conn() *pgx.Conn })
 		if !ok {
 			return fmt.Errorf("auth watch: driver %T offers no pgx connection", dc)
 		}
-		return w.listen(ctx, pc.Conn())
+		err := w.listen(ctx, pc.Conn())
+		if err == nil {
+			err = errors.New("auth watch: listening ended")
+		}
+		// Said here, where database/sql reads it, the connection is thrown
+		// away, not pooled still listening and with the watch's lock timeout.
+		return errors.Join(err, driver.ErrBadConn)
 	})
-	if err == nil {
-		err = errors.New("auth watch: listening ended")
-	}
-	return errors.Join(err, driver.ErrBadConn)
 }
 
 func (w *authWatch) listen(ctx context.Context, c *pgx.Conn) error {
@@ -181,6 +183,12 @@ func (w *authWatch) listen(ctx context.Context, c *pgx.Conn) error {
 		return err
 	}
 	if _, err := c.Exec(ctx, `DELETE FROM auth_replicas WHERE seen_at < now() - CAST('`+forgetAfter+`' AS interval)`); err != nil {
+		return err
+	}
+	// The row is committed before the first beat takes its lock: a confirm
+	// does not see, nor wait for, a row still being inserted.
+	if _, err := c.Exec(ctx, `INSERT INTO auth_replicas (id, generation, seen_at) VALUES ($1, 0, now())
+		ON CONFLICT (id) DO NOTHING`, w.id); err != nil {
 		return err
 	}
 	for {

@@ -38,9 +38,10 @@ type group struct {
 // UpdateGrouped is Update, except that on a store with one writer a call
 // may share its transaction and commit with other calls made at the same
 // time. fn runs inside a savepoint: when it fails only its own writes are
-// undone. The caller's context is checked before fn runs but does not
+// undone. The caller's context is checked before fn runs but must not
 // interrupt it once it started, since interrupting SQLite mid-statement
-// would roll back the other calls' writes too.
+// rolls back the other calls' writes too: fn's statements run with a
+// context the caller cannot cancel.
 func (s *Store) UpdateGrouped(ctx context.Context, fn func(store.Tx) error) error {
 	if s.write == s.read {
 		// Several writer connections commit in parallel already.
