@@ -69,6 +69,12 @@ func TestSIGKILLDuringInitialSync(t *testing.T) {
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	midSync := 0
+	// A kill lands at a random moment of the process's first window of
+	// life. Starting and reaching the first committed step takes about a
+	// second on a quiet machine and longer on a loaded one, so a window
+	// whose kill found nothing new committed grows for the next one:
+	// kills keep landing mid-step, never all before the first.
+	window, seen := 1200*time.Millisecond, linksAt(t, cfg)
 	for i := range kills {
 		cmd := exec.Command(bin, "--data-dir", cfg.DataDir, "serve", "--listen", "127.0.0.1:0")
 		cmd.Env = append(os.Environ(), "GOGC=400")
@@ -80,15 +86,20 @@ func TestSIGKILLDuringInitialSync(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(200+rng.IntN(1200)) * time.Millisecond)
+		time.Sleep(200*time.Millisecond + time.Duration(rng.Int64N(int64(window))))
 		if err := cmd.Process.Kill(); err != nil {
 			t.Fatalf("kill %d: %v", i, err)
 		}
 		cmd.Wait()
 		logs.Close()
-		if linksAt(t, cfg) < records {
+		now := linksAt(t, cfg)
+		if now < records {
 			midSync++
 		}
+		if now == seen {
+			window = min(2*window, 4*time.Second)
+		}
+		seen = now
 	}
 	if midSync < kills/2 {
 		t.Fatalf("only %d of %d kills landed during the sync", midSync, kills)
