@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hubsync/hubsync/internal/formclient"
 	"github.com/hubsync/hubsync/internal/identity"
 	"github.com/hubsync/hubsync/internal/oauth"
 	"github.com/hubsync/hubsync/internal/store"
@@ -56,8 +56,6 @@ func (e *Env) Browser() *Browser {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
-var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
-
 // Page fetches a URL and returns the status, Location and body.
 func (b *Browser) Page(t testing.TB, method, u string, form url.Values) (int, string, string) {
 	t.Helper()
@@ -87,11 +85,11 @@ func (b *Browser) Page(t testing.TB, method, u string, form url.Values) (int, st
 // CSRF returns the form token of a page.
 func CSRF(t testing.TB, page string) string {
 	t.Helper()
-	m := csrfField.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("page has no form token:\n%s", page)
+	token, err := formclient.FormToken(formclient.Page{Status: http.StatusOK, Body: page})
+	if err != nil {
+		t.Fatalf("%v:\n%s", err, page)
 	}
-	return m[1]
+	return token
 }
 
 // SignIn signs the browser in as email.

@@ -33,7 +33,8 @@ func TestFullStepLinkWritesArePreparedOnce(t *testing.T) {
 		UNIQUE (sync_id, external_id))`); err != nil {
 		t.Fatal(err)
 	}
-	d := Dialect{Name: "sqlite", PropsIn: "jsonb(?)"}
+	// As sqlite.Dialect writes properties (that package imports this one).
+	d := Dialect{Name: "sqlite", PropsIn: "?", BinaryProps: true}
 	c := prepareHot(db, d, hotWrites(d))
 	defer c.close()
 	for name, q := range map[string]string{
